@@ -1,0 +1,27 @@
+"""API-wide pieces: the one exception handler, and the permission class built on
+tenants.accounts.permissions."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import permissions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc, context):
+    """Services raise Django's ValidationError; answer it as a 400 naming each field."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        return Response(detail, status=400)
+    return drf_exception_handler(exc, context)
+
+
+def capability_required(capability):
+    """A DRF permission class that asks `can(user, capability)`."""
+    from tenants.accounts.permissions import can
+
+    class HasCapability(permissions.BasePermission):
+        def has_permission(self, request, view):
+            return can(request.user, capability)
+
+    HasCapability.__name__ = f"Has_{capability}"
+    return HasCapability

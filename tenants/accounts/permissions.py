@@ -1,0 +1,117 @@
+"""Every permission rule of the platform, in one place, tested role by role.
+
+`can(user, capability, target)` answers whether a user may do something. Views, API
+permission classes and services ask it; nothing else decides access. Roles are bound to the
+schema they live in: a city role means nothing inside a center's schema and the reverse, so a
+user row that somehow appeared in the wrong schema gets no access at all.
+"""
+
+from enum import StrEnum
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q
+
+from .models import CENTER_ROLES, CITY_ROLES, Role
+
+
+class Capability(StrEnum):
+    ACCESS_ADMIN = "access_admin"  # open Wagtail admin on the user's own domain
+    MANAGE_CENTERS = "manage_centers"  # provision, suspend, archive centers
+    EDIT_CITY_STANDARDS = "edit_city_standards"  # brand, matter templates, rubric
+    PUBLISH_RANKING = "publish_ranking"
+    SUPERVISE_CENTER = "supervise_center"  # target: a Center
+    SCORE_CENTER = "score_center"  # target: a Center
+    MANAGE_CENTER_WORKSPACE = "manage_center_workspace"  # windows, hours, catalog, pages
+    MANAGE_CENTER_STAFF = "manage_center_staff"
+    HANDLE_CASES = "handle_cases"
+    TAKE_VILLAGE_APPLICATIONS = "take_village_applications"
+
+
+_ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.CITY_ADMIN: frozenset(
+        {
+            Capability.ACCESS_ADMIN,
+            Capability.MANAGE_CENTERS,
+            Capability.EDIT_CITY_STANDARDS,
+            Capability.PUBLISH_RANKING,
+            Capability.SUPERVISE_CENTER,
+        }
+    ),
+    Role.DISTRICT_SUPERVISOR: frozenset({Capability.ACCESS_ADMIN, Capability.SUPERVISE_CENTER}),
+    Role.EVALUATOR: frozenset({Capability.ACCESS_ADMIN, Capability.SCORE_CENTER}),
+    Role.CENTER_DIRECTOR: frozenset(
+        {
+            Capability.ACCESS_ADMIN,
+            Capability.MANAGE_CENTER_WORKSPACE,
+            Capability.MANAGE_CENTER_STAFF,
+            Capability.HANDLE_CASES,
+        }
+    ),
+    Role.WINDOW_STAFF: frozenset({Capability.ACCESS_ADMIN, Capability.HANDLE_CASES}),
+    Role.VILLAGE_AGENT: frozenset(
+        {Capability.ACCESS_ADMIN, Capability.TAKE_VILLAGE_APPLICATIONS}
+    ),
+}
+
+
+def role_belongs_in_schema(role: str, schema_name: str) -> bool:
+    if schema_name == settings.PUBLIC_SCHEMA_NAME:
+        return role in CITY_ROLES
+    return role in CENTER_ROLES
+
+
+def role_is_superuser(role: str) -> bool:
+    """The city administrator is the platform's superuser in the public schema only."""
+    return role == Role.CITY_ADMIN
+
+
+def can(user, capability: Capability, target=None) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active or not user.role:
+        return False
+    if not role_belongs_in_schema(user.role, connection.schema_name):
+        return False
+    if capability not in _ROLE_CAPABILITIES.get(user.role, frozenset()):
+        return False
+    if capability in (Capability.SUPERVISE_CENTER, Capability.SCORE_CENTER):
+        return _covers_center(user, target)
+    return True
+
+
+def _covers_center(user, center) -> bool:
+    """City administrators cover every center; district staff their district and its
+    townships and streets."""
+    if center is None:
+        return False
+    if user.role == Role.CITY_ADMIN:
+        return True
+    if user.district_id is None:
+        return False
+    return user.district_id in (center.pk, center.parent_id)
+
+
+def visible_centers(user, centers):
+    """Narrow a Center queryset to what the user may supervise."""
+    if not can(user, Capability.ACCESS_ADMIN):
+        return centers.none()
+    if user.role == Role.CITY_ADMIN:
+        return centers
+    if user.role in (Role.DISTRICT_SUPERVISOR, Role.EVALUATOR) and user.district_id:
+        return centers.filter(Q(pk=user.district_id) | Q(parent_id=user.district_id))
+    return centers.none()
+
+
+class RoleBackend:
+    """Django authentication backend that grants Wagtail admin access by role, so that every
+    role opens the admin on its own domain without hand-kept group rows."""
+
+    def authenticate(self, request, **credentials):
+        return None
+
+    def has_perm(self, user_obj, perm: str, obj=None) -> bool:
+        if perm == "wagtailadmin.access_admin":
+            return can(user_obj, Capability.ACCESS_ADMIN)
+        return False
+
+    def has_module_perms(self, user_obj, app_label: str) -> bool:
+        return False

@@ -1,0 +1,85 @@
+"""The demo city of `make run`: idempotent, keeps whatever exists."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django_tenants.utils import schema_context
+
+from tenants.accounts.models import Role, User
+from tenants.accounts.services import staff_user_create
+from tenants.models import Center
+from tenants.selectors import center_url
+from tenants.services import center_create, city_ensure
+
+DEMO_PASSWORD = "Demo-2026-center"
+
+DISTRICTS = [
+    ("shenbei", "沈北新区", "210113000000"),
+    ("hunnan", "浑南区", "210112000000"),
+]
+TOWNSHIPS = [
+    ("qingshuitai", "清水台镇", "210113105000", "township", "shenbei"),
+    ("huangjia", "黄家锡伯族乡", "210113201000", "township", "shenbei"),
+    ("hushitai", "虎石台街道", "210113002000", "street", "shenbei"),
+    ("taoxian", "桃仙街道", "210112012000", "street", "hunnan"),
+    ("lixiang", "李相街道", "210112013000", "street", "hunnan"),
+]
+CITY_USERS = [
+    ("city-admin", Role.CITY_ADMIN, "王", "建国", None),
+    ("shenbei-supervisor", Role.DISTRICT_SUPERVISOR, "李", "秀英", "shenbei"),
+    ("shenbei-evaluator", Role.EVALUATOR, "张", "伟", "shenbei"),
+    ("hunnan-supervisor", Role.DISTRICT_SUPERVISOR, "刘", "洋", "hunnan"),
+]
+CENTER_USERS = [
+    ("window1", Role.WINDOW_STAFF, "陈", "静"),
+    ("window2", Role.WINDOW_STAFF, "杨", "帆"),
+    ("agent1", Role.VILLAGE_AGENT, "赵", "磊"),
+]
+
+
+class Command(BaseCommand):
+    help = "Build the demo city (2 districts, 5 township/street centers, a user per role)."
+
+    def handle(self, *args, **options):
+        city = city_ensure(name=settings.DEFAULT_CITY_NAME, division_code=settings.DEFAULT_CITY_CODE)
+        for slug, name, code in DISTRICTS:
+            self._center(kind="district", slug=slug, name=name, code=code, parent=None)
+        for slug, name, code, kind, parent in TOWNSHIPS:
+            self._center(kind=kind, slug=slug, name=name, code=code, parent=parent)
+        for username, role, last, first, district in CITY_USERS:
+            if not User.objects.filter(username=username).exists():
+                staff_user_create(
+                    username=username, password=DEMO_PASSWORD, role=role, last_name=last,
+                    first_name=first,
+                    district_id=Center.objects.get(slug=district).pk if district else None,
+                )
+        for center in Center.objects.centers():
+            with schema_context(center.schema_name):
+                for username, role, last, first in CENTER_USERS:
+                    if not User.objects.filter(username=username).exists():
+                        staff_user_create(
+                            username=username, password=DEMO_PASSWORD, role=role,
+                            last_name=last, first_name=first,
+                        )
+        self._print(city)
+
+    def _center(self, *, kind, slug, name, code, parent):
+        if Center.objects.filter(slug=slug).exists():
+            return
+        center_create(
+            kind=kind, division_code=code, name=name, slug=slug, parent_slug=parent,
+            actor="seed_demo", admin_password=DEMO_PASSWORD,
+        )
+
+    def _print(self, city):
+        out = self.stdout.write
+        out("")
+        out(f"City portal      {center_url(city)}   admin: {center_url(city)}admin/")
+        for username, role, *_ in CITY_USERS:
+            out(f"  {Role(role).label:<24} {username} / {DEMO_PASSWORD}")
+        for center in Center.objects.centers().select_related("parent"):
+            out(f"{center.display_name:<16} {center_url(center)}   admin: {center_url(center)}admin/")
+        out("  in every center:")
+        out(f"  {Role.CENTER_DIRECTOR.label:<24} admin / {DEMO_PASSWORD}")
+        for username, role, *_ in CENTER_USERS:
+            out(f"  {Role(role).label:<24} {username} / {DEMO_PASSWORD}")
+        out(f"API docs         {center_url(city)}api/docs/   health: {center_url(city)}healthz")

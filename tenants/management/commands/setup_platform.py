@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from tenants.schemas import spare_schemas_fill, template_schema_ensure
+from tenants.services import city_ensure
+
+
+class Command(BaseCommand):
+    help = (
+        "Deploy step: migrate the public schema, the template schema and every center "
+        "(skipping those up to date), make sure the city row exists, fill the spare pool."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--city-name", default=settings.DEFAULT_CITY_NAME)
+        parser.add_argument("--city-code", default=settings.DEFAULT_CITY_CODE)
+
+    def handle(self, *args, **options):
+        verbosity = options["verbosity"]
+        call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
+        template_schema_ensure(verbosity=verbosity)
+        call_command("migrate_schemas", tenant=True, interactive=False, verbosity=verbosity)
+        city = city_ensure(name=options["city_name"], division_code=options["city_code"])
+        made = spare_schemas_fill()
+        self.stdout.write(f"city: {city.name} ({city.division_code}); spare schemas made: {made}")

@@ -1,0 +1,12 @@
+from django.conf import settings
+from django.db import connection
+from django.http import Http404
+from django.views.static import serve
+
+
+def tenant_media(request, path: str):
+    """Serve an uploaded file only on the domain of the schema that owns it
+    (files live under MEDIA_ROOT/<schema>/, so /media/<other schema>/… is a 404 here)."""
+    if not path.startswith(f"{connection.schema_name}/") or ".." in path.split("/"):
+        raise Http404
+    return serve(request, path, document_root=settings.MEDIA_ROOT)

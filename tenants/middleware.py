@@ -1,0 +1,49 @@
+"""Tenant selection by domain, with the lookup cached and the center's status enforced."""
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils import translation
+from django_tenants.middleware.main import TenantMainMiddleware
+
+from .cache import center_for_hostname
+from .models import CenterStatus
+
+
+class CenterMiddleware(TenantMainMiddleware):
+    """First in the stack: finds the center for the request's host (from the cache), answers
+    404 for a host that is no tenant's, 503 for a suspended center and 410 for an archived one,
+    and otherwise points the connection and the URL conf at the center's schema."""
+
+    def get_tenant(self, domain_model, hostname):
+        center = center_for_hostname(hostname)
+        if center is None:
+            raise domain_model.DoesNotExist
+        return center
+
+    def no_tenant_found(self, request, hostname):
+        return _status_page(request, "tenants/unknown_domain.html", 404, {"hostname": hostname})
+
+    def process_request(self, request):
+        response = super().process_request(request)
+        if response is not None:
+            return response
+        center = request.tenant
+        if center.status == CenterStatus.SUSPENDED:
+            connection.set_schema_to_public()
+            return _status_page(request, "tenants/suspended.html", 503, {"center": center})
+        if center.status == CenterStatus.ARCHIVED:
+            connection.set_schema_to_public()
+            return _status_page(request, "tenants/archived.html", 410, {"center": center})
+        return None
+
+
+def _status_page(request, template: str, status: int, context: dict) -> HttpResponse:
+    language = translation.get_language_from_request(request) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        body = render_to_string(template, {**context, "LANGUAGE_CODE": language})
+    response = HttpResponse(body, status=status)
+    if status == 503:
+        response["Retry-After"] = "3600"
+    return response

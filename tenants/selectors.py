@@ -1,0 +1,37 @@
+from django.conf import settings
+
+from .models import Center, CenterStatus
+
+
+def active_center_schemas() -> list[str]:
+    return list(
+        Center.objects.centers()
+        .filter(status=CenterStatus.ACTIVE)
+        .order_by("pk")
+        .values_list("schema_name", flat=True)
+    )
+
+
+def center_directory():
+    """The public directory of centers: what GET /api/v1/centers/ lists."""
+    return (
+        Center.objects.centers()
+        .select_related("parent")
+        .prefetch_related("domains")
+        .order_by("division_code")
+    )
+
+
+def center_primary_domain(center: Center) -> str | None:
+    for domain in center.domains.all():
+        if domain.is_primary:
+            return domain.domain
+    return None
+
+
+def center_url(center: Center) -> str:
+    domain = center_primary_domain(center) or f"{center.slug}.{settings.CITY_DOMAIN}"
+    port = settings.CITY_URL_PORT
+    default_port = {"http": 80, "https": 443}[settings.CITY_URL_SCHEME]
+    suffix = "" if port == default_port else f":{port}"
+    return f"{settings.CITY_URL_SCHEME}://{domain}{suffix}/"

@@ -1,0 +1,266 @@
+"""Provisioning and the life of a center. Every change is one function here: it checks,
+writes and audits in one transaction; the command, the admin screens and the API call it."""
+
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context, schema_exists
+
+from .models import Center, CenterAuditEvent, CenterKind, CenterStatus, Domain
+from .schemas import spare_schema_take, template_clone
+from .selectors import center_url
+from .validators import validate_division_code_for_kind, validate_slug
+
+FIRST_ADMIN_USERNAME = "admin"
+
+
+@dataclass(frozen=True)
+class ProvisionedCenter:
+    center: Center
+    url: str
+    admin_url: str
+    admin_username: str
+    admin_password: str
+
+
+def _collect(errors: dict, field: str, check, *args) -> None:
+    try:
+        check(*args)
+    except ValidationError as exc:
+        errors.setdefault(field, []).extend(exc.messages)
+
+
+def center_validate(
+    *, kind: str, division_code: str, name: str, slug: str, parent_slug: str | None
+) -> Center | None:
+    """Check every field of a new center; raise one ValidationError naming each bad field.
+    Returns the parent district (or None)."""
+    errors: dict[str, list[str]] = {}
+    parent = None
+    if kind not in (CenterKind.DISTRICT, CenterKind.TOWNSHIP, CenterKind.STREET):
+        errors["kind"] = [_("The kind must be one of district, township or street.")]
+    if not name or not name.strip():
+        errors["name"] = [_("The name is required.")]
+    elif len(name) > 50:
+        errors["name"] = [_("The name may have at most 50 characters.")]
+    _collect(errors, "slug", validate_slug, slug)
+    if "slug" not in errors and Center.objects.filter(slug=slug).exists():
+        errors["slug"] = [_("The slug %(slug)s is already used by another center.") % {"slug": slug}]
+    domain = f"{slug}.{settings.CITY_DOMAIN}"
+    if "slug" not in errors and Domain.objects.filter(domain=domain).exists():
+        errors["domain"] = [_("The domain %(domain)s is already in use.") % {"domain": domain}]
+    if kind == CenterKind.DISTRICT and parent_slug:
+        errors["parent"] = [_("A district has no parent; leave the parent out.")]
+    elif kind in (CenterKind.TOWNSHIP, CenterKind.STREET):
+        if not parent_slug:
+            errors["parent"] = [_("A township or street needs its parent district.")]
+        else:
+            parent = Center.objects.filter(slug=parent_slug).first()
+            if parent is None:
+                errors["parent"] = [
+                    _("No district has the slug %(slug)s.") % {"slug": parent_slug}
+                ]
+            elif parent.kind != CenterKind.DISTRICT:
+                errors["parent"] = [
+                    _("The parent %(slug)s is not a district.") % {"slug": parent_slug}
+                ]
+                parent = None
+    if "kind" not in errors:
+        _collect(
+            errors,
+            "division_code",
+            validate_division_code_for_kind,
+            division_code,
+            kind,
+            parent.division_code if parent else None,
+        )
+    if "division_code" not in errors and Center.objects.filter(
+        division_code=division_code
+    ).exists():
+        errors["division_code"] = [
+            _("The division code %(code)s is already used by another center.")
+            % {"code": division_code}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    return parent
+
+
+def schema_name_for(slug: str) -> str:
+    return slug.replace("-", "_")
+
+
+def center_create(
+    *,
+    kind: str,
+    division_code: str,
+    name: str,
+    slug: str,
+    parent_slug: str | None = None,
+    actor: str = "",
+    admin_password: str | None = None,
+) -> ProvisionedCenter:
+    """Provision a center: its schema (a renamed spare, or a clone of the template), its
+    domain, its Wagtail site and home page, and its first administrator, all in one
+    transaction, so a failure anywhere leaves no schema, domain or user behind."""
+    from tenants.accounts.models import Role
+    from tenants.accounts.services import staff_user_create
+
+    name = (name or "").strip()
+    parent = center_validate(
+        kind=kind, division_code=division_code, name=name, slug=slug, parent_slug=parent_slug
+    )
+    schema_name = schema_name_for(slug)
+    password = admin_password or secrets.token_urlsafe(12)
+    with transaction.atomic():
+        if schema_exists(schema_name, case_sensitive=False):
+            raise ValidationError({"slug": [_("A schema for %(slug)s exists already.") % {"slug": slug}]})
+        if not spare_schema_take(schema_name):
+            template_clone(schema_name)
+        center = Center(
+            schema_name=schema_name,
+            slug=slug,
+            name=name,
+            kind=kind,
+            division_code=division_code,
+            parent=parent,
+        )
+        center.full_clean()
+        center.save()
+        domain = Domain.objects.create(
+            domain=f"{slug}.{settings.CITY_DOMAIN}", tenant=center, is_primary=True
+        )
+        with schema_context(schema_name):
+            _site_and_home_page_create(center, domain.domain)
+            staff_user_create(
+                username=FIRST_ADMIN_USERNAME,
+                password=password,
+                role=Role.CENTER_DIRECTOR,
+                last_name=_("Administrator"),
+                check_password=admin_password is not None,
+            )
+        CenterAuditEvent.objects.create(
+            center=center, action="created", actor=actor, detail={"domain": domain.domain}
+        )
+    transaction.on_commit(_refill_spare_pool)
+    url = center_url(center)
+    return ProvisionedCenter(
+        center=center,
+        url=url,
+        admin_url=f"{url}admin/",
+        admin_username=FIRST_ADMIN_USERNAME,
+        admin_password=password,
+    )
+
+
+def _site_and_home_page_create(center: Center, hostname: str) -> None:
+    """Replace the template's placeholder site and page with the center's own."""
+    from wagtail.models import Page, Site
+
+    from portal.models import CenterHomePage
+
+    Site.objects.all().delete()
+    Page.objects.filter(depth=2).delete()
+    root = Page.get_first_root_node()
+    home = root.add_child(
+        instance=CenterHomePage(title=center.display_name, slug="home", live=True)
+    )
+    Site.objects.create(
+        hostname=hostname,
+        port=80,
+        site_name=center.display_name,
+        root_page=home,
+        is_default_site=True,
+    )
+
+
+def _refill_spare_pool() -> None:
+    from .tasks import spare_schemas_refill
+
+    try:
+        spare_schemas_refill.delay()
+    except Exception:  # noqa: BLE001 - a missing broker must not fail a provisioned center
+        import logging
+
+        logging.getLogger(__name__).warning("could not queue the spare pool refill")
+
+
+def _status_change(*, center: Center, status: str, actor: str, reason: str = "") -> Center:
+    if center.is_city:
+        raise ValidationError({"center": [_("The city itself cannot be suspended or archived.")]})
+    if center.status == CenterStatus.ARCHIVED and status != CenterStatus.ARCHIVED:
+        raise ValidationError({"status": [_("An archived center cannot be reopened.")]})
+    if center.status == status:
+        return center
+    with transaction.atomic():
+        previous = center.status
+        center.status = status
+        center.status_changed_at = timezone.now()
+        center.save(update_fields=["status", "status_changed_at"])
+        CenterAuditEvent.objects.create(
+            center=center,
+            action=status,
+            actor=actor,
+            detail={"from": previous, "to": status, "reason": reason},
+        )
+    return center
+
+
+def center_suspend(*, center: Center, actor: str, reason: str = "") -> Center:
+    """Suspend a center: its domain answers 503 with a clear page until it is resumed."""
+    return _status_change(center=center, status=CenterStatus.SUSPENDED, actor=actor, reason=reason)
+
+
+def center_resume(*, center: Center, actor: str, reason: str = "") -> Center:
+    return _status_change(center=center, status=CenterStatus.ACTIVE, actor=actor, reason=reason)
+
+
+def center_archive(*, center: Center, actor: str, reason: str = "") -> Center:
+    """Archive a center: it stops serving, every row of its schema is kept."""
+    return _status_change(center=center, status=CenterStatus.ARCHIVED, actor=actor, reason=reason)
+
+
+def city_ensure(*, name: str, division_code: str) -> Center:
+    """The city's own tenant row (the public schema) and its domain; idempotent."""
+    with transaction.atomic():
+        city, _created = Center.objects.get_or_create(
+            schema_name=settings.PUBLIC_SCHEMA_NAME,
+            defaults={
+                "slug": "city",
+                "name": name,
+                "kind": CenterKind.CITY,
+                "division_code": division_code,
+            },
+        )
+        Domain.objects.get_or_create(
+            domain=settings.CITY_DOMAIN, defaults={"tenant": city, "is_primary": True}
+        )
+        _city_site_ensure(city)
+    return city
+
+
+def _city_site_ensure(city: Center) -> None:
+    from wagtail.models import Page, Site
+
+    from portal.models import CityHomePage
+
+    if CityHomePage.objects.exists():
+        return
+    Site.objects.all().delete()
+    Page.objects.filter(depth=2).delete()
+    root = Page.get_first_root_node()
+    home = root.add_child(
+        instance=CityHomePage(title=f"{city.name}政务服务", slug="home", live=True)
+    )
+    Site.objects.create(
+        hostname=settings.CITY_DOMAIN,
+        port=80,
+        site_name=f"{city.name}政务服务",
+        root_page=home,
+        is_default_site=True,
+    )
