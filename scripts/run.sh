@@ -26,10 +26,10 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 mkdir -p var/log var/celery
-.venv/bin/celery -A cityplatform --workdir platform worker --loglevel INFO --concurrency 2 \
+PYTHONPATH=platform .venv/bin/celery -A cityplatform worker --loglevel INFO --concurrency 2 \
   >var/log/worker.log 2>&1 &
 pids+=($!)
-.venv/bin/celery -A cityplatform --workdir platform beat --loglevel INFO \
+PYTHONPATH=platform .venv/bin/celery -A cityplatform beat --loglevel INFO \
   --schedule "$PWD/var/celery/beat-schedule" >var/log/beat.log 2>&1 &
 pids+=($!)
 echo "worker and beat started (logs in var/log/)" >&2

@@ -1,0 +1,771 @@
+"""`make bench`: provisioning, migrate_schemas and page-serving figures for the city platform.
+
+Runs against its own database (cityservice_bench, recreated every run) and its own Redis
+database number, never the development ones. See bench/README.md for what each figure means.
+
+    .venv/bin/python bench/run.py      (scripts/bench.sh starts the services first)
+
+Knobs (environment): BENCH_CENTERS (300), BENCH_CLONE_SAMPLES (5), BENCH_SPARES (3),
+BENCH_LOAD_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (16), BENCH_REDIS_DB (13),
+BENCH_PROFILE=1 (always profile a fast-path provision), BENCH_LOADGEN=python (skip wrk).
+"""
+
+import cProfile
+import http.client
+import io
+import json
+import math
+import os
+import platform
+import pstats
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version as package_version
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PLATFORM_DIR = ROOT / "platform"
+RESULTS_FILE = ROOT / "bench" / "results" / "latest.json"
+WRK_SCRIPT = ROOT / "bench" / "report.lua"
+LOG_DIR = ROOT / "var" / "bench"  # runtime logs (gunicorn, setup_platform); var/ is ignored
+PYTHON = ROOT / ".venv" / "bin" / "python"
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+
+BENCH_DB = "cityservice_bench"
+DEV_DB = "cityservice"
+CENTERS = int(os.environ.get("BENCH_CENTERS", "300"))
+CLONE_SAMPLES = int(os.environ.get("BENCH_CLONE_SAMPLES", "5"))
+EARLY_AT = 10  # clone-fallback probes are taken after this many centers, and at the end
+SPARES = int(os.environ.get("BENCH_SPARES", "3"))
+LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "10"))
+WARMUP_SECONDS = int(os.environ.get("BENCH_WARMUP_SECONDS", "3"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "13"))
+FORCE_PROFILE = os.environ.get("BENCH_PROFILE") == "1"
+PROFILE_OVER_SECONDS = 1.0
+MIGRATE_TARGET_SECONDS = 60.0
+TREND_WINDOW = 50
+
+# Real county-level codes (python-stdnum cn/loc), parents of the generated townships/streets.
+DISTRICTS = [("210113", "shenbei", "沈北新区"), ("210112", "hunnan", "浑南区"), ("210114", "yuhong", "于洪区")]
+
+STARTED = time.perf_counter()
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.perf_counter() - STARTED:7.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def summary(values: list[float]) -> dict:
+    return {
+        "samples_s": [round(v, 4) for v in values],
+        "median_s": round(median(values), 4) if values else None,
+        "max_s": round(max(values), 4) if values else None,
+    }
+
+
+# --------------------------------------------------------------------------- environment
+
+
+def with_path(url: str, path: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
+
+
+def bench_environment() -> dict[str, str]:
+    """The environment of every process the bench starts (and of this one)."""
+    base_db = os.environ.get("DATABASE_URL")
+    base_redis = os.environ.get("REDIS_URL")
+    if not base_db or not base_redis:
+        sys.exit("bench: DATABASE_URL and REDIS_URL must be set (source var/services.env)")
+    redis_url = with_path(base_redis, f"/{REDIS_DB}")
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="cityplatform.settings",
+        DATABASE_URL=with_path(base_db, f"/{BENCH_DB}"),
+        REDIS_URL=redis_url,
+        CELERY_BROKER_URL=redis_url,
+        CELERY_RESULT_BACKEND=redis_url,
+        # Production-like where it matters for speed: no debug query log, no debug pages.
+        DJANGO_DEBUG="false",
+        # The refill after a provision goes to the (absent) worker's queue, never inline.
+        CELERY_TASK_ALWAYS_EAGER="false",
+        # The production pool size; the bench refills it itself between provisions.
+        CENTER_SPARE_SCHEMAS=str(SPARES),
+        LOG_LEVEL="WARNING",
+    )
+    env.pop("PGDATABASE", None)
+    return env
+
+
+def database_recreate(database_url: str) -> None:
+    """Drop and create the bench database on the development server (never `cityservice`)."""
+    import psycopg2
+    from psycopg2 import sql
+
+    parts = urlsplit(database_url)
+    if parts.path.lstrip("/") != BENCH_DB or BENCH_DB == DEV_DB:
+        sys.exit(f"bench: refusing to recreate {parts.path!r}")
+    conn = psycopg2.connect(with_path(database_url, "/postgres"))
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cursor:
+            name = sql.Identifier(BENCH_DB)
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+            cursor.execute(
+                sql.SQL(
+                    "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8' "
+                    "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
+                ).format(name)
+            )
+    finally:
+        conn.close()
+
+
+def redis_flush(redis_url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+def run_logged(args: list[str], env: dict[str, str], log_name: str) -> tuple[float, str]:
+    """Run a command from the repository root; returns (wall seconds, its output)."""
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    proc = subprocess.run(
+        args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    elapsed = time.perf_counter() - started
+    (LOG_DIR / log_name).write_text(proc.stdout)
+    if proc.returncode != 0:
+        print(proc.stdout[-4000:], file=sys.stderr)
+        sys.exit(f"bench: {' '.join(args[1:3])} failed ({proc.returncode}); log var/bench/{log_name}")
+    return elapsed, proc.stdout
+
+
+def django_boot(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    sys.path[1:1] = [str(ROOT), str(PLATFORM_DIR)]
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    db_name = settings.DATABASES["default"]["NAME"]
+    if db_name != BENCH_DB:
+        sys.exit(f"bench: settings point at database {db_name!r}, not {BENCH_DB!r}")
+    assert not settings.DEBUG
+    assert not settings.CELERY_TASK_ALWAYS_EAGER
+    assert "Scrypt" in settings.PASSWORD_HASHERS[0], settings.PASSWORD_HASHERS
+    assert settings.CACHES["default"]["LOCATION"].endswith(f"/{REDIS_DB}")
+
+
+def git(*args: str) -> str:
+    proc = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+    return proc.stdout.strip()
+
+
+def proc_field(path: str, key: str) -> str | None:
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(key):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+def machine_info(wrk: str | None) -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg_version = cursor.fetchone()[0]
+        cursor.execute("SELECT version()")
+        pg_full = cursor.fetchone()[0]
+    mem_kb = proc_field("/proc/meminfo", "MemTotal")
+    wrk_version = None
+    if wrk:
+        out = subprocess.run([wrk, "-v"], capture_output=True, text=True)
+        wrk_version = (out.stdout or out.stderr).splitlines()[0] if (out.stdout or out.stderr) else None
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "nproc": os.cpu_count(),
+        "usable_cpus": len(os.sched_getaffinity(0)),
+        "cpu_model": proc_field("/proc/cpuinfo", "model name"),
+        "mem_total_gb": round(int(mem_kb.split()[0]) / 1024**2, 1) if mem_kb else None,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "postgres": pg_version,
+        "postgres_full": pg_full,
+        "packages": {
+            name: package_version(name)
+            for name in ("Django", "wagtail", "django-tenants", "gunicorn", "psycopg2-binary")
+        },
+        "wrk": wrk_version,
+        "git_commit": git("rev-parse", "--short", "HEAD"),
+        "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+    }
+
+
+# --------------------------------------------------------------------------- provisioning
+
+
+@dataclass(frozen=True)
+class CenterSpec:
+    kind: str
+    code: str
+    slug: str
+    name: str
+    parent: str | None = None
+
+
+def series_specs(count: int) -> list[CenterSpec]:
+    """Districts first, then townships and streets spread over them (codes xxxxxxNNN000)."""
+    specs = [CenterSpec("district", f"{code}000000", slug, name) for code, slug, name in DISTRICTS]
+    for k in range(count - len(DISTRICTS)):
+        code, slug, name = DISTRICTS[k % len(DISTRICTS)]
+        number = k // len(DISTRICTS) + 1
+        kind = "township" if number % 2 else "street"
+        label = "镇" if kind == "township" else "街道"
+        specs.append(
+            CenterSpec(kind, f"{code}{number:03d}000", f"{slug}-{number:03d}", f"{name}测{number}{label}", slug)
+        )
+    return specs[:count]
+
+
+class ProbeSpecs:
+    """Extra townships under the first district (codes from xxxxxx500000 up) for the samples
+    that are not part of the series: clone fallbacks and the profiled provision."""
+
+    def __init__(self) -> None:
+        self.next = 500
+
+    def take(self) -> CenterSpec:
+        code, slug, name = DISTRICTS[0]
+        number = self.next
+        self.next += 1
+        return CenterSpec("township", f"{code}{number:03d}000", f"probe-{number}", f"{name}样{number}镇", slug)
+
+
+def spare_count() -> int:
+    from tenants.models import SpareSchema
+
+    return SpareSchema.objects.count()
+
+
+def center_count() -> int:
+    from tenants.models import Center
+
+    return Center.objects.centers().count()
+
+
+def provision(spec: CenterSpec) -> float:
+    """Seconds spent in the center_create service call, and nothing else."""
+    from tenants.services import center_create
+
+    started = time.perf_counter()
+    center_create(
+        kind=spec.kind,
+        division_code=spec.code,
+        name=spec.name,
+        slug=spec.slug,
+        parent_slug=spec.parent,
+        actor="bench",
+    )
+    return time.perf_counter() - started
+
+
+def provision_observed(spec: CenterSpec) -> tuple[float, str]:
+    """(seconds, path): the path is read from the pool size around the (timed) call."""
+    before = spare_count()
+    seconds = provision(spec)
+    path = "spare" if spare_count() == before - 1 else "clone"
+    return seconds, path
+
+
+def pool_refill() -> float:
+    """What the Celery worker does after a provision, done here outside any timed region."""
+    from tenants.schemas import spare_schemas_fill
+
+    started = time.perf_counter()
+    spare_schemas_fill()
+    return time.perf_counter() - started
+
+
+def pool_drain() -> None:
+    from django.db import connection, transaction
+
+    from tenants.models import SpareSchema
+    from tenants.schemas import drop_schema, spare_schema_names
+
+    connection.set_schema_to_public()
+    for name in spare_schema_names():
+        with transaction.atomic():
+            drop_schema(name)
+            SpareSchema.objects.filter(schema_name=name).delete()
+
+
+def clone_fallback_samples(probes: ProbeSpecs, count: int) -> dict:
+    pool_drain()
+    seconds, centers_before = [], []
+    for _ in range(count):
+        centers_before.append(center_count())
+        assert spare_count() == 0
+        elapsed, path = provision_observed(probes.take())
+        assert path == "clone", path
+        seconds.append(elapsed)
+    pool_refill()
+    return {**summary(seconds), "centers_before": centers_before}
+
+
+def profile_provision(spec: CenterSpec) -> tuple[float, str]:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    seconds = provision(spec)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(15)
+    return seconds, out.getvalue()
+
+
+def run_series(specs: list[CenterSpec], probes: ProbeSpecs, results: dict) -> list[dict]:
+    rows = []
+    for index, spec in enumerate(specs, start=1):
+        if spare_count() == 0:
+            pool_refill()
+        seconds, path = provision_observed(spec)
+        refill = pool_refill()
+        rows.append(
+            {"i": index, "slug": spec.slug, "kind": spec.kind, "seconds": round(seconds, 4),
+             "path": path, "refill_s": round(refill, 4)}
+        )  # fmt: skip
+        if index == EARLY_AT:
+            log(f"clone-fallback samples at {center_count()} centers")
+            results["clone_fallback_early"] = clone_fallback_samples(probes, CLONE_SAMPLES)
+        if index % 25 == 0 or index == len(specs):
+            window = [r["seconds"] for r in rows[-25:]]
+            refills = [r["refill_s"] for r in rows[-25:]]
+            log(
+                f"{index:4d}/{len(specs)} centers: provision median {median(window):.3f}s, "
+                f"refill (1 clone) median {median(refills):.3f}s"
+            )
+    return rows
+
+
+def trend(rows: list[dict], key: str) -> dict:
+    window = min(TREND_WINDOW, len(rows) // 2) or 1
+    first = median([r[key] for r in rows[:window]])
+    last = median([r[key] for r in rows[-window:]])
+    return {
+        "window": window,
+        "first_median_s": round(first, 4),
+        "last_median_s": round(last, 4),
+        "ratio_last_over_first": round(last / first, 3) if first else None,
+    }
+
+
+# --------------------------------------------------------------------------- migrate_schemas
+
+
+def schema_count() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_namespace "
+            "WHERE nspname NOT LIKE 'pg\\_%%' AND nspname <> 'information_schema'"
+        )
+        return cursor.fetchone()[0]
+
+
+def migrate_noop(env: dict[str, str]) -> dict:
+    from django.db import connection
+
+    schemas = schema_count()
+    connection.close()
+    seconds, output = run_logged(
+        [str(PYTHON), "manage.py", "migrate_schemas"], env, "migrate_schemas.log"
+    )
+    skipped = re.search(r"(\d+) schema\(s\) already up to date", output)
+    return {
+        "wall_s": round(seconds, 3),
+        "target_s": MIGRATE_TARGET_SECONDS,
+        "schemas_in_database": schemas,
+        "skipped_up_to_date": int(skipped.group(1)) if skipped else None,
+        "applied_anything": "Applying " in output,
+        "output_tail": output.strip().splitlines()[-5:],
+    }
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_get(port: int, host: str, path: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path, headers={"Host": host})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def ensure_wrk() -> str | None:
+    if os.environ.get("BENCH_LOADGEN") == "python":
+        return None
+    found = shutil.which("wrk")
+    if found or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return found
+    log("installing wrk with apt-get")
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    apt_env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    with open(LOG_DIR / "wrk-install.log", "w") as out:
+        for args in (["apt-get", "install", "-y", "-qq", "wrk"], ["apt-get", "update", "-qq"]):
+            subprocess.run(args, stdout=out, stderr=subprocess.STDOUT, env=apt_env)
+            if args[1] == "update":
+                subprocess.run(
+                    ["apt-get", "install", "-y", "-qq", "wrk"],
+                    stdout=out, stderr=subprocess.STDOUT, env=apt_env,
+                )  # fmt: skip
+            if shutil.which("wrk"):
+                break
+    return shutil.which("wrk")
+
+
+def load_wrk(wrk: str, port: int, host: str, path: str, seconds: int) -> dict:
+    args = [
+        wrk, "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "-s", str(WRK_SCRIPT),
+        "-H", f"Host: {host}", f"http://127.0.0.1:{port}{path}",
+    ]  # fmt: skip
+    proc = subprocess.run(args, capture_output=True, text=True)
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("WRK_JSON ")), None)
+    if proc.returncode != 0 or line is None:
+        sys.exit(f"bench: wrk failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    raw = json.loads(line.removeprefix("WRK_JSON "))
+    lat = raw["latency_us"]
+    return {
+        "requests": raw["requests"],
+        "duration_s": round(raw["duration_us"] / 1e6, 3),
+        "req_per_s": round(raw["requests"] / (raw["duration_us"] / 1e6), 1),
+        "latency_ms": {k: round(lat[k] / 1000, 2) for k in ("mean", "p50", "p90", "p99", "max")},
+        "errors": raw["errors"],
+    }
+
+
+def percentile(ordered: list[float], pct: float) -> float:
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def load_python(port: int, host: str, path: str, seconds: int) -> dict:
+    """Fallback load generator: CONNECTIONS threads, each one request at a time."""
+    deadline = time.perf_counter() + seconds
+    latencies: list[list[float]] = [[] for _ in range(CONNECTIONS)]
+    errors = {"connect": 0, "status": 0}
+
+    def worker(mine: list[float]) -> None:
+        conn = None
+        while (started := time.perf_counter()) < deadline:
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                conn.request("GET", path, headers={"Host": host})
+                response = conn.getresponse()
+                response.read()
+                if response.status >= 400:
+                    errors["status"] += 1
+                if response.will_close:
+                    conn.close()
+                    conn = None
+            except (OSError, http.client.HTTPException):
+                errors["connect"] += 1
+                if conn is not None:
+                    conn.close()
+                conn = None
+                continue
+            mine.append(time.perf_counter() - started)
+        if conn is not None:
+            conn.close()
+
+    threads = [threading.Thread(target=worker, args=(mine,)) for mine in latencies]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    ordered = sorted(x for mine in latencies for x in mine)
+    if not ordered:
+        sys.exit(f"bench: no request to {path} succeeded")
+    return {
+        "requests": len(ordered),
+        "duration_s": round(elapsed, 3),
+        "req_per_s": round(len(ordered) / elapsed, 1),
+        "latency_ms": {
+            "mean": round(statistics.fmean(ordered) * 1000, 2),
+            "p50": round(percentile(ordered, 50) * 1000, 2),
+            "p90": round(percentile(ordered, 90) * 1000, 2),
+            "p99": round(percentile(ordered, 99) * 1000, 2),
+            "max": round(ordered[-1] * 1000, 2),
+        },
+        "errors": errors,
+    }
+
+
+def gunicorn_start(env: dict[str, str], port: int) -> subprocess.Popen:
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    out = open(LOG_DIR / "gunicorn.log", "w")  # noqa: SIM115 - lives as long as the server
+    args = [
+        str(GUNICORN), "--chdir", str(ROOT), "--pythonpath", str(PLATFORM_DIR),
+        "--workers", "2", "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
+        "--log-level", "warning", "cityplatform.wsgi:application",
+    ]  # fmt: skip
+    # Its own session, so stopping it reaches the master and both workers, nothing else.
+    return subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def gunicorn_stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    log("gunicorn stopped")
+
+
+def gunicorn_wait(proc: subprocess.Popen, port: int, host: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"bench: gunicorn exited ({proc.returncode}); see var/bench/gunicorn.log")
+        try:
+            if http_get(port, host, "/livez")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    sys.exit("bench: gunicorn did not answer /livez within 60 s")
+
+
+def http_bench(env: dict[str, str], slug: str, center_name: str, wrk: str | None) -> dict:
+    host = f"{slug}.localhost"
+    port = free_port()
+    proc = gunicorn_start(env, port)
+    try:
+        gunicorn_wait(proc, port, host)
+        status, body = http_get(port, host, "/")
+        if status != 200 or center_name.encode() not in body:
+            sys.exit(f"bench: GET / on {host} answered {status}, not the center's home page")
+        status, body = http_get(port, host, "/livez")
+        assert (status, body) == (200, b"ok"), (status, body)
+        if wrk:
+
+            def load(path: str, seconds: int) -> dict:
+                return load_wrk(wrk, port, host, path, seconds)
+        else:
+
+            def load(path: str, seconds: int) -> dict:
+                return load_python(port, host, path, seconds)
+
+        for path in ("/livez", "/"):
+            load(path, WARMUP_SECONDS)
+        figures = {}
+        for label, path in (("bare", "/livez"), ("home", "/")):
+            log(f"load: {path} on {host}, {CONNECTIONS} connections, {LOAD_SECONDS}s")
+            figures[label] = {"path": path, **load(path, LOAD_SECONDS)}
+    finally:
+        gunicorn_stop(proc)
+    return {
+        "tool": "wrk" if wrk else "python threads + http.client",
+        "host": host,
+        "gunicorn": "2 sync workers, 127.0.0.1",
+        "connections": CONNECTIONS,
+        "seconds": LOAD_SECONDS,
+        "warmup_seconds": WARMUP_SECONDS,
+        **figures,
+        "ratio_home_over_bare": round(
+            figures["home"]["req_per_s"] / figures["bare"]["req_per_s"], 3
+        ),
+    }
+
+
+# --------------------------------------------------------------------------- report
+
+
+def fmt(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    return f"{seconds * 1000:8.1f} ms" if seconds < 10 else f"{seconds:8.2f} s "
+
+
+def print_table(results: dict) -> None:
+    m = results["machine"]
+    p = results["provision"]
+    s = results["series"]
+    mig = results["migrate_schemas"]
+    h = results["http"]
+    lines = [
+        "",
+        f"City platform bench — {m['date']}, {m['nproc']} CPUs, Python {m['python']}, "
+        f"PostgreSQL {m['postgres']}, commit {m['git_commit']}{' (dirty)' if m['git_dirty'] else ''}",
+        "",
+        "1. Provisioning one center (center_create call only)      median        max",
+        f"   fast path (spare pool warm, centers 1-{len(p['fast_path']['samples_s'])})"
+        f"            {fmt(p['fast_path']['median_s'])}  {fmt(p['fast_path']['max_s'])}",
+    ]
+    for key in ("clone_fallback_early", "clone_fallback_late"):
+        c = p[key]
+        lines.append(
+            f"   clone fallback (pool empty, {c['centers_before'][0]}-{c['centers_before'][-1]} centers)"
+            .ljust(56)
+            + f"{fmt(c['median_s'])}  {fmt(c['max_s'])}"
+        )
+    tf, tc = s["fast_path_trend"], s["refill_clone_trend"]
+    lines += [
+        "",
+        f"2. {s['count']} centers in a row (fast path; pool refilled outside the timing)",
+        f"   per center: first {tf['window']} median {fmt(tf['first_median_s'])}, "
+        f"last {tf['window']} median {fmt(tf['last_median_s'])}, "
+        f"ratio {tf['ratio_last_over_first']}  [{s['verdict']}]",
+        f"   one template clone (the refill): first {tc['window']} median "
+        f"{fmt(tc['first_median_s'])}, last {tc['window']} median {fmt(tc['last_median_s'])}, "
+        f"ratio {tc['ratio_last_over_first']}",
+        f"   clone fallback: {fmt(p['clone_fallback_early']['median_s'])} at "
+        f"~{EARLY_AT} centers vs {fmt(p['clone_fallback_late']['median_s'])} at "
+        f"~{s['count']} centers (ratio {p['clone_fallback_ratio_late_over_early']})",
+        f"   all on the fast path: {s['all_fast_path']}",
+        "",
+        f"3. migrate_schemas, nothing to apply ({mig['schemas_in_database']} schemas): "
+        f"{mig['wall_s']:.1f} s (target < {mig['target_s']:.0f} s) "
+        f"[{'PASS' if mig['wall_s'] < mig['target_s'] else 'FAIL'}]",
+        "",
+        f"4. {h['host']} on gunicorn ({h['gunicorn']}), {h['tool']}, "
+        f"{h['connections']} connections x {h['seconds']} s",
+    ]
+    for label in ("bare", "home"):
+        f = h[label]
+        lat = f["latency_ms"]
+        errors = sum(f["errors"].values())
+        lines.append(
+            f"   {f['path']:<7} {f['req_per_s']:8.1f} req/s   p50 {lat['p50']:7.2f} ms   "
+            f"p99 {lat['p99']:7.2f} ms   errors {errors}"
+        )
+    lines += [
+        f"   home / bare = {h['ratio_home_over_bare']}",
+        "",
+        f"setup_platform {results['setup_platform_s']:.1f} s; bench total {results['total_s']:.0f} s; "
+        f"raw numbers in {RESULTS_FILE.relative_to(ROOT)}",
+    ]
+    print("\n".join(lines))
+    if results.get("profile"):
+        print(f"\nWhere a fast-path provision spends its time ({results['profile']['seconds']:.3f} s):")
+        print(results["profile"]["top15_cumulative"])
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    def stop(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
+
+    env = bench_environment()
+    wrk = ensure_wrk()
+    log(f"recreating database {BENCH_DB}; flushing Redis db {REDIS_DB}")
+    database_recreate(env["DATABASE_URL"])
+    redis_flush(env["REDIS_URL"])
+    log("manage.py setup_platform (public, template, city, spare pool)")
+    setup_s, _ = run_logged([str(PYTHON), "manage.py", "setup_platform"], env, "setup_platform.log")
+    django_boot(env)
+    results: dict = {"machine": machine_info(wrk), "setup_platform_s": round(setup_s, 2)}
+    results["config"] = {
+        "database": BENCH_DB,
+        "redis_db": REDIS_DB,
+        "center_spare_schemas": SPARES,
+        "centers": CENTERS,
+        "clone_samples": CLONE_SAMPLES,
+        "settings": "cityplatform.settings, DJANGO_DEBUG=false, scrypt password hasher",
+    }
+
+    probes = ProbeSpecs()
+    specs = series_specs(CENTERS)
+    log(f"provisioning {len(specs)} centers (pool of {SPARES}, refilled between provisions)")
+    rows = run_series(specs, probes, results)
+    fast = [r["seconds"] for r in rows[:EARLY_AT]]
+
+    profile = None
+    if FORCE_PROFILE or max(median(fast), trend(rows, "seconds")["last_median_s"]) > PROFILE_OVER_SECONDS:
+        assert spare_count() > 0
+        seconds, text = profile_provision(probes.take())
+        profile = {"seconds": round(seconds, 4), "top15_cumulative": text}
+        pool_refill()
+
+    log(f"clone-fallback samples at {center_count()} centers")
+    late = clone_fallback_samples(probes, CLONE_SAMPLES)
+    early = results.pop("clone_fallback_early")
+    fast_trend = trend(rows, "seconds")
+    results["provision"] = {
+        "fast_path": {**summary(fast), "note": "series centers 1-10; the first includes process warm-up"},
+        "clone_fallback_early": early,
+        "clone_fallback_late": late,
+        "clone_fallback_ratio_late_over_early": round(late["median_s"] / early["median_s"], 3),
+    }
+    results["series"] = {
+        "count": len(rows),
+        "fast_path_trend": fast_trend,
+        "refill_clone_trend": trend(rows, "refill_s"),
+        "verdict": "flat" if fast_trend["ratio_last_over_first"] <= 1.25 else "GROWS",
+        "all_fast_path": all(r["path"] == "spare" for r in rows),
+        "centers_total_after": center_count(),
+        "per_center": rows,
+    }
+    results["profile"] = profile
+
+    log("manage.py migrate_schemas (nothing to apply)")
+    results["migrate_schemas"] = migrate_noop(env)
+
+    target = specs[len(specs) // 2]
+    log(f"HTTP load on {target.slug}.localhost")
+    results["http"] = http_bench(env, target.slug, target.name, wrk)
+
+    started_at = os.environ.get("BENCH_STARTED_AT")
+    results["total_s"] = round(
+        time.time() - float(started_at) if started_at else time.perf_counter() - STARTED, 1
+    )
+    RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS_FILE.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    print_table(results)
+
+
+if __name__ == "__main__":
+    main()

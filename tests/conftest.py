@@ -1,0 +1,225 @@
+"""Test setup: the real PostgreSQL (a test database with the city, the template schema and a
+spare pool) and the real Redis (its own database number, cleared around each test)."""
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from tenants.accounts.models import Role
+from tenants.accounts.services import staff_user_create
+
+PASSWORD = "Test-pass-2026!"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from tenants.schemas import spare_schemas_fill, template_schema_ensure
+    from tenants.services import city_ensure
+
+    with django_db_blocker.unblock():
+        template_schema_ensure()
+        city_ensure(name="沈阳市", division_code="210100000000")
+        spare_schemas_fill(settings.CENTER_SPARE_SCHEMAS)
+        connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache_and_schema():
+    cache.clear()
+    yield
+    cache.clear()
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def city(db):
+    from tenants.models import Center
+
+    return Center.objects.get(schema_name="public")
+
+
+@pytest.fixture
+def make_center(db):
+    """Provision a center inside the test's transaction (rolled back with it)."""
+    from tenants.services import center_create
+
+    def make(slug, *, kind="township", code=None, name=None, parent=None):
+        return center_create(
+            kind=kind,
+            division_code=code,
+            name=name or slug,
+            slug=slug,
+            parent_slug=parent,
+            actor="test",
+            admin_password=PASSWORD,
+        ).center
+
+    return make
+
+
+@pytest.fixture
+def district(make_center):
+    return make_center("shenbei", kind="district", code="210113000000", name="沈北新区")
+
+
+@pytest.fixture
+def township(make_center, district):
+    return make_center(
+        "qingshuitai", kind="township", code="210113105000", name="清水台镇", parent="shenbei"
+    )
+
+
+@pytest.fixture
+def other_township(make_center, district):
+    return make_center(
+        "hushitai", kind="street", code="210113002000", name="虎石台街道", parent="shenbei"
+    )
+
+
+@pytest.fixture
+def make_user():
+    def make(center, username, role, **extra):
+        with schema_context(center.schema_name):
+            return staff_user_create(username=username, password=PASSWORD, role=role, **extra)
+
+    return make
+
+
+@pytest.fixture
+def city_admin(city, make_user):
+    return make_user(city, "city-admin", Role.CITY_ADMIN)
+
+
+def host(center) -> str:
+    return center.domains.get(is_primary=True).domain
+
+
+@pytest.fixture
+def client_for():
+    """A test client whose requests go to a center's (or the city's) domain."""
+    from django.test import Client
+
+    def make(center, **kwargs):
+        return Client(HTTP_HOST=host(center), **kwargs)
+
+    return make
+
+
+def _test_database_env() -> dict:
+    import os
+
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "cityplatform.settings.test",
+        "PYTHONPATH": "platform",
+    }
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_gunicorn(django_db_setup, django_db_blocker):
+    """The project served by a real gunicorn against the test database."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    port = _free_port()
+    with django_db_blocker.unblock():
+        env = _test_database_env()
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--chdir", str(root), "--pythonpath", "platform",
+            "--bind", f"127.0.0.1:{port}", "--workers", "1",
+            "cityplatform.wsgi:application",
+        ],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(
+                urllib.request.Request(f"{url}/livez", headers={"Host": "localhost"}), timeout=2
+            )
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("gunicorn did not start")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real Celery worker (solo pool) on the test broker and the test database."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from cityplatform.celery import app
+
+    root = Path(__file__).resolve().parent.parent
+    with django_db_blocker.unblock():
+        env = _test_database_env()
+    app.control.purge()
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "celery"), "-A", "cityplatform",
+            "worker", "--pool", "solo", "--loglevel", "WARNING",
+            "--hostname", f"test-{time.time_ns()}@localhost",
+        ],
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if app.control.ping(timeout=0.5):
+            break
+        if proc.poll() is not None:
+            pytest.fail("the Celery worker exited")
+    else:
+        proc.kill()
+        pytest.fail("the Celery worker did not start")
+    yield proc
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def committed_center(django_db_setup, django_db_blocker):
+    """A center committed for real, for tests where another process (a worker) must see it;
+    dropped at the end of the session."""
+    from tenants.models import Center, CenterAuditEvent
+    from tenants.schemas import drop_schema
+    from tenants.services import center_create
+
+    with django_db_blocker.unblock():
+        center = center_create(
+            kind="district", division_code="210114000000", name="于洪区", slug="yuhong",
+            admin_password=PASSWORD,
+        ).center  # fmt: skip
+        yield center
+        connection.set_schema_to_public()
+        CenterAuditEvent.objects.filter(center=center).delete()
+        center.domains.all().delete()
+        Center.objects.filter(pk=center.pk).delete()
+        drop_schema(center.schema_name)

@@ -1,0 +1,92 @@
+import time
+
+import pytest
+from django.test import override_settings
+from django_tenants.utils import schema_context
+
+from tenants.health.services import heartbeat_record
+from tenants.health.tasks import dispatch_heartbeats, heartbeat
+from tenants.models import Center
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_ok_on_city_and_center(township, client_for, city):
+    heartbeat_record()
+    with schema_context(township.schema_name):
+        heartbeat_record()
+    for center in (city, township):
+        response = client_for(center).get("/healthz")
+        assert response.status_code == 200, response.json()
+        body = response.json()
+        assert body["status"] == "ok"
+        assert body["schema"] == center.schema_name
+        assert set(body["checks"]) == {"database", "redis", "migrations", "heartbeat"}
+
+
+def test_healthz_503_when_redis_is_down(city, client_for):
+    heartbeat_record()
+    with override_settings(REDIS_URL="redis://127.0.0.1:1/0"):
+        response = client_for(city).get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["redis"]["ok"] is False
+    assert response.json()["checks"]["database"]["ok"] is True
+
+
+def test_healthz_503_when_heartbeat_is_stale(city, client_for):
+    heartbeat_record()
+    with override_settings(HEARTBEAT_INTERVAL_SECONDS=0):
+        time.sleep(0.01)
+        response = client_for(city).get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["heartbeat"]["ok"] is False
+
+
+def test_new_center_waits_for_its_first_heartbeat(township, client_for):
+    body = client_for(township).get("/healthz").json()
+    assert body["checks"]["heartbeat"]["waiting_for_first_run"] is True
+
+
+def test_healthz_reports_pending_migrations(township, client_for):
+    from django.db import connection
+
+    with schema_context(township.schema_name):
+        heartbeat_record()
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM django_migrations WHERE app = 'portal'")
+    response = client_for(township).get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["migrations"]["pending"] >= 1
+
+
+def test_dispatch_sends_one_heartbeat_per_active_center(township, other_township, monkeypatch):
+    sent = []
+    monkeypatch.setattr(
+        heartbeat, "apply_async",
+        lambda **kw: sent.append((__import__("django.db").db.connection.schema_name, kw)),
+    )  # fmt: skip
+    from tenants import services
+
+    services.center_suspend(center=other_township, actor="test")
+    assert dispatch_heartbeats() == 2  # the district and the township; not the suspended one
+    schemas = [schema for schema, _ in sent]
+    assert sorted(schemas) == ["qingshuitai", "shenbei"]
+    assert len({kw["countdown"] for _, kw in sent}) == 2, "spread over the interval"
+
+
+def test_heartbeat_runs_in_the_sending_tenants_schema_in_a_real_worker(
+    celery_worker_process, committed_center
+):
+    from tenants.health.models import Heartbeat
+
+    with schema_context(committed_center.schema_name):
+        heartbeat.delay()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with schema_context(committed_center.schema_name):
+            if Heartbeat.objects.filter(name="beat").exists():
+                break
+        time.sleep(0.3)
+    else:
+        pytest.fail("the worker did not record the heartbeat in the center's schema")
+    assert Center.objects.filter(schema_name=committed_center.schema_name).exists()

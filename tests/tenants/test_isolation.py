@@ -1,0 +1,113 @@
+"""A user, page or object of center A is never reachable from center B's domain or with B's
+credentials."""
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django_tenants.utils import schema_context
+from rest_framework.authtoken.models import Token
+
+from tenants.accounts.models import Role
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_unknown_domain_is_404_never_another_site(township, client_for):
+    from django.test import Client
+
+    response = Client(HTTP_HOST="nowhere.localhost").get("/")
+    assert response.status_code == 404
+    assert "清水台镇" not in response.content.decode()
+
+
+def test_each_domain_serves_its_own_home_page(township, other_township, client_for):
+    a = client_for(township).get("/")
+    b = client_for(other_township).get("/")
+    assert a.status_code == b.status_code == 200
+    assert "清水台镇政务服务中心" in a.content.decode()
+    assert "清水台镇" not in b.content.decode()
+    assert "虎石台街道政务服务中心" in b.content.decode()
+
+
+def test_page_of_a_is_not_reachable_on_b(township, other_township, client_for):
+    from wagtail.models import Page
+
+    from portal.models import CenterHomePage
+
+    with schema_context(township.schema_name):
+        home = CenterHomePage.objects.get()
+        home.add_child(instance=Page(title="仅限清水台", slug="only-a", live=True))
+    assert client_for(township).get("/only-a/").status_code == 200
+    assert client_for(other_township).get("/only-a/").status_code == 404
+
+
+def test_login_of_a_does_not_work_on_b(township, other_township, make_user, client_for):
+    make_user(township, "zhang", Role.WINDOW_STAFF)
+    on_a = client_for(township)
+    on_b = client_for(other_township)
+    response = on_a.post("/admin/login/", {"username": "zhang", "password": PASSWORD})
+    assert response.status_code == 302
+    assert on_a.get("/admin/").status_code == 200
+    # B has no such user: the same credentials fail there.
+    response = on_b.post("/admin/login/", {"username": "zhang", "password": PASSWORD})
+    assert response.status_code == 200 and "_auth_user_id" not in on_b.session
+    # A's session cookie means nothing on B's domain.
+    on_b.cookies = on_a.cookies
+    assert on_b.get("/admin/").status_code == 302
+
+
+def test_session_of_a_is_not_accepted_on_b_even_with_same_user_id(
+    township, other_township, make_user, client_for
+):
+    make_user(township, "zhang", Role.WINDOW_STAFF)
+    make_user(other_township, "li", Role.WINDOW_STAFF)
+    on_a = client_for(township)
+    on_a.post("/admin/login/", {"username": "zhang", "password": PASSWORD})
+    on_b = client_for(other_township)
+    on_b.cookies = on_a.cookies
+    response = on_b.get("/api/v1/me/")
+    assert response.status_code == 401
+
+
+def test_api_token_of_a_is_rejected_on_b(township, other_township, make_user, client_for):
+    user = make_user(township, "zhang", Role.WINDOW_STAFF)
+    with schema_context(township.schema_name):
+        token = Token.objects.create(user=user)
+    header = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    assert client_for(township).get("/api/v1/me/", **header).json()["username"] == "zhang"
+    assert client_for(other_township).get("/api/v1/me/", **header).status_code == 401
+
+
+def test_city_user_cannot_log_in_on_a_center(township, city_admin, client_for):
+    response = client_for(township).post(
+        "/admin/login/", {"username": "city-admin", "password": PASSWORD}
+    )
+    assert response.status_code == 200  # the form again, no session
+
+
+def test_media_of_a_is_not_served_on_b(township, other_township, client_for):
+    with schema_context(township.schema_name):
+        name = default_storage.save("notices/a.txt", ContentFile(b"only for A"))
+        url = default_storage.url(name)
+    assert url.startswith(f"/media/{township.schema_name}/")
+    try:
+        assert client_for(township).get(url).status_code == 200
+        assert client_for(other_township).get(url).status_code == 404
+    finally:
+        with schema_context(township.schema_name):
+            default_storage.delete(name)
+
+
+def test_centers_api_is_only_on_the_city_domain(township, client_for, city):
+    assert client_for(city).get("/api/v1/centers/").status_code == 200
+    assert client_for(township).get("/api/v1/centers/").status_code == 404
+
+
+def test_cache_keys_are_per_schema(township, other_township):
+    from django.core.cache import cache
+
+    with schema_context(township.schema_name):
+        cache.set("greeting", "A")
+    with schema_context(other_township.schema_name):
+        assert cache.get("greeting") is None
