@@ -57,7 +57,11 @@ MIGRATE_TARGET_SECONDS = 60.0
 TREND_WINDOW = 50
 
 # Real county-level codes (python-stdnum cn/loc), parents of the generated townships/streets.
-DISTRICTS = [("210113", "shenbei", "沈北新区"), ("210112", "hunnan", "浑南区"), ("210114", "yuhong", "于洪区")]
+DISTRICTS = [
+    ("210113", "shenbei", "沈北新区"),
+    ("210112", "hunnan", "浑南区"),
+    ("210114", "yuhong", "于洪区"),
+]
 
 STARTED = time.perf_counter()
 
@@ -157,7 +161,9 @@ def run_logged(args: list[str], env: dict[str, str], log_name: str) -> tuple[flo
     (LOG_DIR / log_name).write_text(proc.stdout)
     if proc.returncode != 0:
         print(proc.stdout[-4000:], file=sys.stderr)
-        sys.exit(f"bench: {' '.join(args[1:3])} failed ({proc.returncode}); log var/bench/{log_name}")
+        sys.exit(
+            f"bench: {' '.join(args[1:3])} failed ({proc.returncode}); log var/bench/{log_name}"
+        )
     return elapsed, proc.stdout
 
 
@@ -205,7 +211,9 @@ def machine_info(wrk: str | None) -> dict:
     wrk_version = None
     if wrk:
         out = subprocess.run([wrk, "-v"], capture_output=True, text=True)
-        wrk_version = (out.stdout or out.stderr).splitlines()[0] if (out.stdout or out.stderr) else None
+        wrk_version = (
+            (out.stdout or out.stderr).splitlines()[0] if (out.stdout or out.stderr) else None
+        )
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "nproc": os.cpu_count(),
@@ -247,7 +255,13 @@ def series_specs(count: int) -> list[CenterSpec]:
         kind = "township" if number % 2 else "street"
         label = "镇" if kind == "township" else "街道"
         specs.append(
-            CenterSpec(kind, f"{code}{number:03d}000", f"{slug}-{number:03d}", f"{name}测{number}{label}", slug)
+            CenterSpec(
+                kind,
+                f"{code}{number:03d}000",
+                f"{slug}-{number:03d}",
+                f"{name}测{number}{label}",
+                slug,
+            )
         )
     return specs[:count]
 
@@ -263,7 +277,9 @@ class ProbeSpecs:
         code, slug, name = DISTRICTS[0]
         number = self.next
         self.next += 1
-        return CenterSpec("township", f"{code}{number:03d}000", f"probe-{number}", f"{name}样{number}镇", slug)
+        return CenterSpec(
+            "township", f"{code}{number:03d}000", f"probe-{number}", f"{name}样{number}镇", slug
+        )
 
 
 def spare_count() -> int:
@@ -545,7 +561,9 @@ def gunicorn_start(env: dict[str, str], port: int) -> subprocess.Popen:
         "--log-level", "warning", "cityplatform.wsgi:application",
     ]  # fmt: skip
     # Its own session, so stopping it reaches the master and both workers, nothing else.
-    return subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def gunicorn_stop(proc: subprocess.Popen) -> None:
@@ -643,8 +661,9 @@ def print_table(results: dict) -> None:
     for key in ("clone_fallback_early", "clone_fallback_late"):
         c = p[key]
         lines.append(
-            f"   clone fallback (pool empty, {c['centers_before'][0]}-{c['centers_before'][-1]} centers)"
-            .ljust(56)
+            f"   clone fallback (pool empty, {c['centers_before'][0]}-{c['centers_before'][-1]} centers)".ljust(
+                56
+            )
             + f"{fmt(c['median_s'])}  {fmt(c['max_s'])}"
         )
     tf, tc = s["fast_path_trend"], s["refill_clone_trend"]
@@ -685,7 +704,9 @@ def print_table(results: dict) -> None:
     ]
     print("\n".join(lines))
     if results.get("profile"):
-        print(f"\nWhere a fast-path provision spends its time ({results['profile']['seconds']:.3f} s):")
+        print(
+            f"\nWhere a fast-path provision spends its time ({results['profile']['seconds']:.3f} s):"
+        )
         print(results["profile"]["top15_cumulative"])
 
 
@@ -724,7 +745,10 @@ def main() -> None:
     fast = [r["seconds"] for r in rows[:EARLY_AT]]
 
     profile = None
-    if FORCE_PROFILE or max(median(fast), trend(rows, "seconds")["last_median_s"]) > PROFILE_OVER_SECONDS:
+    if (
+        FORCE_PROFILE
+        or max(median(fast), trend(rows, "seconds")["last_median_s"]) > PROFILE_OVER_SECONDS
+    ):
         assert spare_count() > 0
         seconds, text = profile_provision(probes.take())
         profile = {"seconds": round(seconds, 4), "top15_cumulative": text}
@@ -735,7 +759,10 @@ def main() -> None:
     early = results.pop("clone_fallback_early")
     fast_trend = trend(rows, "seconds")
     results["provision"] = {
-        "fast_path": {**summary(fast), "note": "series centers 1-10; the first includes process warm-up"},
+        "fast_path": {
+            **summary(fast),
+            "note": "series centers 1-10; the first includes process warm-up",
+        },
         "clone_fallback_early": early,
         "clone_fallback_late": late,
         "clone_fallback_ratio_late_over_early": round(late["median_s"] / early["median_s"], 3),

@@ -56,8 +56,8 @@ def test_platform_is_stdlib_in_gunicorn(live_gunicorn):
 
 
 def test_platform_is_stdlib_in_celery_worker(celery_worker_process):
-    from tenants.health.tasks import python_platform
-
     import platform
+
+    from tenants.health.tasks import python_platform
 
     assert python_platform.delay().get(timeout=30) == platform.python_version()

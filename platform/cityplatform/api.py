@@ -25,3 +25,8 @@ def capability_required(capability):
 
     HasCapability.__name__ = f"Has_{capability}"
     return HasCapability
+
+
+def only_v1_endpoints(endpoints):
+    """The OpenAPI document covers the platform's own API, not Wagtail's internal admin API."""
+    return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]

@@ -49,9 +49,7 @@ _ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         }
     ),
     Role.WINDOW_STAFF: frozenset({Capability.ACCESS_ADMIN, Capability.HANDLE_CASES}),
-    Role.VILLAGE_AGENT: frozenset(
-        {Capability.ACCESS_ADMIN, Capability.TAKE_VILLAGE_APPLICATIONS}
-    ),
+    Role.VILLAGE_AGENT: frozenset({Capability.ACCESS_ADMIN, Capability.TAKE_VILLAGE_APPLICATIONS}),
 }
 
 

@@ -28,8 +28,11 @@ def staff_user_create(
         errors["role"] = [_("Unknown role %(role)s.") % {"role": role}]
     elif not role_belongs_in_schema(role, connection.schema_name):
         errors["role"] = [
-            _("The role %(role)s cannot be given here: city roles live on the city's domain, "
-              "center roles on a center's domain.") % {"role": Role(role).label}
+            _(
+                "The role %(role)s cannot be given here: city roles live on the city's domain, "
+                "center roles on a center's domain."
+            )
+            % {"role": Role(role).label}
         ]
     elif role in (Role.DISTRICT_SUPERVISOR, Role.EVALUATOR) and not district_id:
         errors["district_id"] = [_("A district supervisor or evaluator needs a district.")]

@@ -33,7 +33,10 @@ class CenterCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=50)
     slug = serializers.CharField(max_length=40)
     parent = serializers.CharField(
-        max_length=40, required=False, allow_null=True, allow_blank=True,
+        max_length=40,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
         help_text=_("the parent district's slug"),
     )
 

@@ -56,9 +56,7 @@ def test_role_is_void_outside_its_schema(users, township, city, role):
 
 def test_district_staff_are_scoped_to_their_district(users, township, make_center):
     other_district = make_center("hunnan", kind="district", code="210112000000")
-    elsewhere = make_center(
-        "taoxian", kind="street", code="210112012000", parent="hunnan"
-    )
+    elsewhere = make_center("taoxian", kind="street", code="210112012000", parent="hunnan")
     for role in (Role.DISTRICT_SUPERVISOR, Role.EVALUATOR):
         _, user = users[role]
         capability = C.SUPERVISE_CENTER if role == Role.DISTRICT_SUPERVISOR else C.SCORE_CENTER

@@ -56,8 +56,8 @@ def test_clone_fallback_when_the_pool_is_empty(make_center):
 def test_stale_spare_is_dropped_not_used(make_center):
     spare = SpareSchema.objects.order_by("pk").first()
     with connection.cursor() as cursor:
-        cursor.execute(f'DELETE FROM "{spare.schema_name}".django_migrations WHERE id IN '
-                       f'(SELECT max(id) FROM "{spare.schema_name}".django_migrations)')  # fmt: skip
+        table = f'"{spare.schema_name}".django_migrations'
+        cursor.execute(f"DELETE FROM {table} WHERE id IN (SELECT max(id) FROM {table})")
     center = make_center("shenbei", kind="district", code="210113000000")
     assert not schema_exists(spare.schema_name)
     assert_has_every_migration(center.schema_name)
@@ -75,9 +75,9 @@ def assert_has_every_migration(schema_name: str) -> None:
         tables = {row[0] for row in cursor.fetchall()}
     tenant_labels = {app.split(".")[-1] for app in settings.TENANT_APPS} | {"accounts", "health"}
     for model in apps.get_models():
-        if model._meta.app_label in tenant_labels and model._meta.managed:
-            if not model._meta.proxy:
-                assert model._meta.db_table in tables, model._meta.db_table
+        meta = model._meta
+        if meta.app_label in tenant_labels and meta.managed and not meta.proxy:
+            assert model._meta.db_table in tables, model._meta.db_table
 
 
 def test_template_is_fresh_and_new_center_has_every_migrations_tables(district):

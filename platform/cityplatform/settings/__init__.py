@@ -109,9 +109,7 @@ GET_EXECUTOR_FUNCTION = "tenants.migration_executor.get_executor"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 DATABASES = {
-    "default": env.db(
-        "DATABASE_URL", default="postgres://city:city@127.0.0.1:54329/cityservice"
-    ),
+    "default": env.db("DATABASE_URL", default="postgres://city:city@127.0.0.1:54329/cityservice"),
 }
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 # Persistent connections are worth ~6x throughput here; recycle them after minutes because a
@@ -258,6 +256,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "PREPROCESSING_HOOKS": ["cityplatform.api.only_v1_endpoints"],
 }
 
 # --- Celery (tenant-schemas-celery: tasks run in the schema that sent them) -----------------

@@ -40,7 +40,9 @@ class Command(BaseCommand):
     help = "Build the demo city (2 districts, 5 township/street centers, a user per role)."
 
     def handle(self, *args, **options):
-        city = city_ensure(name=settings.DEFAULT_CITY_NAME, division_code=settings.DEFAULT_CITY_CODE)
+        city = city_ensure(
+            name=settings.DEFAULT_CITY_NAME, division_code=settings.DEFAULT_CITY_CODE
+        )
         for slug, name, code in DISTRICTS:
             self._center(kind="district", slug=slug, name=name, code=code, parent=None)
         for slug, name, code, kind, parent in TOWNSHIPS:
@@ -48,7 +50,10 @@ class Command(BaseCommand):
         for username, role, last, first, district in CITY_USERS:
             if not User.objects.filter(username=username).exists():
                 staff_user_create(
-                    username=username, password=DEMO_PASSWORD, role=role, last_name=last,
+                    username=username,
+                    password=DEMO_PASSWORD,
+                    role=role,
+                    last_name=last,
                     first_name=first,
                     district_id=Center.objects.get(slug=district).pk if district else None,
                 )
@@ -57,8 +62,11 @@ class Command(BaseCommand):
                 for username, role, last, first in CENTER_USERS:
                     if not User.objects.filter(username=username).exists():
                         staff_user_create(
-                            username=username, password=DEMO_PASSWORD, role=role,
-                            last_name=last, first_name=first,
+                            username=username,
+                            password=DEMO_PASSWORD,
+                            role=role,
+                            last_name=last,
+                            first_name=first,
                         )
         self._print(city)
 
@@ -66,8 +74,13 @@ class Command(BaseCommand):
         if Center.objects.filter(slug=slug).exists():
             return
         center_create(
-            kind=kind, division_code=code, name=name, slug=slug, parent_slug=parent,
-            actor="seed_demo", admin_password=DEMO_PASSWORD,
+            kind=kind,
+            division_code=code,
+            name=name,
+            slug=slug,
+            parent_slug=parent,
+            actor="seed_demo",
+            admin_password=DEMO_PASSWORD,
         )
 
     def _print(self, city):
@@ -77,7 +90,8 @@ class Command(BaseCommand):
         for username, role, *_ in CITY_USERS:
             out(f"  {Role(role).label:<24} {username} / {DEMO_PASSWORD}")
         for center in Center.objects.centers().select_related("parent"):
-            out(f"{center.display_name:<16} {center_url(center)}   admin: {center_url(center)}admin/")
+            url = center_url(center)
+            out(f"{center.display_name:<16} {url}   admin: {url}admin/")
         out("  in every center:")
         out(f"  {Role.CENTER_DIRECTOR.label:<24} admin / {DEMO_PASSWORD}")
         for username, role, *_ in CENTER_USERS:
