@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, schema_exists
+from wagtail.log_actions import LogContext
 
 from .models import Center, CenterAuditEvent, CenterKind, CenterStatus, Domain
 from .schemas import spare_schema_take, template_clone
@@ -138,7 +139,9 @@ def center_create(
         domain = Domain.objects.create(
             domain=f"{slug}.{settings.CITY_DOMAIN}", tenant=center, is_primary=True
         )
-        with schema_context(schema_name):
+        # The acting user (if any) lives in another schema: Wagtail's log entries in the new
+        # schema must not point at them.
+        with schema_context(schema_name), LogContext(user=None):
             _site_and_home_page_create(center, domain.domain)
             staff_user_create(
                 username=FIRST_ADMIN_USERNAME,

@@ -111,3 +111,10 @@ def test_cache_keys_are_per_schema(township, other_township):
         cache.set("greeting", "A")
     with schema_context(other_township.schema_name):
         assert cache.get("greeting") is None
+
+
+def test_center_admin_screens_are_not_on_center_domains(township, make_user, client_for):
+    make_user(township, "director", Role.CENTER_DIRECTOR)
+    client = client_for(township)
+    client.post("/admin/login/", {"username": "director", "password": PASSWORD})
+    assert client.get("/admin/centers/").status_code in (302, 403)
