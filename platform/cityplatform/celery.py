@@ -3,6 +3,7 @@
 
 import os
 
+from celery.signals import beat_init
 from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityplatform.settings")
@@ -22,3 +23,10 @@ def _schedule(sender, **kwargs):
         sender.signature("tenants.health.tasks.dispatch_heartbeats"),
         name="dispatch per-center heartbeats",
     )
+
+
+@beat_init.connect
+def _first_heartbeat(sender, **kwargs):
+    """Beat's interval schedule first fires one interval after start; send the first round of
+    heartbeats at once so /healthz is green right after a (re)start."""
+    app.send_task("tenants.health.tasks.dispatch_heartbeats")
