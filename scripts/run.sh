@@ -6,10 +6,8 @@ cd "$(dirname "$0")/.."
 
 scripts/bootstrap.sh
 scripts/services.sh start
-set -a
-# shellcheck disable=SC1091
-. var/services.env
-set +a
+# Settings read var/services.env themselves; it is not exported here so that later calls of
+# services.sh still see the servers as their own.
 PY=.venv/bin/python
 export CELERY_TASK_ALWAYS_EAGER=false
 

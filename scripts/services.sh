@@ -117,6 +117,14 @@ as_pg() {
 # Can the cluster user reach PATH (search permission on every component)?
 pg_can_reach() { as_pg test -x "$1" 2>/dev/null; }
 
+# Alive and not a zombie (a daemon's parent, often pid 1 in a container, may reap late).
+pid_alive() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [[ ${stat:0:1} != Z ]]
+}
+
 tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -303,15 +311,24 @@ pg_resolve() {
     else
         PG_BIN_DIR=$(find_pgserver_bin)
         if ! pg_can_reach "$PG_BIN_DIR/postgres"; then
-            # the venv sits inside a checkout the cluster user cannot traverse
-            local copy=$PG_ROOT/pginstall
-            if ! pg_bin_ok "$copy/bin" || [[ $(pg_bin_major "$copy/bin") != $(pg_bin_major "$PG_BIN_DIR") ]]; then
+            # The venv sits inside a checkout the cluster user cannot traverse:
+            # copy pginstall/ plus the wheel's bundled libs (RPATH is
+            # $ORIGIN/../../../pgserver.libs), keeping their relative layout.
+            local copy=$PG_ROOT/pgserver-copy pkgdir site libs
+            pkgdir=$(dirname "$(dirname "$PG_BIN_DIR")")
+            site=$(dirname "$pkgdir")
+            if ! pg_bin_ok "$copy/pgserver/pginstall/bin" ||
+                [[ $(pg_bin_major "$copy/pgserver/pginstall/bin") != $(pg_bin_major "$PG_BIN_DIR") ]]; then
                 log "postgres: copying pgserver binaries to $copy"
                 rm -rf "$copy"
-                cp -a "$(dirname "$PG_BIN_DIR")" "$copy"
+                mkdir -p "$copy/pgserver"
+                cp -a "$pkgdir/pginstall" "$copy/pgserver/"
+                for libs in "$site"/pgserver*.libs; do
+                    [[ -d $libs ]] && cp -a "$libs" "$copy/"
+                done
                 chmod -R go+rX "$copy"
             fi
-            PG_BIN_DIR=$copy/bin
+            PG_BIN_DIR=$copy/pgserver/pginstall/bin
         fi
     fi
     if [[ -n $data_ver && $(pg_bin_major "$PG_BIN_DIR") != "$data_ver" ]]; then
@@ -322,8 +339,8 @@ pg_resolve() {
 pg_fail() {
     log "postgres: ERROR: $1"
     if [[ -f $PG_LOG_FILE ]]; then
-        log "---- last 30 lines of $PG_LOG_FILE ----"
-        tail -n 30 "$PG_LOG_FILE" >&2 || true
+        log "---- $PG_LOG_FILE (tail, this attempt) ----"
+        tail -c "+$((PG_LOG_OFFSET + 1))" "$PG_LOG_FILE" | tail -n 30 >&2 || true
     fi
     exit 1
 }
@@ -441,6 +458,7 @@ pg_start() {
             die "port $PG_PORT is in use by something that is not this checkout's cluster ($PG_DATA_DIR); set CITY_PG_PORT or DATABASE_URL"
         fi
         pg_initdb
+        [[ -f $PG_LOG_FILE ]] && PG_LOG_OFFSET=$(stat -c %s "$PG_LOG_FILE")
         pg_write_conf
         pg_clean_stale
         local out
@@ -473,7 +491,7 @@ pg_stop_dir() {
     pid=$(pg_pid)
     kill -INT "$pid" 2>/dev/null || true
     local deadline=$((SECONDS + 60))
-    while [[ -d /proc/$pid ]]; do
+    while pid_alive "$pid"; do
         if ((SECONDS >= deadline)); then
             log "postgres: fast shutdown took >60s; sending immediate shutdown"
             kill -QUIT "$pid" 2>/dev/null || true
@@ -554,6 +572,20 @@ redis_is_ours() {
     [[ $dir == "$REDIS_DIR" ]]
 }
 
+# Pid of this checkout's redis-server (pidfile, else INFO on our port), if running.
+redis_our_pid() {
+    local pid=""
+    [[ -f $REDIS_PIDFILE ]] && pid=$(<"$REDIS_PIDFILE")
+    if ! [[ $pid =~ ^[0-9]+$ ]] && redis_ping 127.0.0.1 "$REDIS_PORT" && redis_is_ours; then
+        pid=$(rcli -h 127.0.0.1 -p "$REDIS_PORT" info server 2>/dev/null |
+            sed -n 's/^process_id:\([0-9]*\).*/\1/p')
+    fi
+    [[ $pid =~ ^[0-9]+$ ]] && pid_alive "$pid" &&
+        [[ $(cat "/proc/$pid/comm" 2>/dev/null) == redis-server* ]] &&
+        [[ $(readlink "/proc/$pid/cwd" 2>/dev/null) == "$REDIS_DIR" ]] || return 1
+    printf '%s' "$pid"
+}
+
 redis_install() {
     command -v redis-server >/dev/null 2>&1 && return 0
     if ! is_root || ! command -v apt-get >/dev/null 2>&1; then
@@ -600,6 +632,10 @@ redis_start() {
         fi
         die "port $REDIS_PORT answers but it is not this checkout's Redis ($REDIS_DIR); set CITY_REDIS_PORT or REDIS_URL"
     fi
+    local pid
+    if pid=$(redis_our_pid); then
+        die "this checkout's Redis (pid $pid) runs but not on port $REDIS_PORT; run scripts/services.sh stop-redis first"
+    fi
     tcp_open 127.0.0.1 "$REDIS_PORT" &&
         die "port $REDIS_PORT is in use by something that is not Redis; set CITY_REDIS_PORT or REDIS_URL"
     rm -f "$REDIS_PIDFILE"
@@ -643,25 +679,22 @@ redis_stop() {
         log "redis: external (REDIS_URL), not managed by this script"
         return 2
     fi
-    local pid=""
-    [[ -f $REDIS_PIDFILE ]] && pid=$(<"$REDIS_PIDFILE")
-    if redis_ping 127.0.0.1 "$REDIS_PORT" && redis_is_ours; then
-        [[ -n $pid ]] || pid=$(rcli -h 127.0.0.1 -p "$REDIS_PORT" info server 2>/dev/null |
-            sed -n 's/^process_id:\([0-9]*\).*/\1/p')
-        rcli -h 127.0.0.1 -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || true
-    elif [[ $pid =~ ^[0-9]+$ && $(cat "/proc/$pid/comm" 2>/dev/null) == redis-server* ]] &&
-        [[ $(readlink "/proc/$pid/cwd" 2>/dev/null) == "$REDIS_DIR" ]]; then
-        kill -TERM "$pid" 2>/dev/null || true
-    else
+    local pid
+    if ! pid=$(redis_our_pid); then
         rm -f "$REDIS_PIDFILE"
         log "redis: not running"
         return 0
     fi
+    if redis_ping 127.0.0.1 "$REDIS_PORT" && redis_is_ours; then
+        rcli -h 127.0.0.1 -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null || true
+    else
+        kill -TERM "$pid" 2>/dev/null || true # SIGTERM = clean shutdown (AOF fsync) too
+    fi
     local deadline=$((SECONDS + 30))
-    while { [[ $pid =~ ^[0-9]+$ && -d /proc/$pid ]] || redis_ping 127.0.0.1 "$REDIS_PORT"; }; do
+    while pid_alive "$pid"; do
         if ((SECONDS >= deadline)); then
-            [[ $pid =~ ^[0-9]+$ ]] && kill -KILL "$pid" 2>/dev/null
-            die "redis did not stop within 30s (sent SIGKILL)"
+            kill -KILL "$pid" 2>/dev/null || true
+            die "redis (pid $pid) did not stop within 30s; sent SIGKILL"
         fi
         sleep 0.1
     done
@@ -721,8 +754,8 @@ status() {
         desc="external DATABASE_URL"
     else
         url=$(local_db_url)
-        desc="not running"
-        local rel d
+        desc="this checkout's cluster is not running"
+        local rel
         for rel in var/pg var/pg-embedded; do
             [[ -d $ROOT/$rel ]] || continue
             PG_DATA_DIR=$(cd "$ROOT/$rel" && pwd -P)/data
@@ -769,7 +802,7 @@ usage() {
 # ---------------------------------------------------------------- main
 
 PG_MODE=external PG_BIN_DIR="" PG_DATA_DIR="" PG_OS_USER=$(id -un) PG_ROOT=""
-PG_LOG_DIR="" PG_LOG_FILE="" PG_RUN_DIR="" DB_URL="" RD_URL="" REDIS_MODE=local
+PG_LOG_DIR="" PG_LOG_FILE="" PG_LOG_OFFSET=0 PG_RUN_DIR="" DB_URL="" RD_URL="" REDIS_MODE=local
 
 cmd=${1:-}
 case $cmd in

@@ -5,9 +5,7 @@ cd "$(dirname "$0")/.."
 
 scripts/bootstrap.sh
 scripts/services.sh start
-set -a
-# shellcheck disable=SC1091
-. var/services.env
-set +a
+# Settings read var/services.env themselves; it is not exported here so that later calls of
+# services.sh still see the servers as their own.
 export DJANGO_SETTINGS_MODULE=cityplatform.settings.test
 exec .venv/bin/pytest "$@"

@@ -53,6 +53,19 @@ _ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
 }
 
 
+# What each role may do in Wagtail itself (pages and the media library), granted through one
+# group per role in each schema by accounts.services.role_group_ensure.
+ROLE_PAGE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    Role.CENTER_DIRECTOR: ("add", "change", "publish", "lock", "unlock"),
+}
+ROLE_COLLECTION_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    Role.CENTER_DIRECTOR: (
+        "wagtailimages.add_image", "wagtailimages.change_image", "wagtailimages.choose_image",
+        "wagtaildocs.add_document", "wagtaildocs.change_document", "wagtaildocs.choose_document",
+    ),
+}  # fmt: skip
+
+
 def role_belongs_in_schema(role: str, schema_name: str) -> bool:
     if schema_name == settings.PUBLIC_SCHEMA_NAME:
         return role in CITY_ROLES

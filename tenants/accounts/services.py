@@ -6,7 +6,42 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from .models import Role, User
-from .permissions import role_belongs_in_schema, role_is_superuser
+from .permissions import (
+    ROLE_COLLECTION_PERMISSIONS,
+    ROLE_PAGE_PERMISSIONS,
+    role_belongs_in_schema,
+    role_is_superuser,
+)
+
+
+def role_group_ensure(role: str):
+    """The current schema's group for `role`, holding the role's Wagtail page and collection
+    permissions (on the root page and the root collection). None for a role that needs none."""
+    from django.contrib.auth.models import Group, Permission
+    from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
+
+    page_types = ROLE_PAGE_PERMISSIONS.get(role, ())
+    collection_perms = ROLE_COLLECTION_PERMISSIONS.get(role, ())
+    if not page_types and not collection_perms:
+        return None
+    group, created = Group.objects.get_or_create(name=f"role:{role}")
+    if created:
+        root_page = Page.get_first_root_node()
+        for permission_type in page_types:
+            GroupPagePermission.objects.create(
+                group=group, page=root_page, permission_type=permission_type
+            )
+        root_collection = Collection.get_first_root_node()
+        for dotted in collection_perms:
+            app_label, codename = dotted.split(".")
+            GroupCollectionPermission.objects.create(
+                group=group,
+                collection=root_collection,
+                permission=Permission.objects.get(
+                    content_type__app_label=app_label, codename=codename
+                ),
+            )
+    return group
 
 
 def staff_user_create(
@@ -60,4 +95,7 @@ def staff_user_create(
     with transaction.atomic():
         user.full_clean(exclude=["password"])
         user.save()
+        group = role_group_ensure(role)
+        if group is not None:
+            user.groups.add(group)
     return user

@@ -90,3 +90,40 @@ def test_heartbeat_runs_in_the_sending_tenants_schema_in_a_real_worker(
     else:
         pytest.fail("the worker did not record the heartbeat in the center's schema")
     assert Center.objects.filter(schema_name=committed_center.schema_name).exists()
+
+
+def _redis_is_ours() -> bool:
+    from pathlib import Path
+
+    env = Path(__file__).resolve().parents[2] / "var" / "services.env"
+    return env.exists() and "CITY_REDIS_MODE=local" in env.read_text()
+
+
+@pytest.mark.skipif(not _redis_is_ours(), reason="Redis is not the project-local one")
+def test_healthz_reports_a_real_redis_outage_and_the_site_keeps_serving(live_gunicorn):
+    import json
+    import subprocess
+    import urllib.error
+    import urllib.request
+    from pathlib import Path
+
+    services = Path(__file__).resolve().parents[2] / "scripts" / "services.sh"
+
+    def get(path):
+        request = urllib.request.Request(f"{live_gunicorn}{path}", headers={"Host": "localhost"})
+        try:
+            response = urllib.request.urlopen(request, timeout=10)
+            return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+    subprocess.run([services, "stop-redis"], check=True, capture_output=True)
+    try:
+        status, body = get("/healthz")
+        assert status == 503
+        assert json.loads(body)["checks"]["redis"]["ok"] is False
+        assert get("/")[0] == 200, "pages keep working with the cache down"
+    finally:
+        subprocess.run([services, "start-redis"], check=True, capture_output=True)
+    status, body = get("/healthz")
+    assert json.loads(body)["checks"]["redis"]["ok"] is True

@@ -104,3 +104,16 @@ def test_district_roles_need_a_district(city):
     with pytest.raises(ValidationError) as exc:
         staff_user_create(username="x", password=PASSWORD, role=Role.DISTRICT_SUPERVISOR)
     assert "district_id" in exc.value.message_dict
+
+
+def test_director_edits_the_portal_pages_window_staff_does_not(users, township, client_for):
+    from portal.models import CenterHomePage
+
+    with schema_context(township.schema_name):
+        home_id = CenterHomePage.objects.get().pk
+    for role, allowed in ((Role.CENTER_DIRECTOR, True), (Role.WINDOW_STAFF, False)):
+        _, user = users[role]
+        client = client_for(township)
+        client.post("/admin/login/", {"username": user.username, "password": PASSWORD})
+        response = client.get(f"/admin/pages/{home_id}/edit/")
+        assert (response.status_code == 200) == allowed, role
