@@ -15,7 +15,7 @@ from wagtail.log_actions import LogContext
 from .models import Center, CenterAuditEvent, CenterKind, CenterStatus, Domain
 from .schemas import spare_schema_take, template_clone
 from .selectors import center_url
-from .validators import validate_division_code_for_kind, validate_slug
+from .validators import validate_division_code_for_kind, validate_hostname, validate_slug
 
 FIRST_ADMIN_USERNAME = "admin"
 
@@ -194,6 +194,25 @@ def _refill_spare_pool() -> None:
         import logging
 
         logging.getLogger(__name__).warning("could not queue the spare pool refill")
+
+
+def center_domain_add(*, center: Center, domain: str, actor: str) -> Domain:
+    """Give a center another host name (e.g. a legacy address); the first stays primary."""
+    domain = (domain or "").strip().lower().rstrip(".")
+    try:
+        validate_hostname(domain)
+    except ValidationError as exc:
+        raise ValidationError({"domain": exc.messages}) from exc
+    if Domain.objects.filter(domain=domain).exists():
+        raise ValidationError(
+            {"domain": [_("The domain %(domain)s is already in use.") % {"domain": domain}]}
+        )
+    with transaction.atomic():
+        added = Domain.objects.create(domain=domain, tenant=center, is_primary=False)
+        CenterAuditEvent.objects.create(
+            center=center, action="domain_added", actor=actor, detail={"domain": domain}
+        )
+    return added
 
 
 def _status_change(*, center: Center, status: str, actor: str, reason: str = "") -> Center:

@@ -7,6 +7,9 @@ from django.utils.translation import gettext as _
 from stdnum import numdb
 
 DIVISION_CODE_RE = re.compile(r"^\d{12}$")
+HOSTNAME_RE = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
 SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
 # Names that would clash with PostgreSQL schemas, our own schemas or well-known host names.
 RESERVED_SLUGS = frozenset(
@@ -76,3 +79,10 @@ def validate_slug(slug: str) -> None:
         )
     if slug in RESERVED_SLUGS or slug.startswith(("pg-", "spare-")):
         raise ValidationError(_("The slug %(slug)s is reserved.") % {"slug": slug}, code="reserved")
+
+
+def validate_hostname(hostname: str) -> None:
+    if not HOSTNAME_RE.match(hostname or ""):
+        raise ValidationError(
+            _("%(domain)s is not a valid host name.") % {"domain": hostname}, code="hostname"
+        )

@@ -118,3 +118,30 @@ def test_center_admin_screens_are_not_on_center_domains(township, make_user, cli
     client = client_for(township)
     client.post("/admin/login/", {"username": "director", "password": PASSWORD})
     assert client.get("/admin/centers/").status_code in (302, 403)
+
+
+def test_domain_lookup_is_cached_not_a_query_per_request(township, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(township)
+    assert client.get("/livez").status_code == 200  # warms the cache
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/livez").status_code == 200
+    assert not [q for q in queries.captured_queries if "tenants_domain" in q["sql"]]
+
+
+def test_a_center_answers_on_every_domain_it_has(township, client_for):
+    from django.core.exceptions import ValidationError
+    from django.test import Client
+
+    from tenants.services import center_domain_add
+
+    center_domain_add(center=township, domain="QingShuiTai-Old.localhost", actor="test")
+    response = Client(HTTP_HOST="qingshuitai-old.localhost").get("/")
+    assert response.status_code == 200 and "清水台镇" in response.content.decode()
+    for bad in ("qingshuitai-old.localhost", "not a host", "hushitai.localhost."):
+        with pytest.raises(ValidationError) as exc:
+            center_domain_add(center=township, domain=bad.replace("hushitai", "qingshuitai"),
+                              actor="test")  # fmt: skip
+        assert "domain" in exc.value.message_dict
