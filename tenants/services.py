@@ -1,6 +1,7 @@
 """Provisioning and the life of a center. Every change is one function here: it checks,
 writes and audits in one transaction; the command, the admin screens and the API call it."""
 
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from .selectors import center_url
 from .validators import validate_division_code_for_kind, validate_hostname, validate_slug
 
 FIRST_ADMIN_USERNAME = "admin"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -33,41 +33,7 @@ DEFAULT_CITY_CODE = env.str("CITY_DIVISION_CODE", default="210100000000")
 
 # --- Tenancy (django-tenants): the public schema is the city, each center a schema ---------
 
-SHARED_APPS = [
-    "tenants",  # before django_tenants: its migrate_schemas executor setting and commands win
-    "django_tenants",
-    "catalog_cms.standards",
-    # apps below live in every schema as well
-    "tenants.accounts",
-    "tenants.health",
-    "portal",
-    "django.contrib.contenttypes",
-    "django.contrib.auth",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "django.contrib.staticfiles",
-    "django.contrib.admin",
-    "wagtail.contrib.forms",
-    "wagtail.contrib.redirects",
-    "wagtail.contrib.settings",
-    "wagtail.embeds",
-    "wagtail.sites",
-    "wagtail.users",
-    "wagtail.snippets",
-    "wagtail.documents",
-    "wagtail.images",
-    "wagtail.search",
-    "wagtail.admin",
-    "wagtail",
-    "modelcluster",
-    "taggit",
-    "rest_framework",
-    "rest_framework.authtoken",
-    "django_filters",
-    "drf_spectacular",
-    "drf_spectacular_sidecar",
-]
-
+# Apps with tables in every schema: the city's and each center's users, pages, media, tokens.
 TENANT_APPS = [
     "tenants.accounts",
     "tenants.health",
@@ -91,7 +57,23 @@ TENANT_APPS = [
     "rest_framework.authtoken",
 ]
 
-INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
+SHARED_APPS = [
+    "tenants",  # before django_tenants: its migrate_schemas executor setting and commands win
+    "django_tenants",
+    "catalog_cms.standards",  # public only: the city's standards and brand
+    *TENANT_APPS,
+    # apps without tables of their own
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "wagtail.contrib.settings",
+    "modelcluster",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+]
+
+INSTALLED_APPS = SHARED_APPS
 
 TENANT_MODEL = "tenants.Center"
 TENANT_DOMAIN_MODEL = "tenants.Domain"

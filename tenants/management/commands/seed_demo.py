@@ -48,27 +48,25 @@ class Command(BaseCommand):
         for slug, name, code, kind, parent in TOWNSHIPS:
             self._center(kind=kind, slug=slug, name=name, code=code, parent=parent)
         for username, role, last, first, district in CITY_USERS:
-            if not User.objects.filter(username=username).exists():
-                staff_user_create(
-                    username=username,
-                    password=DEMO_PASSWORD,
-                    role=role,
-                    last_name=last,
-                    first_name=first,
-                    district_id=Center.objects.get(slug=district).pk if district else None,
-                )
+            district_id = Center.objects.get(slug=district).pk if district else None
+            self._user(username, role, last, first, district_id=district_id)
         for center in Center.objects.centers():
             with schema_context(center.schema_name):
                 for username, role, last, first in CENTER_USERS:
-                    if not User.objects.filter(username=username).exists():
-                        staff_user_create(
-                            username=username,
-                            password=DEMO_PASSWORD,
-                            role=role,
-                            last_name=last,
-                            first_name=first,
-                        )
+                    self._user(username, role, last, first)
         self._print(city)
+
+    def _user(self, username, role, last_name, first_name, district_id=None):
+        """Create the demo user in the current schema unless it exists already."""
+        if not User.objects.filter(username=username).exists():
+            staff_user_create(
+                username=username,
+                password=DEMO_PASSWORD,
+                role=role,
+                last_name=last_name,
+                first_name=first_name,
+                district_id=district_id,
+            )
 
     def _center(self, *, kind, slug, name, code, parent):
         if Center.objects.filter(slug=slug).exists():
