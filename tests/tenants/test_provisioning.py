@@ -198,3 +198,14 @@ def test_create_center_command_fails_on_bad_input(district):
         )  # fmt: skip
     assert "parent" in str(exc.value)
     assert not Center.objects.filter(slug="hunnan").exists()
+
+
+def test_one_pool_refill_at_a_time():
+    from django.core.cache import cache
+
+    from tenants.tasks import spare_schemas_refill
+
+    with cache.lock("spare-schemas-refill", timeout=30):
+        assert spare_schemas_refill() == 0
+    assert spare_schemas_refill() == 0  # the pool is already full
+    assert SpareSchema.objects.count() == settings.CENTER_SPARE_SCHEMAS
