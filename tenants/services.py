@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, schema_exists
@@ -112,49 +112,26 @@ def center_create(
     """Provision a center: its schema (a renamed spare, or a clone of the template), its
     domain, its Wagtail site and home page, and its first administrator, all in one
     transaction, so a failure anywhere leaves no schema, domain or user behind."""
-    from tenants.accounts.models import Role
-    from tenants.accounts.services import staff_user_create
-
     name = (name or "").strip()
     parent = center_validate(
         kind=kind, division_code=division_code, name=name, slug=slug, parent_slug=parent_slug
     )
     schema_name = schema_name_for(slug)
     password = admin_password or secrets.token_urlsafe(12)
-    with transaction.atomic():
-        if schema_exists(schema_name, case_sensitive=False):
-            raise ValidationError(
-                {"slug": [_("A schema for %(slug)s exists already.") % {"slug": slug}]}
-            )
-        if not spare_schema_take(schema_name):
-            template_clone(schema_name)
-        center = Center(
-            schema_name=schema_name,
-            slug=slug,
-            name=name,
-            kind=kind,
-            division_code=division_code,
-            parent=parent,
+    try:
+        center = _center_provision(
+            kind=kind, division_code=division_code, name=name, slug=slug, parent=parent,
+            schema_name=schema_name, actor=actor, password=password,
+            check_password=admin_password is not None,
+        )  # fmt: skip
+    except IntegrityError as exc:
+        # Another request created the same slug, code or domain between our checks and the
+        # insert (a double submission): report it like the checks would have.
+        message = _(
+            "A center with the slug %(slug)s, or with this division code or domain, was created "
+            "at the same moment by another request."
         )
-        center.full_clean()
-        center.save()
-        domain = Domain.objects.create(
-            domain=f"{slug}.{settings.CITY_DOMAIN}", tenant=center, is_primary=True
-        )
-        # The acting user (if any) lives in another schema: Wagtail's log entries in the new
-        # schema must not point at them.
-        with schema_context(schema_name), LogContext(user=None):
-            _site_and_home_page_create(center, domain.domain)
-            staff_user_create(
-                username=FIRST_ADMIN_USERNAME,
-                password=password,
-                role=Role.CENTER_DIRECTOR,
-                last_name=_("Administrator"),
-                check_password=admin_password is not None,
-            )
-        CenterAuditEvent.objects.create(
-            center=center, action="created", actor=actor, detail={"domain": domain.domain}
-        )
+        raise ValidationError({"slug": [message % {"slug": slug}]}) from exc
     transaction.on_commit(_refill_spare_pool)
     url = center_url(center)
     return ProvisionedCenter(
@@ -164,6 +141,49 @@ def center_create(
         admin_username=FIRST_ADMIN_USERNAME,
         admin_password=password,
     )
+
+
+@transaction.atomic
+def _center_provision(
+    *, kind, division_code, name, slug, parent, schema_name, actor, password, check_password
+) -> Center:
+    from tenants.accounts.models import Role
+    from tenants.accounts.services import staff_user_create
+
+    if schema_exists(schema_name, case_sensitive=False):
+        raise ValidationError(
+            {"slug": [_("A schema for %(slug)s exists already.") % {"slug": slug}]}
+        )
+    if not spare_schema_take(schema_name):
+        template_clone(schema_name)
+    center = Center(
+        schema_name=schema_name,
+        slug=slug,
+        name=name,
+        kind=kind,
+        division_code=division_code,
+        parent=parent,
+    )
+    center.full_clean()
+    center.save()
+    domain = Domain.objects.create(
+        domain=f"{slug}.{settings.CITY_DOMAIN}", tenant=center, is_primary=True
+    )
+    # The acting user (if any) lives in another schema: Wagtail's log entries in the new
+    # schema must not point at them.
+    with schema_context(schema_name), LogContext(user=None):
+        _site_and_home_page_create(center, domain.domain)
+        staff_user_create(
+            username=FIRST_ADMIN_USERNAME,
+            password=password,
+            role=Role.CENTER_DIRECTOR,
+            last_name=_("Administrator"),
+            check_password=check_password,
+        )
+    CenterAuditEvent.objects.create(
+        center=center, action="created", actor=actor, detail={"domain": domain.domain}
+    )
+    return center
 
 
 def _site_and_home_page_create(center: Center, hostname: str) -> None:

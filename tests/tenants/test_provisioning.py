@@ -209,3 +209,20 @@ def test_one_pool_refill_at_a_time():
         assert spare_schemas_refill() == 0
     assert spare_schemas_refill() == 0  # the pool is already full
     assert SpareSchema.objects.count() == settings.CENTER_SPARE_SCHEMAS
+
+
+def test_a_racing_duplicate_is_a_validation_error_not_a_crash(district, monkeypatch):
+    # Both requests passed the checks; the second one's insert hits the unique index.
+    monkeypatch.setattr(services, "center_validate", lambda **kw: None)
+    with pytest.raises(ValidationError) as exc:
+        services.center_create(
+            kind="district", division_code="210113000000", name="沈北新区", slug="shenbei-2"
+        )
+    assert "division_code" in exc.value.message_dict  # the model's own unique check
+    monkeypatch.setattr(Center, "full_clean", lambda self: None)
+    with pytest.raises(ValidationError) as exc:
+        services.center_create(
+            kind="district", division_code="210113000000", name="沈北新区", slug="shenbei-2"
+        )
+    assert "slug" in exc.value.message_dict  # the unique index itself
+    assert not schema_exists("shenbei_2")
