@@ -86,6 +86,8 @@ CENTER_SPARE_SCHEMAS = env.int("CENTER_SPARE_SCHEMAS", default=3)
 # Seconds a domain-to-tenant lookup stays cached (invalidated on every change anyway).
 TENANT_DOMAIN_CACHE_SECONDS = env.int("TENANT_DOMAIN_CACHE_SECONDS", default=300)
 
+# Set the search path once per request/task, not before every cursor: half the round trips.
+TENANT_LIMIT_SET_CALLS = True
 GET_EXECUTOR_FUNCTION = "tenants.migration_executor.get_executor"
 
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
