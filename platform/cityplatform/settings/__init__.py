@@ -37,6 +37,8 @@ DEFAULT_CITY_CODE = env.str("CITY_DIVISION_CODE", default="210100000000")
 TENANT_APPS = [
     "tenants.accounts",
     "tenants.health",
+    "centers.workspace",
+    "centers.catalog",
     "portal",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -71,6 +73,7 @@ SHARED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "import_export",
 ]
 
 INSTALLED_APPS = SHARED_APPS

@@ -1,10 +1,15 @@
-"""Settings for the test suite: the real PostgreSQL and Redis, with fast password hashing."""
+"""Settings for the test suite: the real PostgreSQL and Redis, with fast password hashing.
+
+TEST_DATABASE_NAME and TEST_REDIS_DB let two suites run side by side on one machine."""
 
 from . import *  # noqa: F403
-from . import CACHES, REDIS_URL
+from . import CACHES, DATABASES, REDIS_URL, env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# Tests use their own Redis database, so clearing the cache between tests touches nothing else.
-CACHES["default"]["LOCATION"] = REDIS_URL.rsplit("/", 1)[0] + "/15"
-CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL.rsplit("/", 1)[0] + "/14"
+DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_cityservice")}
+_redis_base = REDIS_URL.rsplit("/", 1)[0]
+_redis_db = env.int("TEST_REDIS_DB", default=15)
+# Tests use their own Redis databases, so clearing the cache between tests touches nothing else.
+CACHES["default"]["LOCATION"] = f"{_redis_base}/{_redis_db}"
+CELERY_BROKER_URL = CELERY_RESULT_BACKEND = f"{_redis_base}/{_redis_db - 1}"
 CENTER_SPARE_SCHEMAS = 2
