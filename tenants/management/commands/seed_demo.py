@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django_tenants.utils import schema_context
 
+from centers.workspace import demo as workspace_demo
 from tenants.accounts.models import Role, User
 from tenants.accounts.services import staff_user_create
 from tenants.models import Center
@@ -54,6 +55,7 @@ class Command(BaseCommand):
             with schema_context(center.schema_name):
                 for username, role, last, first in CENTER_USERS:
                     self._user(username, role, last, first)
+                workspace_demo.seed_center(center)
         self._print(city)
 
     def _user(self, username, role, last_name, first_name, district_id=None):
