@@ -35,3 +35,14 @@ def center_url(center: Center) -> str:
     default_port = {"http": 80, "https": 443}[settings.CITY_URL_SCHEME]
     suffix = "" if port == default_port else f":{port}"
     return f"{settings.CITY_URL_SCHEME}://{domain}{suffix}/"
+
+
+def current_center() -> Center:
+    """The Center whose schema is active. Inside a request that is request.tenant; inside a
+    schema_context or a Celery task the connection holds only a stand-in, so look it up."""
+    from django.db import connection
+
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, Center):
+        return tenant
+    return Center.objects.get(schema_name=connection.schema_name)

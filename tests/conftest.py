@@ -223,3 +223,15 @@ def committed_center(django_db_setup, django_db_blocker):
         center.domains.all().delete()
         Center.objects.filter(pk=center.pk).delete()
         drop_schema(center.schema_name)
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploads go to a temporary folder. django-tenants' storage caches the media root it
+    saw first and does not drop it when MEDIA_ROOT changes, so drop it here, both ways."""
+    from django.core.files.storage import storages
+
+    storages["default"].__dict__.pop("relative_media_root", None)
+    settings.MEDIA_ROOT = str(tmp_path)
+    yield tmp_path
+    storages["default"].__dict__.pop("relative_media_root", None)

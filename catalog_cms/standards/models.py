@@ -1,7 +1,28 @@
-from django.core.validators import RegexValidator
+from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.models import ClusterableModel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
+from wagtail.models import (
+    DraftStateMixin,
+    LockableMixin,
+    Orderable,
+    RevisionMixin,
+    WorkflowMixin,
+)
+from wagtail.search import index
+
+from .validators import matter_code_validator, validate_brand_image
+from .vocab import (
+    NINE_ELEMENTS,
+    AuthorityLevel,
+    CenterRule,
+    MatterType,
+    ProcessingMode,
+)
 
 hex_color = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))
 
@@ -25,6 +46,26 @@ class Brand(BaseGenericSetting):
     footer_text = models.CharField(
         _("footer text"), max_length=300, blank=True, default="沈阳市政务服务管理办公室 主办"
     )
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="brand/",
+        blank=True,
+        validators=[validate_brand_image],
+        help_text=_("PNG or JPEG, at most 2 MB and 2000×2000 pixels."),
+    )
+    emblem = models.ImageField(
+        _("emblem"),
+        upload_to="brand/",
+        blank=True,
+        validators=[validate_brand_image],
+        help_text=_("PNG or JPEG, at most 2 MB and 2000×2000 pixels."),
+    )
+    complaint_phone = models.CharField(
+        _("complaint phone (监督电话)"), max_length=40, blank=True, default="12345"
+    )
+    complaint_mailbox = models.CharField(
+        _("complaint mailbox (监督信箱)"), max_length=200, blank=True
+    )
 
     class Meta:
         verbose_name = _("city brand (统一标识)")
@@ -39,3 +80,325 @@ class Brand(BaseGenericSetting):
         from .selectors import BRAND_CACHE_KEY
 
         cache.delete(BRAND_CACHE_KEY)
+
+
+class StandardsAuditEvent(models.Model):
+    """Append-only record of what the city changed in its standards and catalog, and who."""
+
+    action = models.CharField(_("action"), max_length=48)
+    actor = models.CharField(_("actor"), max_length=150, blank=True)
+    object_repr = models.CharField(_("object"), max_length=255, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("standards audit event")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_repr}"
+
+
+class StandardKind(models.TextChoices):
+    TOWNSHIP = "township", _("Township")
+    STREET = "street", _("Street")
+    DISTRICT = "district", _("District")
+
+
+class CenterStandard(models.Model):
+    """What the city requires of a center of one kind (one row per kind, seeded)."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=StandardKind.choices, unique=True)
+    min_floor_area_m2 = models.DecimalField(
+        _("minimum floor area (m²)"), max_digits=8, decimal_places=1, default=0
+    )
+    min_weekly_open_hours = models.DecimalField(
+        _("minimum weekly opening hours"), max_digits=5, decimal_places=1, default=40
+    )
+    required_rules = models.JSONField(_("required rules"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("center standard")
+        verbose_name_plural = _("center standards")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return str(self.get_kind_display())
+
+    def clean(self):
+        unknown = set(self.required_rules or []) - set(CenterRule.values)
+        if unknown:
+            raise ValidationError(
+                {"required_rules": _("Unknown rules: %(rules)s") % {"rules": ", ".join(unknown)}}
+            )
+
+
+class CenterFacts(models.Model):
+    """What one center declares about itself (written by its workspace through
+    services.center_facts_publish); the city's compliance view reads only this table."""
+
+    center = models.OneToOneField(
+        "tenants.Center", on_delete=models.CASCADE, related_name="facts", verbose_name=_("center")
+    )
+    floor_area_m2 = models.DecimalField(
+        _("floor area (m²)"), max_digits=8, decimal_places=1, null=True, blank=True
+    )
+    weekly_open_hours = models.DecimalField(
+        _("weekly opening hours"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    rules_kept = models.JSONField(_("rules kept"), default=list, blank=True)
+    windows_count = models.PositiveIntegerField(_("windows"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("center facts")
+        verbose_name_plural = _("center facts")
+
+    def __str__(self) -> str:
+        return f"{self.center_id}"
+
+
+class MatterCategory(models.Model):
+    """A category of matters (事项类别), a list the city keeps."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("matter category")
+        verbose_name_plural = _("matter categories")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LifeEvent(models.Model):
+    """A life event (人生事件) residents look matters up by, a list the city keeps."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("life event")
+        verbose_name_plural = _("life events")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MatterTemplate(
+    WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, ClusterableModel
+):
+    """A standard matter (标准事项) with its service guide, published by the city for every
+    center to adopt. The live row holds the published version; drafts live in revisions."""
+
+    name = models.CharField(_("matter name"), max_length=200)
+    code = models.CharField(
+        _("matter code"), max_length=64, unique=True, validators=[matter_code_validator]
+    )
+    category = models.ForeignKey(
+        MatterCategory, on_delete=models.PROTECT, verbose_name=_("category"), related_name="+"
+    )
+    matter_type = models.CharField(
+        _("matter type"), max_length=2, choices=MatterType.choices, blank=True
+    )
+    authority_level = models.CharField(
+        _("authority level"),
+        max_length=16,
+        choices=AuthorityLevel.choices,
+        default=AuthorityLevel.TOWNSHIP,
+    )
+    mode = models.CharField(
+        _("processing mode"),
+        max_length=16,
+        choices=ProcessingMode.choices,
+        default=ProcessingMode.PROMISED,
+    )
+    handling_body = models.TextField(_("办理主体"))
+    legal_basis = models.TextField(_("办理依据"))
+    conditions = models.TextField(_("办理条件"))
+    procedure = models.TextField(_("办理程序"))
+    time_limit_text = models.TextField(_("办理时限"))
+    result = models.TextField(_("办理结果"))
+    fee_basis = models.TextField(_("收费依据"))
+    fee_standard = models.TextField(_("收费标准"))
+    supervision = models.TextField(_("监督渠道"))
+    legal_days = models.PositiveSmallIntegerField(
+        _("legal time limit (working days)"), default=0, help_text=_("0 = the same day")
+    )
+    promised_days = models.PositiveSmallIntegerField(
+        _("promised time limit (working days)"), default=0, help_text=_("0 = the same day")
+    )
+    fee_free = models.BooleanField(_("free of charge (不收费)"), default=True)
+    fee_amount = models.DecimalField(
+        _("fee amount (yuan)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    departments = models.JSONField(_("departments involved"), default=list, blank=True)
+    online = models.BooleanField(_("can be applied for online"), default=False)
+    visits = models.PositiveSmallIntegerField(
+        _("visits needed (到现场次数)"),
+        default=1,
+        validators=[MinValueValidator(0), MaxValueValidator(2)],
+        choices=[(0, "0"), (1, "1"), (2, "2")],
+    )
+    life_events = ParentalManyToManyField(
+        LifeEvent, blank=True, verbose_name=_("life events"), related_name="+"
+    )
+    published_version = models.PositiveIntegerField(_("published version"), default=0)
+
+    _revisions = GenericRelation("wagtailcore.Revision", related_query_name="matter_template")
+    workflow_states = GenericRelation(
+        "wagtailcore.WorkflowState",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="matter_template",
+        for_concrete_model=False,
+    )
+
+    search_fields = [
+        index.SearchField("name"),
+        index.AutocompleteField("name"),
+        index.FilterField("code"),
+    ]
+
+    class Meta:
+        verbose_name = _("matter template")
+        verbose_name_plural = _("matter templates")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def revisions(self):
+        return self._revisions
+
+    def clean(self):
+        errors = {}
+        if (
+            self.promised_days is not None
+            and self.legal_days is not None
+            and self.promised_days > self.legal_days
+        ):
+            errors["promised_days"] = [
+                _(
+                    "The promised time limit (%(promised)d working days) cannot exceed "
+                    "the legal one (%(legal)d)."
+                )
+                % {"promised": self.promised_days, "legal": self.legal_days}
+            ]
+        if not self.fee_free and self.fee_amount is None:
+            errors["fee_amount"] = [_("Enter the fee, or mark the matter as free of charge.")]
+        if self.mode == ProcessingMode.IMMEDIATE and self.promised_days:
+            errors.setdefault("promised_days", []).append(
+                _("An immediate (即办) matter is finished the same day: 0 working days.")
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def publication_errors(self) -> dict:
+        """What stops this version from being published: every one of the nine elements and
+        at least one material must be filled."""
+        errors = {}
+        for field, label in NINE_ELEMENTS:
+            if not (getattr(self, field) or "").strip():
+                errors[field] = [
+                    _("%(label)s must be filled before publishing.") % {"label": label}
+                ]
+        if not [m for m in self.materials.all() if (m.name or "").strip()]:
+            errors["materials"] = [_("List at least one material before publishing.")]
+        return errors
+
+    def check_publishable(self) -> None:
+        errors = self.publication_errors()
+        if errors:
+            raise ValidationError(errors)
+
+    def publish(self, revision, *args, **kwargs):
+        """Every way of publishing (admin, workflow, services) passes the completeness check."""
+        revision.as_object().check_publishable()
+        return super().publish(revision, *args, **kwargs)
+
+    def save(self, *args, **kwargs):
+        if self.pk and self.live_revision_id:
+            previous = (
+                type(self)
+                .objects.filter(pk=self.pk)
+                .values_list("live_revision_id", "published_version")
+                .first()
+            )
+            if previous and previous[0] != self.live_revision_id:
+                self.published_version = previous[1] + 1
+        elif not self.pk and self.live_revision_id:
+            self.published_version = 1
+        super().save(*args, **kwargs)
+
+
+class MatterMaterial(Orderable):
+    """One material (申报材料) an applicant brings."""
+
+    template = ParentalKey(MatterTemplate, on_delete=models.CASCADE, related_name="materials")
+    name = models.CharField(_("material"), max_length=200)
+    originals = models.PositiveSmallIntegerField(_("originals"), default=1)
+    copies = models.PositiveSmallIntegerField(_("copies"), default=0)
+    required = models.BooleanField(_("required"), default=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    sample = models.ForeignKey(
+        "wagtaildocs.Document",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sample"),
+    )
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
+
+
+class MatterQuestion(Orderable):
+    """A frequent question (常见问题) and its answer."""
+
+    template = ParentalKey(MatterTemplate, on_delete=models.CASCADE, related_name="questions")
+    question = models.CharField(_("question"), max_length=300)
+    answer = models.TextField(_("answer"))
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("frequent question")
+        verbose_name_plural = _("frequent questions")
+
+
+class DistrictCatalogEntry(models.Model):
+    """A matter in a district's unified catalog (区县统一服务事项目录)."""
+
+    district = models.ForeignKey(
+        "tenants.Center",
+        on_delete=models.CASCADE,
+        related_name="catalog_entries",
+        verbose_name=_("district center"),
+    )
+    template = models.ForeignKey(
+        MatterTemplate,
+        on_delete=models.CASCADE,
+        related_name="district_entries",
+        verbose_name=_("matter template"),
+    )
+    receiving_window = models.CharField(
+        _("receiving window / center (上报件)"), max_length=200, blank=True
+    )
+    local_contact = models.CharField(_("local contact"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("district catalog entry")
+        verbose_name_plural = _("district catalog entries")
+        ordering = ["district_id", "template__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "template"], name="district_entry_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_id}: {self.template_id}"

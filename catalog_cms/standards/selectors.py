@@ -1,8 +1,12 @@
+from dataclasses import dataclass, field
+
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from .models import Brand
+from .models import Brand, CenterFacts, CenterStandard, DistrictCatalogEntry, MatterTemplate
+from .vocab import NINE_ELEMENTS, AuthorityLevel, CenterRule
 
 BRAND_CACHE_KEY = "city-brand"
 
@@ -16,3 +20,136 @@ def city_brand() -> Brand:
             brand = Brand.load()
             cache.set(BRAND_CACHE_KEY, brand, 3600)
     return brand
+
+
+# ---------------------------------------------------------------- matters
+
+
+def matter_data(template) -> dict:
+    """A template's public fields in the shape local matters copy and files carry."""
+    return {
+        "name": template.name,
+        "code": template.code,
+        "category_name": template.category.name,
+        "matter_type": template.matter_type,
+        "authority_level": template.authority_level,
+        "mode": template.mode,
+        **{name: getattr(template, name) for name, _label in NINE_ELEMENTS},
+        "legal_days": template.legal_days,
+        "promised_days": template.promised_days,
+        "fee_free": template.fee_free,
+        "fee_amount": template.fee_amount,
+        "departments": list(template.departments or []),
+        "online": template.online,
+        "visits": template.visits,
+        "materials": [
+            {
+                "name": m.name,
+                "originals": m.originals,
+                "copies": m.copies,
+                "required": m.required,
+                "note": m.note,
+            }
+            for m in template.materials.all()
+        ],
+        "questions": [
+            {"question": q.question, "answer": q.answer} for q in template.questions.all()
+        ],
+        "life_events": [event.name for event in template.life_events.all()],
+    }
+
+
+def published_templates():
+    """Templates that are live, with what their public data needs prefetched. Readable from
+    any schema: the public schema is on every search path."""
+    return (
+        MatterTemplate.objects.filter(live=True)
+        .select_related("category")
+        .prefetch_related("materials", "questions", "life_events")
+        .order_by("code")
+    )
+
+
+def templates_for_center_kind(kind: str):
+    """What a center of this kind may adopt: a township or street center every published
+    matter (it handles its own and forwards the rest); a district center the matters whose
+    authority is at district or city level."""
+    templates = published_templates()
+    if kind == "district":
+        templates = templates.filter(
+            authority_level__in=[AuthorityLevel.DISTRICT, AuthorityLevel.CITY]
+        )
+    return templates
+
+
+def district_catalog(district):
+    return (
+        DistrictCatalogEntry.objects.filter(district=district)
+        .select_related("template", "template__category", "district")
+        .order_by("template__code")
+    )
+
+
+# ---------------------------------------------------------------- compliance
+
+
+@dataclass
+class ComplianceRow:
+    center: object
+    standard: CenterStandard | None
+    facts: CenterFacts | None
+    problems: list[str] = field(default_factory=list)
+    missing_rules: list[str] = field(default_factory=list)
+
+    @property
+    def compliant(self) -> bool:
+        return not self.problems
+
+
+def compliance(user=None, centers=None) -> list[ComplianceRow]:
+    """Every center (or those the user may supervise) against the city's standards. Below
+    standard is flagged, never refused."""
+    from tenants.accounts.permissions import visible_centers
+    from tenants.models import Center
+
+    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+        if centers is None:
+            centers = Center.objects.centers().exclude(status="archived")
+        if user is not None:
+            centers = visible_centers(user, centers)
+        centers = list(centers.select_related("parent").order_by("division_code"))
+        standards = {s.kind: s for s in CenterStandard.objects.all()}
+        facts = {f.center_id: f for f in CenterFacts.objects.filter(center__in=centers)}
+    rule_labels = dict(CenterRule.choices)
+    rows = []
+    for center in centers:
+        standard, fact = standards.get(center.kind), facts.get(center.pk)
+        row = ComplianceRow(center=center, standard=standard, facts=fact)
+        if standard is not None:
+            if fact is None:
+                row.problems.append(_("No facts published yet"))
+            else:
+                if fact.floor_area_m2 is None or fact.floor_area_m2 < standard.min_floor_area_m2:
+                    row.problems.append(
+                        _("Floor area %(area)s m² is below %(min)s m²")
+                        % {"area": fact.floor_area_m2 or 0, "min": standard.min_floor_area_m2}
+                    )
+                hours = fact.weekly_open_hours
+                if hours is None or hours < standard.min_weekly_open_hours:
+                    row.problems.append(
+                        _("Weekly opening hours %(hours)s are below %(min)s")
+                        % {"hours": hours or 0, "min": standard.min_weekly_open_hours}
+                    )
+                kept = set(fact.rules_kept or [])
+                row.missing_rules = [rule for rule in standard.required_rules if rule not in kept]
+                if row.missing_rules:
+                    row.problems.append(
+                        _("Rules not kept: %(rules)s")
+                        % {
+                            "rules": "、".join(
+                                str(rule_labels.get(r, r)) for r in row.missing_rules
+                            )
+                        }
+                    )
+        rows.append(row)
+    return rows

@@ -129,6 +129,7 @@ def seed_center(center) -> None:
                     signed_in_at=start + datetime.timedelta(minutes=rng.randint(-20, 12)),
                     signed_out_at=end + datetime.timedelta(minutes=rng.randint(-8, 25)),
                 )  # fmt: skip
+    _assign_matters_to_windows()
     if not ServicePoint.objects.exists():
         base = center.name.removesuffix("政务服务中心").removesuffix("镇").removesuffix("街道")
         place = f"{base}村" if center.kind == "township" else f"{base}社区"
@@ -141,3 +142,25 @@ def seed_center(center) -> None:
             hours="周一至周五 8:30–11:30，14:00–17:00",
             agents=[agent] if agent else [],
         )
+
+
+# Which window serves an adopted matter, by the matter's category.
+WINDOW_BY_CATEGORY = {
+    "民政": 1, "残联": 1, "人力资源": 2, "社会保障": 2, "医疗保障": 2,
+    "农业农村/农经": 4, "林业": 4, "水利": 4,
+}  # fmt: skip
+
+
+def _assign_matters_to_windows() -> None:
+    from centers.catalog.models import LocalMatter
+
+    windows = {w.number: w for w in Window.objects.all()}
+    if not windows or any(w.matters.exists() for w in windows.values()):
+        return
+    by_window: dict[int, list] = {number: [] for number in windows}
+    for matter in LocalMatter.objects.order_by("code"):
+        number = WINDOW_BY_CATEGORY.get(matter.category_name, 3)
+        by_window.setdefault(number if number in windows else 3, []).append(matter)
+    for number, matters in by_window.items():
+        if matters and number in windows:
+            services.window_matters_set(actor=None, window=windows[number], matters=matters)

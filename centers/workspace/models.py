@@ -11,23 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-# Where the lead links the local catalog once it exists (windows and service points serve
-# matters): add `matters = models.ManyToManyField("catalog.LocalMatter", blank=True,
-# related_name=...)` to Window and ServicePoint, plus the fields in their services/serializers.
-
-
-class CenterRule(models.TextChoices):
-    """The nine rules a center keeps (seed plan 5, 二(四))."""
-
-    FIRST_ASK = "first_ask", _("首问负责 (first-ask responsibility)")
-    TIME_LIMIT = "time_limit", _("限时办结 (finish within the time limit)")
-    ACCOUNTABILITY = "accountability", _("责任追究 (accountability)")
-    EFFICIENCY = "efficiency", _("效能评估 (efficiency evaluation)")
-    COMPLAINTS = "complaints", _("投诉举报 (complaints and reports)")
-    AB_POSTS = "ab_posts", _("AB岗 (A/B posts)")
-    HOLIDAY_DUTY = "holiday_duty", _("节假日值班 (holiday duty)")
-    ATTENDANCE = "attendance", _("考勤 (attendance)")
-    TRAINING = "training", _("岗前培训 (pre-service training)")
+from catalog_cms.standards.vocab import CenterRule
 
 
 class Weekday(models.IntegerChoices):
@@ -122,7 +106,9 @@ class Window(models.Model):
         blank=True,
     )
     schedule_note = models.CharField(_("schedule note"), max_length=200, blank=True)
-    # matters: see the note at the top of this module.
+    matters = models.ManyToManyField(
+        "catalog.LocalMatter", verbose_name=_("matters"), blank=True, related_name="%(class)ss"
+    )
 
     class Meta:
         ordering = ["number"]
@@ -301,7 +287,9 @@ class ServicePoint(models.Model):
         blank=True,
         verbose_name=_("agents"),
     )
-    # matters: see the note at the top of this module.
+    matters = models.ManyToManyField(
+        "catalog.LocalMatter", verbose_name=_("matters"), blank=True, related_name="%(class)ss"
+    )
 
     class Meta:
         ordering = ["name"]

@@ -12,12 +12,14 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog_cms.standards.services import center_facts_publish
 from tenants.accounts.models import CENTER_ROLES, Role, User
 from tenants.accounts.permissions import Capability, can
+from tenants.selectors import current_center
 
 from . import calendar as cal
 from .models import (
@@ -85,16 +87,14 @@ def _date_range(start, end, errors: dict) -> None:
 
 
 def _current_center():
-    return getattr(connection, "tenant", None)
+    return current_center()
 
 
 # --- facts published to the city ---------------------------------------------------------------
 
 
 def _publish_facts(center) -> dict:
-    """The figures the city's standards compare against. The lead points this at
-    catalog_cms.standards.services.center_facts_publish(*, center, floor_area_m2,
-    weekly_open_hours, rules_kept, windows_count); for now it returns them."""
+    """Publish the figures the city's compliance view compares with its standards."""
     from .selectors import weekly_open_hours
 
     profile = CenterProfile.objects.first()
@@ -105,6 +105,7 @@ def _publish_facts(center) -> dict:
         "rules_kept": sorted(profile.rules_kept) if profile else [],
         "windows_count": Window.objects.count(),
     }
+    center_facts_publish(**facts)
     return facts
 
 
@@ -247,6 +248,16 @@ def _window_schedule_errors(kind, months, weekdays) -> dict[str, list[str]]:
     return errors
 
 
+def _adopted_matters(matters: Sequence, errors: dict) -> None:
+    """A window or service point serves only matters in this center's own catalog."""
+    from centers.catalog.models import LocalMatter
+
+    wanted = {getattr(m, "pk", None) for m in matters}
+    found = set(LocalMatter.objects.filter(pk__in=wanted - {None}).values_list("pk", flat=True))
+    if wanted - found:
+        errors["matters"] = [_("Only matters this center has adopted can be served here.")]
+
+
 def window_save(
     *,
     actor,
@@ -258,6 +269,7 @@ def window_save(
     schedule_months: Sequence[int] = (),
     schedule_weekdays: Sequence[int] = (),
     schedule_note: str = "",
+    matters: Sequence = (),
     window: Window | None = None,
 ) -> Window:
     """Create a window (window=None) or replace one's fields. A periodic window needs its
@@ -277,6 +289,7 @@ def window_save(
     if kind == WindowKind.INDEPENDENT and len(departments) > 1:
         errors["departments"] = [_("An independent window serves one department.")]
     _center_users(staff, "staff", errors)
+    _adopted_matters(matters, errors)
     _raise(errors)
     with transaction.atomic():
         window = window or Window()
@@ -286,6 +299,7 @@ def window_save(
         window.save()
         window.departments.set(departments)
         window.staff.set(staff)
+        window.matters.set(matters)
         _audit(
             actor,
             "window_save",
@@ -293,6 +307,18 @@ def window_save(
             {"kind": kind, "months": window.schedule_months, "weekdays": window.schedule_weekdays},
         )
         _after_change()
+    return window
+
+
+def window_matters_set(*, actor, window: Window, matters: Sequence) -> Window:
+    """Say which of the center's adopted matters a window serves."""
+    _require_manager(actor)
+    errors: dict[str, list[str]] = {}
+    _adopted_matters(matters, errors)
+    _raise(errors)
+    with transaction.atomic():
+        window.matters.set(matters)
+        _audit(actor, "window_matters_set", window, {"matters": [m.code for m in matters]})
     return window
 
 
@@ -549,6 +575,7 @@ def service_point_save(
     phone: str = "",
     hours: str = "",
     agents: Sequence[User] = (),
+    matters: Sequence = (),
     point: ServicePoint | None = None,
 ) -> ServicePoint:
     _require_manager(actor)
@@ -563,6 +590,7 @@ def service_point_save(
     if kind not in ServicePointKind.values:
         errors["kind"] = [_("Unknown kind %(kind)s.") % {"kind": kind}]
     _center_users(agents, "agents", errors, role=Role.VILLAGE_AGENT)
+    _adopted_matters(matters, errors)
     _raise(errors)
     with transaction.atomic():
         point = point or ServicePoint()
@@ -570,5 +598,6 @@ def service_point_save(
         point.address, point.phone, point.hours = address, phone, hours
         point.save()
         point.agents.set(agents)
+        point.matters.set(matters)
         _audit(actor, "service_point_save", point, {"agents": [a.username for a in agents]})
     return point

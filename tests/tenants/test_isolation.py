@@ -145,3 +145,17 @@ def test_a_center_answers_on_every_domain_it_has(township, client_for):
             center_domain_add(center=township, domain=bad.replace("hushitai", "qingshuitai"),
                               actor="test")  # fmt: skip
         assert "domain" in exc.value.message_dict
+
+
+def test_city_brand_images_show_on_every_portal(township, client_for):
+    with schema_context("public"):
+        name = default_storage.save("brand/logo-test.txt", ContentFile(b"logo"))
+        url = default_storage.url(name)
+    try:
+        assert url.startswith("/media/public/brand/")
+        assert client_for(township).get(url).status_code == 200
+        other = url.replace("/brand/", "/private/")
+        assert client_for(township).get(other).status_code == 404
+    finally:
+        with schema_context("public"):
+            default_storage.delete(name)

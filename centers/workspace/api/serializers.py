@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from centers.catalog.models import LocalMatter
 from tenants.accounts.models import User
 
 from ..models import (
@@ -58,12 +59,15 @@ class WindowSerializer(serializers.ModelSerializer):
     )
     schedule_months = serializers.ListField(child=serializers.IntegerField(), required=False)
     schedule_weekdays = serializers.ListField(child=serializers.IntegerField(), required=False)
+    matters = serializers.SlugRelatedField(
+        many=True, slug_field="code", queryset=LocalMatter.objects.all(), required=False
+    )
 
     class Meta:
         model = Window
         fields = [
             "id", "number", "name", "kind", "departments", "staff",
-            "schedule_months", "schedule_weekdays", "schedule_note",
+            "schedule_months", "schedule_weekdays", "schedule_note", "matters",
         ]  # fmt: skip
         # Uniqueness is checked by the service, with its own message.
         validators: list = []
@@ -148,10 +152,15 @@ class ServicePointSerializer(serializers.ModelSerializer):
     agents = serializers.PrimaryKeyRelatedField(
         many=True, queryset=User.objects.all(), required=False
     )
+    matters = serializers.SlugRelatedField(
+        many=True, slug_field="code", queryset=LocalMatter.objects.all(), required=False
+    )
 
     class Meta:
         model = ServicePoint
-        fields = ["id", "name", "kind", "village", "address", "phone", "hours", "agents"]
+        fields = [
+            "id", "name", "kind", "village", "address", "phone", "hours", "agents", "matters",
+        ]  # fmt: skip
         validators: list = []
         extra_kwargs = {"name": {"validators": []}}
 

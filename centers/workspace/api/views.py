@@ -96,6 +96,8 @@ class ServiceViewSet(viewsets.ModelViewSet):
 class ProfileView(APIView):
     """GET the profile with its compliance with the city's standards; PUT replaces it."""
 
+    serializer_class = s.ProfileSerializer
+
     def get_permissions(self):
         return [(READ if self.request.method == "GET" else MANAGE)()]
 
@@ -157,6 +159,8 @@ class WindowViewSet(ServiceViewSet):
 
 class OpeningHoursView(APIView):
     """GET the week's hours, the weekly total and the live status; PUT replaces the week."""
+
+    serializer_class = s.OpeningHoursInputSerializer
 
     def get_permissions(self):
         return [(READ if self.request.method == "GET" else MANAGE)()]
@@ -308,6 +312,8 @@ class AttendanceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [READ]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # OpenAPI generation has no real user
+            return s.AttendanceSerializer.Meta.model.objects.none()
         user = self.request.user
         return selectors.attendance_for(user, manager=can(user, Capability.MANAGE_CENTER_WORKSPACE))
 

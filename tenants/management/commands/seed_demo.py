@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django_tenants.utils import schema_context
 
+from catalog_cms.standards import demo as standards_demo
+from centers.catalog import demo as catalog_demo
 from centers.workspace import demo as workspace_demo
 from tenants.accounts.models import Role, User
 from tenants.accounts.services import staff_user_create
@@ -44,6 +46,7 @@ class Command(BaseCommand):
         city = city_ensure(
             name=settings.DEFAULT_CITY_NAME, division_code=settings.DEFAULT_CITY_CODE
         )
+        standards_demo.seed_city()
         for slug, name, code in DISTRICTS:
             self._center(kind="district", slug=slug, name=name, code=code, parent=None)
         for slug, name, code, kind, parent in TOWNSHIPS:
@@ -55,6 +58,7 @@ class Command(BaseCommand):
             with schema_context(center.schema_name):
                 for username, role, last, first in CENTER_USERS:
                     self._user(username, role, last, first)
+                catalog_demo.seed_center(center)
                 workspace_demo.seed_center(center)
         self._print(city)
 

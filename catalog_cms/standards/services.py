@@ -1,0 +1,328 @@
+"""Every change to the city's standards, brand and matter templates: each function checks,
+writes and audits in one transaction. Public-schema models are written only from here."""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
+
+from tenants.accounts.permissions import Capability, can
+
+from .models import (
+    Brand,
+    CenterFacts,
+    DistrictCatalogEntry,
+    LifeEvent,
+    MatterCategory,
+    MatterMaterial,
+    MatterQuestion,
+    MatterTemplate,
+    StandardsAuditEvent,
+)
+from .tabular import RowError, parse_catalog_file, time_limit_text
+from .vocab import CenterRule
+
+
+def actor_name(actor) -> str:
+    if actor is None:
+        return ""
+    return getattr(actor, "username", None) or str(actor)
+
+
+def _is_user(actor) -> bool:
+    return hasattr(actor, "is_authenticated")
+
+
+def require(actor, capability, target=None) -> None:
+    """People need the capability; a plain string actor is the system (commands, demo)."""
+    if _is_user(actor) and not can(actor, capability, target):
+        raise PermissionDenied(_("You may not do this."))
+
+
+def _audit(action: str, actor, object_repr: str = "", **detail) -> None:
+    StandardsAuditEvent.objects.create(
+        action=action, actor=actor_name(actor), object_repr=object_repr[:255], detail=detail
+    )
+
+
+# ---------------------------------------------------------------- brand
+
+
+def brand_update(*, actor, **fields) -> Brand:
+    """Change the city brand; the cached copy is dropped on save (Brand.save)."""
+    require(actor, Capability.EDIT_CITY_STANDARDS)
+    with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
+        brand = Brand.load()
+        unknown = set(fields) - {f.name for f in Brand._meta.concrete_fields}
+        if unknown:
+            raise ValidationError({name: [_("Unknown field.")] for name in unknown})
+        for name, value in fields.items():
+            setattr(brand, name, value)
+        brand.full_clean()
+        brand.save()
+        _audit("brand_update", actor, str(brand), fields=sorted(fields))
+    return brand
+
+
+# ---------------------------------------------------------------- center facts
+
+
+def center_facts_publish(
+    *,
+    center,
+    floor_area_m2: Decimal | float | int | None,
+    weekly_open_hours: Decimal | float | int | None,
+    rules_kept: Iterable[str],
+    windows_count: int,
+) -> CenterFacts:
+    """A center's workspace publishes what the city's compliance view compares with the
+    standards. Called from inside the center's schema; writes the public table."""
+    rules = sorted(set(rules_kept))
+    unknown = set(rules) - set(CenterRule.values)
+    errors = {}
+    if unknown:
+        errors["rules_kept"] = [_("Unknown rules: %(rules)s") % {"rules": ", ".join(unknown)}]
+    if floor_area_m2 is not None and Decimal(str(floor_area_m2)) < 0:
+        errors["floor_area_m2"] = [_("The floor area cannot be negative.")]
+    if weekly_open_hours is not None and not 0 <= Decimal(str(weekly_open_hours)) <= 168:
+        errors["weekly_open_hours"] = [_("Weekly opening hours must be between 0 and 168.")]
+    if windows_count < 0:
+        errors["windows_count"] = [_("The number of windows cannot be negative.")]
+    if errors:
+        raise ValidationError(errors)
+    with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
+        facts, _created = CenterFacts.objects.update_or_create(
+            center_id=center.pk,
+            defaults={
+                "floor_area_m2": None
+                if floor_area_m2 is None
+                else Decimal(str(floor_area_m2)).quantize(Decimal("0.1")),
+                "weekly_open_hours": None
+                if weekly_open_hours is None
+                else Decimal(str(weekly_open_hours)).quantize(Decimal("0.1")),
+                "rules_kept": rules,
+                "windows_count": windows_count,
+            },
+        )
+    return facts
+
+
+# ---------------------------------------------------------------- matter templates
+
+
+def matter_template_publish(*, template: MatterTemplate, actor) -> MatterTemplate:
+    """Publish the template's current content as a new revision: every element and at least
+    one material must be filled."""
+    require(actor, Capability.EDIT_CITY_STANDARDS)
+    with transaction.atomic():
+        errors = template.publication_errors()
+        try:
+            template.full_clean()
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors.setdefault(name, messages)
+        if errors:
+            raise ValidationError(errors)
+        user = actor if _is_user(actor) else None
+        if not template.pk:
+            template.save()
+        revision = template.save_revision(user=user, clean=False, log_action=True)
+        revision.publish(user=user, skip_permission_checks=True)
+        template.refresh_from_db()
+        _audit("template_publish", actor, str(template), revision=revision.pk)
+    return template
+
+
+def matter_template_unpublish(*, template: MatterTemplate, actor) -> MatterTemplate:
+    require(actor, Capability.EDIT_CITY_STANDARDS)
+    with transaction.atomic():
+        template.unpublish(user=actor if _is_user(actor) else None)
+        _audit("template_unpublish", actor, str(template))
+    return template
+
+
+def _apply_row(template: MatterTemplate, row: dict, categories, life_events) -> None:
+    for name in (
+        "name", "authority_level", "mode", "handling_body", "legal_basis", "conditions",
+        "procedure", "result", "fee_basis", "fee_standard", "supervision", "online",
+    ):  # fmt: skip
+        setattr(template, name, row[name])
+    days_changed = (template.legal_days, template.promised_days) != (
+        row["legal_days"],
+        row["promised_days"],
+    )
+    template.legal_days, template.promised_days = row["legal_days"], row["promised_days"]
+    if days_changed or not template.time_limit_text:
+        template.time_limit_text = time_limit_text(
+            row["mode"], row["legal_days"], row["promised_days"]
+        )
+    template.category = categories[row["category_name"]]
+    for name in ("matter_type", "departments", "visits"):
+        if name in row:
+            setattr(template, name, row[name])
+    notes = {m.name: (m.note, m.sample_id) for m in template.materials.all()} if template.pk else {}
+    template.materials = [
+        MatterMaterial(
+            name=m["name"],
+            originals=m["originals"],
+            copies=m["copies"],
+            required=m["required"],
+            note=notes.get(m["name"], ("", None))[0],
+            sample_id=notes.get(m["name"], ("", None))[1],
+        )
+        for m in row["materials"]
+    ]
+    if "questions" in row:
+        template.questions = [
+            MatterQuestion(question=q["question"], answer=q["answer"]) for q in row["questions"]
+        ]
+    template.life_events = [life_events[name] for name in row["life_events"]]
+
+
+def row_differs(current: dict, row: dict) -> bool:
+    """Whether applying a file row would change a matter (the keys a file carries only)."""
+    simple = (
+        "name", "category_name", "authority_level", "mode", "handling_body", "legal_basis",
+        "conditions", "procedure", "result", "fee_basis", "fee_standard", "supervision",
+        "legal_days", "promised_days", "online",
+    )  # fmt: skip
+    if any(current[name] != row[name] for name in simple):
+        return True
+    if sorted(current["life_events"]) != sorted(row["life_events"]):
+        return True
+    strip = [
+        {k: m[k] for k in ("name", "originals", "copies", "required")} for m in current["materials"]
+    ]
+    if strip != row["materials"]:
+        return True
+    return any(
+        name in row and current.get(name) != row[name]
+        for name in ("matter_type", "departments", "visits", "questions")
+    )
+
+
+@dataclass
+class ImportSummary:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": [error.as_dict() for error in self.errors],
+        }
+
+
+def import_errors(errors: list[RowError]) -> ValidationError:
+    return ValidationError({"file": [str(error) for error in errors]})
+
+
+def matter_templates_preview(*, content: bytes, filename: str) -> tuple[list[dict], ImportSummary]:
+    """Parse and check a file of city templates, and say what applying it would do."""
+    from .selectors import matter_data
+
+    parsed = parse_catalog_file(content, filename)
+    summary = ImportSummary(errors=parsed.errors)
+    if parsed.errors:
+        return parsed.rows, summary
+    existing = {
+        t.code: t
+        for t in MatterTemplate.objects.filter(code__in=[r["code"] for r in parsed.rows])
+        .select_related("category")
+        .prefetch_related("materials", "questions", "life_events")
+    }
+    for row in parsed.rows:
+        template = existing.get(row["code"])
+        if template is None:
+            summary.created.append(row["code"])
+        elif not template.live or row_differs(matter_data(template), row):
+            summary.updated.append(row["code"])
+        else:
+            summary.unchanged.append(row["code"])
+    return parsed.rows, summary
+
+
+def matter_templates_import(
+    *,
+    content: bytes,
+    filename: str,
+    actor,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportSummary:
+    """Load a file of city templates, keyed by code, and publish each new or changed one as a
+    new revision. Nothing is saved unless the whole file is valid; the same file twice
+    changes nothing."""
+    require(actor, Capability.EDIT_CITY_STANDARDS)
+    rows, summary = matter_templates_preview(content=content, filename=filename)
+    if summary.errors:
+        raise import_errors(summary.errors)
+    categories = {c.name: c for c in MatterCategory.objects.all()}
+    life_events = {e.name: e for e in LifeEvent.objects.all()}
+    todo = set(summary.created) | set(summary.updated)
+    with transaction.atomic():
+        for number, row in enumerate(rows, start=1):
+            if row["code"] in todo:
+                template = MatterTemplate.objects.filter(code=row["code"]).first()
+                template = template or MatterTemplate(code=row["code"])
+                _apply_row(template, row, categories, life_events)
+                try:
+                    matter_template_publish(template=template, actor=actor)
+                except ValidationError as exc:
+                    errors = [
+                        RowError(row["_row"], "", f"{name}: {'; '.join(messages)}")
+                        for name, messages in exc.message_dict.items()
+                    ]
+                    raise import_errors(errors) from None
+            if progress:
+                progress(number, len(rows))
+        _audit(
+            "templates_import",
+            actor,
+            filename,
+            created=len(summary.created),
+            updated=len(summary.updated),
+        )
+    return summary
+
+
+# ---------------------------------------------------------------- district catalog
+
+
+def district_catalog_entry_add(
+    *,
+    district,
+    template: MatterTemplate,
+    actor,
+    receiving_window: str = "",
+    local_contact: str = "",
+) -> DistrictCatalogEntry:
+    """Put a template in a district's unified catalog (idempotent: the entry is updated)."""
+    require(actor, Capability.SUPERVISE_CENTER, district)
+    if district.kind != "district":
+        raise ValidationError({"district": [_("Only a district center keeps a catalog.")]})
+    if not template.live:
+        raise ValidationError({"template": [_("The template is not published.")]})
+    with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
+        entry, _created = DistrictCatalogEntry.objects.update_or_create(
+            district=district,
+            template=template,
+            defaults={"receiving_window": receiving_window, "local_contact": local_contact},
+        )
+        _audit("district_entry_add", actor, str(template), district=district.slug)
+    return entry
+
+
+def district_catalog_entry_remove(*, entry: DistrictCatalogEntry, actor) -> None:
+    require(actor, Capability.SUPERVISE_CENTER, entry.district)
+    with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
+        _audit("district_entry_remove", actor, str(entry.template), district=entry.district.slug)
+        entry.delete()

@@ -1,0 +1,88 @@
+"""Reads of the center's catalog. City templates are read through the search path (the
+public schema is on every tenant's path); nothing here touches revisions or content types,
+whose rows differ between schemas."""
+
+from catalog_cms.standards.selectors import matter_data, published_templates
+from catalog_cms.standards.vocab import AUTHORITY_RANK, AuthorityLevel
+from tenants.selectors import current_center
+
+from .models import TEMPLATE_FIELDS, LocalMatter
+
+
+def local_matters():
+    return LocalMatter.objects.order_by("code")
+
+
+def catalog_drift() -> list[tuple[LocalMatter, object]]:
+    """Adopted matters whose template has a newer published revision: (local, template)."""
+    adopted = {m.template_id: m for m in LocalMatter.objects.filter(template_id__isnull=False)}
+    templates = published_templates().filter(pk__in=adopted)
+    return [
+        (adopted[t.pk], t)
+        for t in templates
+        if t.live_revision_id and t.live_revision_id != adopted[t.pk].adopted_revision_id
+    ]
+
+
+def _display(value) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        lines = []
+        for item in value:
+            if isinstance(item, dict) and "originals" in item:
+                required = "必需" if item.get("required") else "可选"
+                lines.append(f"{item['name']}|{item['originals']}|{item['copies']}|{required}")
+            elif isinstance(item, dict):
+                lines.append(f"{item.get('question')}|{item.get('answer')}")
+            else:
+                lines.append(str(item))
+        return "\n".join(lines)
+    return "" if value is None else str(value)
+
+
+def _normal(name, value):
+    if name == "fee_amount" and value is not None:
+        return f"{value:.2f}" if not isinstance(value, str) else value
+    return value
+
+
+def matter_diff(local_matter: LocalMatter, template=None) -> list[tuple[str, str, str, str]]:
+    """Field by field, what the template's published version would change:
+    (field, label, local value, template value)."""
+    if local_matter.template_id is None:
+        return []
+    if template is None:
+        template = published_templates().filter(pk=local_matter.template_id).first()
+        if template is None:
+            return []
+    data = template_copy(template)
+    rows = []
+    for name in TEMPLATE_FIELDS:
+        local, remote = getattr(local_matter, name), data[name]
+        if _normal(name, local) != _normal(name, remote):
+            label = str(LocalMatter._meta.get_field(name).verbose_name)
+            rows.append((name, label, _display(local), _display(remote)))
+    return rows
+
+
+def template_copy(template) -> dict:
+    """The template's public fields as a LocalMatter stores them."""
+    data = matter_data(template)
+    data["fee_amount"] = None if data["fee_amount"] is None else str(data["fee_amount"])
+    return {name: data[name] for name in TEMPLATE_FIELDS}
+
+
+def agency_matters(center=None):
+    """The 代办 list: adopted matters whose authority is above this center's level."""
+    center = center or current_center()
+    own = AuthorityLevel.DISTRICT if center.kind == "district" else AuthorityLevel.TOWNSHIP
+    above = [level for level, rank in AUTHORITY_RANK.items() if rank > AUTHORITY_RANK[own]]
+    return local_matters().filter(authority_level__in=above)
+
+
+def local_matter_data(matter: LocalMatter) -> dict:
+    """A local matter in the shape files carry (for export)."""
+    data = {name: getattr(matter, name) for name in TEMPLATE_FIELDS}
+    data["code"] = matter.code
+    return data
