@@ -86,6 +86,8 @@ class LocalFieldsSerializer(serializers.Serializer):
 class LocalMatterDetail(APIView):
     """GET /api/v1/catalog/matters/<code>/; PATCH changes the local fields only."""
 
+    serializer_class = LocalMatterSerializer  # for the OpenAPI document
+
     permission_classes = [CenterStaffReadDirectorWrite]
 
     def get(self, request, code):
@@ -109,6 +111,8 @@ class AdoptSerializer(serializers.Serializer):
 class AdoptView(APIView):
     """POST /api/v1/catalog/adopt/ {"codes": [...]} or {"all": true} (every template that
     applies to this center's kind). Idempotent."""
+
+    serializer_class = AdoptSerializer  # for the OpenAPI document
 
     permission_classes = [CenterStaffReadDirectorWrite]
 
@@ -134,6 +138,8 @@ class AdoptView(APIView):
 class DriftView(APIView):
     """GET /api/v1/catalog/drift/: adopted matters whose template has a newer version."""
 
+    serializer_class = LocalMatterSerializer  # for the OpenAPI document
+
     permission_classes = [CenterStaffReadDirectorWrite]
 
     def get(self, request):
@@ -155,6 +161,8 @@ class DriftView(APIView):
 class DiffView(APIView):
     """GET /api/v1/catalog/matters/<code>/diff/"""
 
+    serializer_class = LocalMatterSerializer  # for the OpenAPI document
+
     permission_classes = [CenterStaffReadDirectorWrite]
 
     def get(self, request, code):
@@ -170,6 +178,8 @@ class DiffView(APIView):
 class UpdateFromTemplateView(APIView):
     """POST /api/v1/catalog/matters/<code>/update-from-template/"""
 
+    serializer_class = LocalMatterSerializer  # for the OpenAPI document
+
     permission_classes = [CenterStaffReadDirectorWrite]
 
     def post(self, request, code):
@@ -180,6 +190,8 @@ class UpdateFromTemplateView(APIView):
 
 class ImportView(APIView):
     """POST /api/v1/catalog/import/ (multipart `file`)."""
+
+    serializer_class = LocalMatterSerializer  # for the OpenAPI document
 
     permission_classes = [CenterStaffReadDirectorWrite]
     parser_classes = [MultiPartParser, FormParser]
@@ -196,6 +208,8 @@ class ImportView(APIView):
 
 class ExportView(APIView):
     """GET /api/v1/catalog/export/?file_format=xlsx|csv"""
+
+    serializer_class = LocalMatterSerializer  # for the OpenAPI document
 
     permission_classes = [CenterStaffReadDirectorWrite]
 
