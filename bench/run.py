@@ -7,7 +7,8 @@ database number, never the development ones. See bench/README.md for what each f
 
 Knobs (environment): BENCH_CENTERS (300), BENCH_CLONE_SAMPLES (5), BENCH_SPARES (3),
 BENCH_LOAD_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (16), BENCH_REDIS_DB (13),
-BENCH_PROFILE=1 (always profile a fast-path provision), BENCH_LOADGEN=python (skip wrk).
+BENCH_PROFILE=1 (always profile a fast-path provision), BENCH_LOADGEN=python (skip wrk),
+BENCH_CATALOG_MATTERS (2000), BENCH_ADOPT_TEMPLATES (300).
 """
 
 import cProfile
@@ -700,6 +701,70 @@ def row(label: str, median_s: float | None, max_s: float | None) -> str:
     return f"   {label:<58}{ms(median_s)}  {ms(max_s)}"
 
 
+CATALOG_MATTERS = int(os.environ.get("BENCH_CATALOG_MATTERS", "2000"))
+ADOPT_TEMPLATES = int(os.environ.get("BENCH_ADOPT_TEMPLATES", "300"))
+
+
+def catalog_file(count: int) -> bytes:
+    """A district-sized catalog as xlsx: the demo guides, renamed and renumbered."""
+    import tablib
+
+    from catalog_cms.standards.demo import MATTERS, _guide
+
+    dataset = None
+    for index in range(1, count + 1):
+        entry = MATTERS[(index - 1) % len(MATTERS)]
+        row = _guide(entry, index)
+        row["事项名称"] = f"{row['事项名称']}（{index:04d}）"
+        row["事项编码"] = f"BENCH-{index:05d}"
+        if dataset is None:
+            dataset = tablib.Dataset(headers=list(row))
+        dataset.append(list(row.values()))
+    return dataset.export("xlsx")
+
+
+def catalog_bench(target: CenterSpec) -> dict:
+    """Import a 2,000-matter xlsx as city templates (preview, import, the same file again),
+    then adopt 300 of them into one center in one action."""
+    from django_tenants.utils import schema_context
+
+    from catalog_cms.standards.models import MatterTemplate
+    from catalog_cms.standards.services import matter_templates_import, matter_templates_preview
+    from centers.catalog.models import LocalMatter
+    from centers.catalog.services import catalog_adopt
+
+    content = catalog_file(CATALOG_MATTERS)
+    out: dict = {"matters": CATALOG_MATTERS, "file_bytes": len(content)}
+    started = time.perf_counter()
+    _rows, summary = matter_templates_preview(content=content, filename="bench.xlsx")
+    out["preview_s"] = round(time.perf_counter() - started, 2)
+    assert not summary.errors, summary.errors[:3]
+    started = time.perf_counter()
+    matter_templates_import(content=content, filename="bench.xlsx", actor="bench")
+    out["import_s"] = round(time.perf_counter() - started, 2)
+    out["import_per_matter_ms"] = round(out["import_s"] * 1000 / CATALOG_MATTERS, 2)
+    started = time.perf_counter()
+    again = matter_templates_import(content=content, filename="bench.xlsx", actor="bench")
+    out["reimport_unchanged_s"] = round(time.perf_counter() - started, 2)
+    out["reimport_changed"] = len(again.created) + len(again.updated)
+    templates = list(
+        MatterTemplate.objects.filter(live=True, code__startswith="BENCH-").order_by("code")[
+            :ADOPT_TEMPLATES
+        ]
+    )
+    with schema_context(target.slug.replace("-", "_")):
+        started = time.perf_counter()
+        catalog_adopt(templates=templates, actor="bench")
+        out["adopt_s"] = round(time.perf_counter() - started, 2)
+        out["adopted"] = LocalMatter.objects.filter(code__startswith="BENCH-").count()
+        started = time.perf_counter()
+        catalog_adopt(templates=templates, actor="bench")
+        out["adopt_again_s"] = round(time.perf_counter() - started, 2)
+    out["adopt_templates"] = ADOPT_TEMPLATES
+    out["center"] = target.slug
+    return out
+
+
 def print_table(results: dict) -> None:
     m, p, s = results["machine"], results["provision"], results["series"]
     mig, h = results["migrate_schemas"], results["http"]
@@ -752,8 +817,16 @@ def print_table(results: dict) -> None:
             f"   {f['path']:<7} {f['req_per_s']:8.1f} req/s   p50 {lat['p50']:7.1f} ms   "
             f"p99 {lat['p99']:7.1f} ms   errors {sum(f['errors'].values())}"
         )
+    c = results["catalog"]
     lines += [
         f"   home / bare = {h['ratio_home_over_bare']:.2f}",
+        "",
+        f"5. catalog: {c['matters']}-matter xlsx ({c['file_bytes'] // 1024} KiB): preview "
+        f"{c['preview_s']:.1f} s, import and publish {c['import_s']:.1f} s "
+        f"({c['import_per_matter_ms']:.1f} ms a matter), same file again "
+        f"{c['reimport_unchanged_s']:.1f} s ({c['reimport_changed']} changed)",
+        f"   adopt {c['adopt_templates']} templates into {c['center']} in one action: "
+        f"{c['adopt_s']:.2f} s ({c['adopted']} adopted); again {c['adopt_again_s']:.2f} s",
         "",
         f"setup_platform {results['setup_platform_s']:.1f} s, "
         f"bench total {results['total_s']:.0f} s; raw numbers in {RESULTS_FILE.relative_to(ROOT)}",
@@ -851,6 +924,9 @@ def main() -> None:
         target = provisioning(worker, results)
     finally:
         worker.shutdown()
+
+    log(f"catalog: import {CATALOG_MATTERS} matters from xlsx, adopt {ADOPT_TEMPLATES} templates")
+    results["catalog"] = catalog_bench(target)
 
     log("manage.py migrate_schemas (nothing to apply)")
     results["migrate_schemas"] = migrate_noop(env)
