@@ -1,6 +1,8 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from .vocab import NINE_ELEMENTS
+from .vocab import NINE_ELEMENTS, CenterRule
 
 
 class MatterTemplateForm(WagtailAdminModelForm):
@@ -9,3 +11,45 @@ class MatterTemplateForm(WagtailAdminModelForm):
 
     class Meta:
         defer_required_on_fields = [name for name, _label in NINE_ELEMENTS]
+
+
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+
+
+class MatterTemplateImportForm(forms.Form):
+    """The upload on the city's import screen: a .xlsx or .csv file of at most 10 MB (the
+    content is checked by services.matter_templates_preview)."""
+
+    file = forms.FileField(
+        label=_("File (.xlsx or .csv)"),
+        help_text=_("At most 10 MB, with the agreed columns (export a file to see them)."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size).1f MB; at most %(max)d MB is allowed.")
+                % {"size": upload.size / 1024 / 1024, "max": MAX_IMPORT_BYTES // 1024 // 1024}
+            )
+        if not upload.name.lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(_("Upload an .xlsx or .csv file."))
+        return upload
+
+
+class CenterStandardForm(forms.Form):
+    """What the city requires of one kind of center; checked and saved by
+    services.center_standard_update."""
+
+    min_floor_area_m2 = forms.DecimalField(
+        label=_("minimum floor area (m²)"), max_digits=8, decimal_places=1
+    )
+    min_weekly_open_hours = forms.DecimalField(
+        label=_("minimum weekly opening hours"), max_digits=5, decimal_places=1
+    )
+    required_rules = forms.MultipleChoiceField(
+        label=_("required rules"),
+        choices=CenterRule.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )

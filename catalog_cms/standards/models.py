@@ -2,6 +2,9 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import ProtectedError
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
@@ -72,6 +75,26 @@ class Brand(BaseGenericSetting):
 
     def __str__(self) -> str:
         return self.city_name
+
+    def _public_url(self, image) -> str | None:
+        """The image's address under the public schema's media, whichever schema is active
+        (the tenant storage builds URLs from the current schema; tenant_media serves
+        /media/public/brand/… on every domain)."""
+        if not image:
+            return None
+        from django.conf import settings
+        from django_tenants.utils import schema_context
+
+        with schema_context(settings.PUBLIC_SCHEMA_NAME):
+            return image.url
+
+    @property
+    def logo_url(self) -> str | None:
+        return self._public_url(self.logo)
+
+    @property
+    def emblem_url(self) -> str | None:
+        return self._public_url(self.emblem)
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
@@ -402,3 +425,15 @@ class DistrictCatalogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.district_id}: {self.template_id}"
+
+
+@receiver(pre_delete, sender=LifeEvent)
+def _life_event_in_use(sender, instance, **kwargs):
+    """Backstop for deletes that bypass services.vocabulary_entry_delete: the M2M through
+    table would otherwise drop the life event from templates silently."""
+    used = list(MatterTemplate.objects.filter(life_events=instance)[:1])
+    if used:
+        raise ProtectedError(
+            _("The life event %(name)s is used by matter templates.") % {"name": instance.name},
+            used,
+        )

@@ -16,6 +16,7 @@ from tenants.accounts.permissions import Capability, can
 from .models import (
     Brand,
     CenterFacts,
+    CenterStandard,
     DistrictCatalogEntry,
     LifeEvent,
     MatterCategory,
@@ -226,8 +227,18 @@ def import_errors(errors: list[RowError]) -> ValidationError:
     return ValidationError({"file": [str(error) for error in errors]})
 
 
-def matter_templates_preview(*, content: bytes, filename: str) -> tuple[list[dict], ImportSummary]:
-    """Parse and check a file of city templates, and say what applying it would do."""
+def _locked_against(template: MatterTemplate, actor) -> bool:
+    """Locked by someone else: a person other than the actor, or anyone for the system."""
+    if not template.locked:
+        return False
+    return not _is_user(actor) or template.locked_by_id != actor.pk
+
+
+def matter_templates_preview(
+    *, content: bytes, filename: str, actor=None
+) -> tuple[list[dict], ImportSummary]:
+    """Parse and check a file of city templates, and say what applying it would do. A template
+    the file would change that is locked by another user is an error on its row."""
     from .selectors import matter_data
 
     parsed = parse_catalog_file(content, filename)
@@ -237,7 +248,7 @@ def matter_templates_preview(*, content: bytes, filename: str) -> tuple[list[dic
     existing = {
         t.code: t
         for t in MatterTemplate.objects.filter(code__in=[r["code"] for r in parsed.rows])
-        .select_related("category")
+        .select_related("category", "locked_by")
         .prefetch_related("materials", "questions", "life_events")
     }
     for row in parsed.rows:
@@ -245,6 +256,16 @@ def matter_templates_preview(*, content: bytes, filename: str) -> tuple[list[dic
         if template is None:
             summary.created.append(row["code"])
         elif not template.live or row_differs(matter_data(template), row):
+            if _locked_against(template, actor):
+                locker = template.locked_by.get_username() if template.locked_by else "?"
+                summary.errors.append(
+                    RowError(
+                        row["_row"],
+                        "事项编码",
+                        _("%(code)s is locked by %(user)s; it cannot be overwritten until "
+                          "they unlock it.") % {"code": row["code"], "user": locker},
+                    )
+                )  # fmt: skip
             summary.updated.append(row["code"])
         else:
             summary.unchanged.append(row["code"])
@@ -262,7 +283,7 @@ def matter_templates_import(
     new revision. Nothing is saved unless the whole file is valid; the same file twice
     changes nothing."""
     require(actor, Capability.EDIT_CITY_STANDARDS)
-    rows, summary = matter_templates_preview(content=content, filename=filename)
+    rows, summary = matter_templates_preview(content=content, filename=filename, actor=actor)
     if summary.errors:
         raise import_errors(summary.errors)
     categories = {c.name: c for c in MatterCategory.objects.all()}
@@ -292,6 +313,99 @@ def matter_templates_import(
             updated=len(summary.updated),
         )
     return summary
+
+
+# ---------------------------------------------------------------- the city's lists
+
+
+def _decimal(value) -> Decimal | None:
+    try:
+        number = Decimal(str(value))
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    return number if number.is_finite() else None
+
+
+def center_standard_update(
+    *,
+    standard: CenterStandard,
+    actor,
+    min_floor_area_m2: Decimal | float | int | str,
+    min_weekly_open_hours: Decimal | float | int | str,
+    required_rules: Iterable[str],
+) -> CenterStandard:
+    """Change what the city requires of centers of one kind: a floor area above 0 m², weekly
+    opening hours between 0 and 168, rules from the official list."""
+    require(actor, Capability.EDIT_CITY_STANDARDS)
+    errors: dict[str, list] = {}
+    area = _decimal(min_floor_area_m2)
+    if area is None or area <= 0:
+        errors["min_floor_area_m2"] = [_("The minimum floor area must be more than 0 m².")]
+    elif area >= Decimal("10000000"):
+        errors["min_floor_area_m2"] = [_("The minimum floor area is too large.")]
+    hours = _decimal(min_weekly_open_hours)
+    if hours is None or not 0 <= hours <= 168:
+        errors["min_weekly_open_hours"] = [
+            _("The minimum weekly opening hours must be between 0 and 168.")
+        ]
+    rules = sorted(set(required_rules))
+    unknown = set(rules) - set(CenterRule.values)
+    if unknown:
+        errors["required_rules"] = [
+            _("Unknown rules: %(rules)s") % {"rules": ", ".join(sorted(unknown))}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
+        standard = CenterStandard.objects.select_for_update().get(pk=standard.pk)
+        before = {
+            "min_floor_area_m2": str(standard.min_floor_area_m2),
+            "min_weekly_open_hours": str(standard.min_weekly_open_hours),
+            "required_rules": list(standard.required_rules or []),
+        }
+        standard.min_floor_area_m2 = area.quantize(Decimal("0.1"))
+        standard.min_weekly_open_hours = hours.quantize(Decimal("0.1"))
+        standard.required_rules = rules
+        standard.full_clean()
+        standard.save()
+        after = {
+            "min_floor_area_m2": str(standard.min_floor_area_m2),
+            "min_weekly_open_hours": str(standard.min_weekly_open_hours),
+            "required_rules": rules,
+        }
+        _audit("center_standard_update", actor, standard.kind, before=before, after=after)
+    return standard
+
+
+def vocabulary_uses(entry: MatterCategory | LifeEvent) -> list[str]:
+    """The codes of the matter templates that use a category or a life event."""
+    if isinstance(entry, MatterCategory):
+        templates = MatterTemplate.objects.filter(category=entry)
+    else:
+        templates = MatterTemplate.objects.filter(life_events=entry)
+    return list(templates.order_by("code").values_list("code", flat=True).distinct())
+
+
+def vocabulary_entry_delete(*, entry: MatterCategory | LifeEvent, actor) -> None:
+    """Delete a category or a life event the city keeps; refused while a template uses it."""
+    require(actor, Capability.EDIT_CITY_STANDARDS)
+    with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
+        codes = vocabulary_uses(entry)
+        if codes:
+            shown = "、".join(codes[:10]) + ("…" if len(codes) > 10 else "")
+            raise ValidationError(
+                {
+                    "name": [
+                        _(
+                            "%(name)s cannot be deleted: %(count)d matter template(s) use it "
+                            "(%(codes)s)."
+                        )
+                        % {"name": entry.name, "count": len(codes), "codes": shown}
+                    ]
+                }
+            )
+        _audit("vocabulary_delete", actor, entry.name, model=entry._meta.model_name, pk=entry.pk)
+        entry.delete()
 
 
 # ---------------------------------------------------------------- district catalog

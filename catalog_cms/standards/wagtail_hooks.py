@@ -1,27 +1,71 @@
 """The city's admin screens (city domain): matter templates as snippets with drafts,
-revisions, locking and moderation; the compliance table."""
+revisions, locking and moderation, with import and export; the lists the city keeps
+(categories, life events, center standards); the compliance table."""
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import connection
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.widgets.button import Button
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import DeleteView as SnippetDeleteView
+from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from tenants.accounts.permissions import Capability, can
 
-from . import selectors
+from . import selectors, services, views
 from .forms import MatterTemplateForm
-from .models import MatterTemplate
+from .models import LifeEvent, MatterCategory, MatterTemplate
 
 MatterTemplate.base_form_class = MatterTemplateForm
 
 
+def _city_editor(request) -> bool:
+    return connection.schema_name == "public" and can(request.user, Capability.EDIT_CITY_STANDARDS)
+
+
+class MatterTemplateIndexView(SnippetIndexView):
+    """The templates' listing, with import and export in the header's menu."""
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        if _city_editor(self.request):
+            export = reverse("standards_templates_export")
+            buttons += [
+                Button(
+                    _("Import matter templates"),
+                    url=reverse("standards_templates_import"),
+                    icon_name="upload",
+                    priority=10,
+                ),
+                Button(
+                    _("Export (xlsx)"),
+                    url=f"{export}?file_format=xlsx",
+                    icon_name="download",
+                    priority=20,
+                ),
+                Button(
+                    _("Export (CSV)"),
+                    url=f"{export}?file_format=csv",
+                    icon_name="download",
+                    priority=30,
+                ),
+            ]
+        return buttons
+
+
 class MatterTemplateViewSet(SnippetViewSet):
     model = MatterTemplate
+    index_view_class = MatterTemplateIndexView
     icon = "doc-full"
     menu_label = _("Matter templates")
     menu_order = 160
@@ -71,6 +115,49 @@ class MatterTemplateViewSet(SnippetViewSet):
 register_snippet(MatterTemplateViewSet)
 
 
+class VocabularyDeleteView(SnippetDeleteView):
+    """Deleting goes through services.vocabulary_entry_delete, which refuses an entry that a
+    template uses, with a message naming the templates."""
+
+    def form_valid(self, form):
+        try:
+            services.vocabulary_entry_delete(entry=self.object, actor=self.request.user)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(self.request, message)
+            return HttpResponseRedirect(self.get_success_url())
+        messages.success(self.request, self.get_success_message())
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class MatterCategoryViewSet(SnippetViewSet):
+    model = MatterCategory
+    icon = "folder-open-inverse"
+    menu_label = _("Matter categories")
+    url_prefix = "standards/categories"
+    add_to_admin_menu = False
+    delete_view_class = VocabularyDeleteView
+    list_display = ["name", "sort_order"]
+    search_fields = ["name"]
+    panels = [FieldPanel("name"), FieldPanel("sort_order")]
+
+
+class LifeEventViewSet(SnippetViewSet):
+    model = LifeEvent
+    icon = "group"
+    menu_label = _("Life events")
+    url_prefix = "standards/life-events"
+    add_to_admin_menu = False
+    delete_view_class = VocabularyDeleteView
+    list_display = ["name", "sort_order"]
+    search_fields = ["name"]
+    panels = [FieldPanel("name"), FieldPanel("sort_order")]
+
+
+register_snippet(MatterCategoryViewSet)
+register_snippet(LifeEventViewSet)
+
+
 def compliance_view(request):
     if connection.schema_name != "public" or not can(request.user, Capability.ACCESS_ADMIN):
         from django.core.exceptions import PermissionDenied
@@ -82,7 +169,34 @@ def compliance_view(request):
 
 @hooks.register("register_admin_urls")
 def register_standards_admin_urls():
-    return [path("standards/compliance/", compliance_view, name="standards_compliance")]
+    return [
+        path("standards/compliance/", compliance_view, name="standards_compliance"),
+        path(
+            "standards/templates-import/",
+            views.templates_import,
+            name="standards_templates_import",
+        ),
+        path(
+            "standards/templates-import/confirm/",
+            views.templates_import_confirm,
+            name="standards_templates_import_confirm",
+        ),
+        path(
+            "standards/templates-export/",
+            views.templates_export,
+            name="standards_templates_export",
+        ),
+        path(
+            "standards/center-standards/",
+            views.center_standards,
+            name="standards_center_standards",
+        ),
+        path(
+            "standards/center-standards/<str:kind>/",
+            views.center_standard_edit,
+            name="standards_center_standard_edit",
+        ),
+    ]
 
 
 class CityStaffMenuItem(MenuItem):
@@ -94,4 +208,29 @@ class CityStaffMenuItem(MenuItem):
 def register_compliance_menu_item():
     return CityStaffMenuItem(
         _("Center compliance"), reverse("standards_compliance"), icon_name="tasks", order=170
+    )
+
+
+class CityEditorMenuItem(MenuItem):
+    def is_shown(self, request):
+        return _city_editor(request)
+
+
+@hooks.register("register_admin_menu_item")
+def register_center_standards_menu_item():
+    return CityEditorMenuItem(
+        _("Center standards"),
+        reverse("standards_center_standards"),
+        icon_name="clipboard-list",
+        order=165,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_templates_import_menu_item():
+    return CityEditorMenuItem(
+        _("Import matter templates"),
+        reverse("standards_templates_import"),
+        icon_name="upload",
+        order=161,
     )

@@ -221,6 +221,12 @@ class DutyShift(models.Model):
     role_note = models.CharField(_("role"), max_length=100, blank=True)
     phone = models.CharField(_("duty phone"), max_length=30, blank=True)
     holiday_name = models.CharField(_("holiday"), max_length=60, blank=True)
+    working_day_note = models.CharField(
+        _("why on a working day"),
+        max_length=200,
+        blank=True,
+        help_text=_("Needed only when the date is a working day in the national calendar."),
+    )
     provisional = models.BooleanField(
         _("provisional calendar"),
         default=False,

@@ -390,17 +390,34 @@ def opening_hours_set(
 def closure_create(
     *, actor, start_date: datetime.date, end_date: datetime.date, reason: str
 ) -> Closure:
+    return closure_save(actor=actor, start_date=start_date, end_date=end_date, reason=reason)
+
+
+def closure_save(
+    *,
+    actor,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    reason: str,
+    closure: Closure | None = None,
+) -> Closure:
+    """Add a closure (closure=None) or change one."""
     _require_manager(actor)
     errors: dict[str, list[str]] = {}
+    if start_date is None:
+        errors["start_date"] = [_("The start date is required.")]
+    if end_date is None:
+        errors["end_date"] = [_("The end date is required.")]
     _date_range(start_date, end_date, errors)
     if not (reason or "").strip():
         errors["reason"] = [_("Give the reason for the closure.")]
     _raise(errors)
     with transaction.atomic():
-        closure = Closure.objects.create(
-            start_date=start_date, end_date=end_date, reason=reason.strip()
-        )
-        _audit(actor, "closure_create", closure)
+        closure = closure or Closure()
+        closure.start_date, closure.end_date = start_date, end_date
+        closure.reason = reason.strip()
+        closure.save()
+        _audit(actor, "closure_save", closure)
     return closure
 
 
@@ -448,57 +465,144 @@ def post_save(
     return post
 
 
+def post_delete(*, actor, post: Post) -> None:
+    _require_manager(actor)
+    with transaction.atomic():
+        _audit(
+            actor,
+            "post_delete",
+            post,
+            {"a": post.holder_a.username, "b": post.holder_b.username},
+        )
+        post.delete()
+
+
 def absence_create(
     *, actor, user: User, start_date: datetime.date, end_date: datetime.date, reason: str
 ) -> Absence:
+    return absence_save(
+        actor=actor, user=user, start_date=start_date, end_date=end_date, reason=reason
+    )
+
+
+def absence_save(
+    *,
+    actor,
+    user: User,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    reason: str,
+    absence: Absence | None = None,
+) -> Absence:
+    """Record an absence (absence=None) or correct one."""
     _require_manager(actor)
     errors: dict[str, list[str]] = {}
     _center_users([user], "user", errors)
+    if start_date is None:
+        errors["start_date"] = [_("The start date is required.")]
+    if end_date is None:
+        errors["end_date"] = [_("The end date is required.")]
     _date_range(start_date, end_date, errors)
     if not (reason or "").strip():
         errors["reason"] = [_("Give the reason for the absence.")]
     _raise(errors)
     with transaction.atomic():
-        absence = Absence.objects.create(
-            user=user, start_date=start_date, end_date=end_date, reason=reason.strip()
-        )
-        _audit(actor, "absence_create", absence, {"reason": absence.reason})
+        absence = absence or Absence()
+        absence.user, absence.start_date, absence.end_date = user, start_date, end_date
+        absence.reason = reason.strip()
+        absence.save()
+        _audit(actor, "absence_save", absence, {"reason": absence.reason})
     return absence
+
+
+def absence_delete(*, actor, absence: Absence) -> None:
+    _require_manager(actor)
+    with transaction.atomic():
+        _audit(actor, "absence_delete", absence)
+        absence.delete()
 
 
 # --- holiday duty -----------------------------------------------------------------------------
 
 
-def duty_shift_create(
-    *, actor, date: datetime.date, users: Sequence[User], role_note: str = "", phone: str = ""
-) -> DutyShift:
-    """One day of holiday duty; the day must be a non-working day in the national calendar
-    (provisional for a year whose schedule is not published yet — the row says so)."""
-    _require_manager(actor)
+def _duty_errors(date, users, working_day_note: str) -> tuple[dict, object]:
     errors: dict[str, list[str]] = {}
     info = cal.day_info(date) if date else None
     if date is None:
         errors["date"] = [_("The date is required.")]
-    elif info.working:
+    elif info.working and not (working_day_note or "").strip():
         errors["date"] = [
-            _("%(date)s is a working day; the duty roster is for holidays and rest days.")
+            _(
+                "%(date)s is a working day; the duty roster is for holidays and rest days. "
+                "Say why duty is needed on this day."
+            )
             % {"date": date.isoformat()}
         ]
     if not users:
         errors["users"] = [_("Name at least one person on duty.")]
     _center_users(users, "users", errors)
+    return errors, info
+
+
+def duty_shift_create(
+    *,
+    actor,
+    date: datetime.date,
+    users: Sequence[User],
+    role_note: str = "",
+    phone: str = "",
+    working_day_note: str = "",
+) -> DutyShift:
+    """One day of holiday duty. The day should be a non-working day in the national calendar
+    (provisional for a year whose schedule is not published yet — the row says so); a working
+    day is accepted only with a note saying why."""
+    return duty_shift_save(
+        actor=actor,
+        date=date,
+        users=users,
+        role_note=role_note,
+        phone=phone,
+        working_day_note=working_day_note,
+    )
+
+
+def duty_shift_save(
+    *,
+    actor,
+    date: datetime.date,
+    users: Sequence[User],
+    role_note: str = "",
+    phone: str = "",
+    working_day_note: str = "",
+    shift: DutyShift | None = None,
+) -> DutyShift:
+    """Create a duty day (shift=None) or change one; same rules as duty_shift_create."""
+    _require_manager(actor)
+    users = list(users or [])
+    errors, info = _duty_errors(date, users, working_day_note)
     _raise(errors)
     with transaction.atomic():
-        shift = DutyShift.objects.create(
-            date=date,
-            role_note=role_note,
-            phone=phone,
-            holiday_name=info.holiday_name or "",
-            provisional=info.provisional,
-        )
+        shift = shift or DutyShift()
+        shift.date, shift.role_note, shift.phone = date, role_note, phone
+        shift.working_day_note = (working_day_note or "").strip() if info.working else ""
+        shift.holiday_name = info.holiday_name or ""
+        shift.provisional = info.provisional
+        shift.save()
         shift.users.set(users)
-        _audit(actor, "duty_shift_create", shift, {"users": [u.username for u in users]})
+        _audit(
+            actor,
+            "duty_shift_save",
+            shift,
+            {"users": [u.username for u in users], "working_day_note": shift.working_day_note},
+        )
     return shift
+
+
+def duty_shift_delete(*, actor, shift: DutyShift) -> None:
+    _require_manager(actor)
+    with transaction.atomic():
+        _audit(actor, "duty_shift_delete", shift)
+        shift.delete()
 
 
 # --- attendance -------------------------------------------------------------------------------
@@ -601,3 +705,98 @@ def service_point_save(
         point.matters.set(matters)
         _audit(actor, "service_point_save", point, {"agents": [a.username for a in agents]})
     return point
+
+
+def service_point_delete(*, actor, point: ServicePoint) -> None:
+    _require_manager(actor)
+    with transaction.atomic():
+        _audit(actor, "service_point_delete", point, {"village": point.village})
+        point.delete()
+
+
+# --- profile photos ---------------------------------------------------------------------------
+
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+PHOTO_MAX_SIDE = 4000
+PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
+
+
+def photo_check(upload) -> tuple[str, int, int]:
+    """Check an uploaded photo with Pillow: a real image (JPEG, PNG, GIF or WebP), at most
+    5 MB and 4000×4000 pixels. Returns (format, width, height); raises
+    ValidationError({"photo": [...]})."""
+    from PIL import Image as PILImage
+    from PIL import UnidentifiedImageError
+
+    if upload is None:
+        raise ValidationError({"photo": [_("Choose a photo to upload.")]})
+    size = getattr(upload, "size", None)
+    if size is None or size > PHOTO_MAX_BYTES:
+        raise ValidationError({"photo": [_("The photo must be at most 5 MB.")]})
+    try:
+        upload.seek(0)
+        with PILImage.open(upload) as image:
+            fmt, (width, height) = image.format, image.size
+            if width > PHOTO_MAX_SIDE or height > PHOTO_MAX_SIDE:
+                raise ValidationError(
+                    {
+                        "photo": [
+                            _(
+                                "The photo is %(width)s×%(height)s pixels; "
+                                "at most 4000×4000 is accepted."
+                            )
+                            % {"width": width, "height": height}
+                        ]
+                    }
+                )
+            image.verify()
+    except ValidationError:
+        raise
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        PILImage.DecompressionBombError,
+    ):
+        raise ValidationError({"photo": [_("The file is not an image.")]}) from None
+    finally:
+        upload.seek(0)
+    if fmt not in PHOTO_FORMATS:
+        raise ValidationError({"photo": [_("Upload a JPEG, PNG, GIF or WebP photo.")]})
+    return fmt, width, height
+
+
+def profile_photo_add(*, actor, photo, title: str = ""):
+    """Check the photo, store it as a Wagtail image of this center's schema and add it to the
+    profile (which must exist)."""
+    from django.core.files.images import ImageFile
+    from wagtail.images import get_image_model
+
+    _require_manager(actor)
+    profile = CenterProfile.objects.first()
+    if profile is None:
+        raise ValidationError({"photo": [_("Save the center's profile before adding photos.")]})
+    fmt, _width, _height = photo_check(photo)
+    title = (title or "").strip() or _("Photo of %(center)s") % {"center": profile.name}
+    image_model = get_image_model()
+    with transaction.atomic():
+        image = image_model(title=title[:255], uploaded_by_user=actor)
+        image.file = ImageFile(photo, name=f"center-photo.{PHOTO_FORMATS[fmt]}")
+        image.file_size = photo.size
+        image.save()
+        profile.photos.add(image)
+        _audit(actor, "profile_photo_add", profile, {"image": image.pk, "title": image.title})
+    return image
+
+
+def profile_photo_remove(*, actor, image) -> None:
+    """Take a photo off the profile and delete the image."""
+    _require_manager(actor)
+    profile = CenterProfile.objects.first()
+    if profile is None or not profile.photos.filter(pk=image.pk).exists():
+        raise ValidationError({"photos": [_("That photo is not on the profile.")]})
+    with transaction.atomic():
+        profile.photos.remove(image)
+        _audit(actor, "profile_photo_remove", profile, {"image": image.pk, "title": image.title})
+        image.delete()

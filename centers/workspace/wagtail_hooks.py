@@ -5,17 +5,19 @@ services as the API, and a service's ValidationError comes back on the form's fi
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import Http404, HttpResponseForbidden
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import Button
 from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from tenants.accounts.permissions import Capability, can
 
-from . import resources, selectors, services
+from . import resources, selectors, services, views
 from .models import (
     Absence,
     Attendance,
@@ -77,11 +79,60 @@ class ServiceDeleteMixin:
         self.workspace_viewset.service_delete(self.request.user, self.object)
 
 
+class ExportButtonsMixin:
+    """Export buttons (xlsx, csv) in the listing's header menu, for who may export."""
+
+    @property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        what = self.workspace_viewset.export_what
+        if what and export_allowed(self.request.user, what):
+            url = reverse("workspace_export", args=[what])
+            buttons += [
+                Button(_("Export (xlsx)"), url=f"{url}?format=xlsx", icon_name="download"),
+                Button(_("Export (csv)"), url=f"{url}?format=csv", icon_name="download"),
+            ]
+        return buttons
+
+
+class ScopedQuerysetMixin:
+    def get_base_queryset(self):
+        return self.workspace_viewset.scope(self.request, super().get_base_queryset())
+
+
+class ScopedObjectMixin:
+    def get_object(self):
+        obj = super().get_object()
+        if not self.workspace_viewset.scope(self.request, type(obj).objects.filter(pk=obj.pk)):
+            raise Http404
+        return obj
+
+
 class WorkspaceViewSet(ModelViewSet):
     add_to_admin_menu = False
     icon = "cogs"
     copy_view_enabled = False
     inspect_view_enabled = True
+    export_what = ""
+
+    def scope(self, request, queryset):
+        return queryset
+
+    @property
+    def index_view_class(self):
+        return type(
+            "IndexView",
+            (ExportButtonsMixin, ScopedQuerysetMixin, super().index_view_class),
+            {"workspace_viewset": self},
+        )
+
+    @property
+    def inspect_view_class(self):
+        return type(
+            "InspectView",
+            (ScopedObjectMixin, super().inspect_view_class),
+            {"workspace_viewset": self},
+        )
 
     def service_save(self, actor, instance, data):
         raise NotImplementedError
@@ -116,8 +167,9 @@ class WindowViewSet(WorkspaceViewSet):
     icon = "desktop"
     list_display = ["number", "name", "kind"]
     list_filter = ["kind"]
+    export_what = "windows"
     form_fields = [
-        "number", "name", "kind", "departments", "staff",
+        "number", "name", "kind", "departments", "staff", "matters",
         "schedule_months", "schedule_weekdays", "schedule_note",
     ]  # fmt: skip
 
@@ -148,9 +200,13 @@ class PostViewSet(WorkspaceViewSet):
     icon = "user"
     list_display = ["name", "window", "holder_a", "holder_b"]
     form_fields = ["name", "window", "holder_a", "holder_b"]
+    export_what = "staff"
 
     def service_save(self, actor, instance, data):
         return services.post_save(actor=actor, post=instance, **data)
+
+    def service_delete(self, actor, instance):
+        services.post_delete(actor=actor, post=instance)
 
 
 class ServicePointViewSet(WorkspaceViewSet):
@@ -158,10 +214,13 @@ class ServicePointViewSet(WorkspaceViewSet):
     menu_label = _("Service points")
     icon = "home"
     list_display = ["name", "village", "kind", "hours"]
-    form_fields = ["name", "kind", "village", "address", "phone", "hours", "agents"]
+    form_fields = ["name", "kind", "village", "address", "phone", "hours", "agents", "matters"]
 
     def service_save(self, actor, instance, data):
         return services.service_point_save(actor=actor, point=instance, **data)
+
+    def service_delete(self, actor, instance):
+        services.service_point_delete(actor=actor, point=instance)
 
 
 class ClosureViewSet(WorkspaceViewSet):
@@ -172,9 +231,7 @@ class ClosureViewSet(WorkspaceViewSet):
     form_fields = ["start_date", "end_date", "reason"]
 
     def service_save(self, actor, instance, data):
-        if instance is not None:
-            services.closure_delete(actor=actor, closure=instance)
-        return services.closure_create(actor=actor, **data)
+        return services.closure_save(actor=actor, closure=instance, **data)
 
     def service_delete(self, actor, instance):
         services.closure_delete(actor=actor, closure=instance)
@@ -188,22 +245,25 @@ class AbsenceViewSet(WorkspaceViewSet):
     form_fields = ["user", "start_date", "end_date", "reason"]
 
     def service_save(self, actor, instance, data):
-        if instance is not None:
-            raise ValidationError({"reason": [_("Record a new absence instead of editing one.")]})
-        return services.absence_create(actor=actor, **data)
+        return services.absence_save(actor=actor, absence=instance, **data)
+
+    def service_delete(self, actor, instance):
+        services.absence_delete(actor=actor, absence=instance)
 
 
 class DutyShiftViewSet(WorkspaceViewSet):
     model = DutyShift
     menu_label = _("Holiday duty roster")
     icon = "calendar"
-    list_display = ["date", "holiday_name", "role_note", "phone", "provisional"]
-    form_fields = ["date", "users", "role_note", "phone"]
+    list_display = ["date", "holiday_name", "role_note", "phone", "working_day_note"]
+    form_fields = ["date", "users", "role_note", "phone", "working_day_note"]
+    export_what = "duty-roster"
 
     def service_save(self, actor, instance, data):
-        if instance is not None:
-            raise ValidationError({"date": [_("Record a new duty day instead of editing one.")]})
-        return services.duty_shift_create(actor=actor, **data)
+        return services.duty_shift_save(actor=actor, shift=instance, **data)
+
+    def service_delete(self, actor, instance):
+        services.duty_shift_delete(actor=actor, shift=instance)
 
 
 class AttendanceViewSet(WorkspaceViewSet):
@@ -213,6 +273,13 @@ class AttendanceViewSet(WorkspaceViewSet):
     list_display = ["date", "user", "signed_in_at", "signed_out_at"]
     list_filter = ["date", "user"]
     form_fields = ["user", "date", "signed_in_at", "signed_out_at"]
+    export_what = "attendance"
+
+    def scope(self, request, queryset):
+        """Window staff see only their own attendance; the director everyone's."""
+        if can(request.user, Capability.MANAGE_CENTER_WORKSPACE):
+            return queryset
+        return queryset.filter(user=request.user)
 
     def service_save(self, actor, instance, data):
         return services.attendance_record(actor=actor, **data)
@@ -231,11 +298,47 @@ for _model in (Window, Department, Post, Absence, Closure, DutyShift, Attendance
 register_permission_policy(WorkspaceAuditEvent, ReadOnlyPolicy(WorkspaceAuditEvent))
 
 
+class StaffMenuItem(MenuItem):
+    def is_shown(self, request):
+        return _in_center() and can(request.user, Capability.ACCESS_ADMIN)
+
+
+class ScreenViewSet(ViewSet):
+    """A single admin screen of the workspace (profile, hours, my attendance)."""
+
+    view_class = None
+
+    @property
+    def menu_item_class(self):
+        return StaffMenuItem
+
+    def get_urlpatterns(self):
+        return [path("", self.view_class.as_view(), name="index")]
+
+
 class WorkspaceGroup(ViewSetGroup):
     menu_label = _("Center workspace")
     menu_icon = "cogs"
     menu_order = 160
     items = (
+        ScreenViewSet(
+            "workspace_profile",
+            view_class=views.ProfileView,
+            menu_label=_("Center profile"),
+            icon="home",
+        ),
+        ScreenViewSet(
+            "workspace_hours",
+            view_class=views.OpeningHoursView,
+            menu_label=_("Opening hours"),
+            icon="time",
+        ),
+        ScreenViewSet(
+            "workspace_my_attendance",
+            view_class=views.MyAttendanceView,
+            menu_label=_("My attendance"),
+            icon="user",
+        ),
         WindowViewSet("workspace_windows"),
         DepartmentViewSet("workspace_departments"),
         PostViewSet("workspace_posts"),
@@ -262,15 +365,19 @@ EXPORTS = {
 }
 
 
+def export_allowed(user, what: str) -> bool:
+    if not can(user, Capability.ACCESS_ADMIN):
+        return False
+    return what != "attendance" or can(user, Capability.MANAGE_CENTER_WORKSPACE)
+
+
 def export_view(request, what: str):
     """/admin/workspace/export/<what>/?format=xlsx|csv (import-export Resources)."""
     from django.http import HttpResponse
 
     if not _in_center() or what not in EXPORTS:
         raise Http404
-    if not can(request.user, Capability.ACCESS_ADMIN):
-        return HttpResponseForbidden()
-    if what == "attendance" and not can(request.user, Capability.MANAGE_CENTER_WORKSPACE):
+    if not export_allowed(request.user, what):
         return HttpResponseForbidden()
     fmt = request.GET.get("format", "xlsx")
     if fmt not in resources.FORMATS:

@@ -145,7 +145,7 @@ class MatterTemplateImport(APIView):
         content = upload.read()
         if form.validated_data["dry_run"]:
             _rows, summary = services.matter_templates_preview(
-                content=content, filename=upload.name
+                content=content, filename=upload.name, actor=request.user
             )
             return Response(summary.as_dict(), status=400 if summary.errors else 200)
         summary = services.matter_templates_import(

@@ -170,3 +170,19 @@ class MonthQuerySerializer(serializers.Serializer):
         r"^\d{4}-(0[1-9]|1[0-2])$",
         error_messages={"invalid": _("Give the month as YYYY-MM.")},
     )
+
+
+class PhotoUploadSerializer(serializers.Serializer):
+    photo = serializers.FileField(help_text=_("JPEG, PNG, GIF or WebP; ≤ 5 MB, ≤ 4000×4000."))
+    title = serializers.CharField(required=False, allow_blank=True, max_length=255)
+
+
+class PhotoSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, image) -> str:
+        return image.file.url

@@ -15,6 +15,7 @@ router.register("service-points", views.ServicePointViewSet, basename="workspace
 
 urlpatterns = [
     path("profile/", views.ProfileView.as_view(), name="workspace-profile"),
+    path("profile/photos/", views.ProfilePhotoView.as_view(), name="workspace-profile-photos"),
     path("opening-hours/", views.OpeningHoursView.as_view(), name="workspace-hours"),
     path(
         "opening-hours/export/",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, renderers, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -118,6 +119,27 @@ class ProfileView(APIView):
         data.is_valid(raise_exception=True)
         profile = services.profile_update(actor=request.user, **data.validated_data)
         return Response(self._body(profile))
+
+
+class ProfilePhotoView(APIView):
+    """POST a photo (multipart: `photo`, optional `title`) to the profile: checked with Pillow
+    (a real image, at most 5 MB and 4000×4000 pixels) and stored as a Wagtail image of this
+    center."""
+
+    parser_classes = [MultiPartParser, FormParser]
+    permission_classes = [MANAGE]
+    serializer_class = s.PhotoUploadSerializer
+
+    @extend_schema(
+        request={"multipart/form-data": s.PhotoUploadSerializer}, responses=s.PhotoSerializer
+    )
+    def post(self, request):
+        image = services.profile_photo_add(
+            actor=request.user,
+            photo=request.FILES.get("photo"),
+            title=request.data.get("title", ""),
+        )
+        return Response(s.PhotoSerializer(image).data, status=201)
 
 
 def _jsonable(value):
