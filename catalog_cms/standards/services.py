@@ -118,9 +118,10 @@ def center_facts_publish(
 
 def matter_template_publish(*, template: MatterTemplate, actor) -> MatterTemplate:
     """Publish the template's current content as a new revision: every element and at least
-    one material must be filled."""
+    one material must be filled. Revisions, workflow states and log entries are the city's,
+    so this always runs in the public schema, whichever schema the caller is in."""
     require(actor, Capability.EDIT_CITY_STANDARDS)
-    with transaction.atomic():
+    with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
         errors = template.publication_errors()
         try:
             template.full_clean()
@@ -141,7 +142,7 @@ def matter_template_publish(*, template: MatterTemplate, actor) -> MatterTemplat
 
 def matter_template_unpublish(*, template: MatterTemplate, actor) -> MatterTemplate:
     require(actor, Capability.EDIT_CITY_STANDARDS)
-    with transaction.atomic():
+    with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
         template.unpublish(user=actor if _is_user(actor) else None)
         _audit("template_unpublish", actor, str(template))
     return template
@@ -289,7 +290,7 @@ def matter_templates_import(
     categories = {c.name: c for c in MatterCategory.objects.all()}
     life_events = {e.name: e for e in LifeEvent.objects.all()}
     todo = set(summary.created) | set(summary.updated)
-    with transaction.atomic():
+    with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
         for number, row in enumerate(rows, start=1):
             if row["code"] in todo:
                 template = MatterTemplate.objects.filter(code=row["code"]).first()

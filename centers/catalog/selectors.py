@@ -2,7 +2,14 @@
 public schema is on every tenant's path); nothing here touches revisions or content types,
 whose rows differ between schemas."""
 
-from catalog_cms.standards.selectors import matter_data, published_templates
+from django.db.models import Q
+
+from catalog_cms.standards.models import DistrictCatalogEntry
+from catalog_cms.standards.selectors import (
+    matter_data,
+    published_templates,
+    templates_for_center_kind,
+)
 from catalog_cms.standards.vocab import AUTHORITY_RANK, AuthorityLevel
 from tenants.selectors import current_center
 
@@ -86,3 +93,78 @@ def local_matter_data(matter: LocalMatter) -> dict:
     data = {name: getattr(matter, name) for name in TEMPLATE_FIELDS}
     data["code"] = matter.code
     return data
+
+
+class CatalogRow:
+    """One line of the catalog listing: the matter and its markers."""
+
+    def __init__(self, matter: LocalMatter, *, agency: bool, template_version: int | None):
+        self.matter = matter
+        self.agency = agency
+        self.template_version = template_version  # set only when the template moved on
+
+    @property
+    def drifted(self) -> bool:
+        return self.template_version is not None
+
+
+def catalog_listing(
+    *,
+    center=None,
+    search: str = "",
+    agency: bool | None = None,
+    drift: bool | None = None,
+    local_only: bool | None = None,
+) -> list[CatalogRow]:
+    """The center's matters with their 代办 and drift markers, filtered (None: either way)."""
+    center = center or current_center()
+    drifted = {local.pk: template.published_version for local, template in catalog_drift()}
+    agency_ids = set(agency_matters(center).values_list("pk", flat=True))
+    matters = local_matters()
+    if search:
+        matters = matters.filter(Q(name__icontains=search) | Q(code__icontains=search))
+    if local_only is not None:
+        matters = matters.filter(template_id__isnull=local_only)
+    if agency is not None:
+        matters = (matters.filter if agency else matters.exclude)(pk__in=agency_ids)
+    if drift is not None:
+        matters = (matters.filter if drift else matters.exclude)(pk__in=drifted)
+    return [
+        CatalogRow(m, agency=m.pk in agency_ids, template_version=drifted.get(m.pk))
+        for m in matters
+    ]
+
+
+def adoptable_templates(center=None) -> list[tuple[object, bool]]:
+    """Published templates that apply to this center's kind and are not adopted yet (by
+    template or by code): (template, listed in the district's unified catalog)."""
+    center = center or current_center()
+    taken_ids = set(
+        LocalMatter.objects.filter(template_id__isnull=False).values_list("template_id", flat=True)
+    )
+    taken_codes = set(LocalMatter.objects.values_list("code", flat=True))
+    district_id = center.pk if center.kind == "district" else center.parent_id
+    listed = set()
+    if district_id:
+        listed = set(
+            DistrictCatalogEntry.objects.filter(district_id=district_id).values_list(
+                "template_id", flat=True
+            )
+        )
+    return [
+        (t, t.pk in listed)
+        for t in templates_for_center_kind(center.kind)
+        if t.pk not in taken_ids and t.code not in taken_codes
+    ]
+
+
+def local_matter_fields(matter: LocalMatter) -> list[tuple[str, str]]:
+    """A matter's public fields for display: (field, text), choices by their labels."""
+    rows = []
+    for name in TEMPLATE_FIELDS:
+        field = LocalMatter._meta.get_field(name)
+        value = getattr(matter, name)
+        if field.choices and value:
+            value = getattr(matter, f"get_{name}_display")()
+        rows.append((name, _display(value)))
+    return rows

@@ -145,6 +145,36 @@ def _row_values(row: dict, matter: LocalMatter | None) -> dict:
     return values
 
 
+def _plan(parsed) -> tuple[list[tuple[dict, LocalMatter | None, dict]], ImportSummary]:
+    """What loading parsed rows would do: (row, existing matter, values) and the summary."""
+    summary = ImportSummary(errors=parsed.errors)
+    existing = {
+        m.code: m for m in LocalMatter.objects.filter(code__in=[r["code"] for r in parsed.rows])
+    }
+    plan = []
+    for row in parsed.rows:
+        matter = existing.get(row["code"])
+        values = _row_values(row, matter)
+        if matter is None:
+            summary.created.append(row["code"])
+        elif any(getattr(matter, k) != v for k, v in values.items()):
+            summary.updated.append(row["code"])
+        else:
+            summary.unchanged.append(row["code"])
+        plan.append((row, matter, values))
+    return plan, summary
+
+
+def local_matters_preview(*, content: bytes, filename: str) -> ImportSummary:
+    """Check a file for this center's catalog and say what loading it would do: every bad
+    row with its row number in `errors`, or the codes it would create, update, leave. Saves
+    nothing."""
+    parsed = parse_catalog_file(content, filename)
+    if parsed.errors:
+        return ImportSummary(errors=parsed.errors)
+    return _plan(parsed)[1]
+
+
 def local_matters_import(
     *,
     content: bytes,
@@ -157,29 +187,20 @@ def local_matters_import(
     file twice changes nothing."""
     require(actor, Capability.MANAGE_CENTER_WORKSPACE)
     parsed = parse_catalog_file(content, filename)
-    summary = ImportSummary(errors=parsed.errors)
     if parsed.errors:
         raise import_errors(parsed.errors)
-    existing = {
-        m.code: m for m in LocalMatter.objects.filter(code__in=[r["code"] for r in parsed.rows])
-    }
     with transaction.atomic():
-        for number, row in enumerate(parsed.rows, start=1):
-            matter = existing.get(row["code"])
-            values = _row_values(row, matter)
+        plan, summary = _plan(parsed)
+        updated = set(summary.updated)
+        for number, (row, matter, values) in enumerate(plan, start=1):
             if matter is None:
-                matter = LocalMatter(code=row["code"], **values)
-                matter.save()
-                summary.created.append(row["code"])
-            elif any(getattr(matter, k) != v for k, v in values.items()):
+                LocalMatter(code=row["code"], **values).save()
+            elif row["code"] in updated:
                 for k, v in values.items():
                     setattr(matter, k, v)
                 matter.save()
-                summary.updated.append(row["code"])
-            else:
-                summary.unchanged.append(row["code"])
             if progress:
-                progress(number, len(parsed.rows))
+                progress(number, len(plan))
         _audit("import", actor, "", filename=filename, created=len(summary.created),
                updated=len(summary.updated))  # fmt: skip
     return summary

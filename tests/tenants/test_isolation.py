@@ -159,3 +159,25 @@ def test_city_brand_images_show_on_every_portal(township, client_for):
     finally:
         with schema_context("public"):
             default_storage.delete(name)
+
+
+def test_content_types_are_cached_per_schema(township):
+    """Content type ids may differ between schemas; the cache must not carry one across."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+
+    ids = {}
+    for schema, offset in (("public", 1000), (township.schema_name, 2000)):
+        with schema_context(schema), connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO django_content_type (id, app_label, model) "
+                "SELECT max(id) + %s, 'portal', 'probe' FROM django_content_type RETURNING id",
+                [offset],
+            )
+            ids[schema] = cursor.fetchone()[0]
+    assert ContentType.objects.get_by_natural_key("portal", "probe").id == ids["public"]
+    with schema_context(township.schema_name):
+        probe = ContentType.objects.get_by_natural_key("portal", "probe")
+        assert probe.id == ids[township.schema_name]
+        assert ContentType.objects.get_for_id(ids[township.schema_name]).model == "probe"
+    assert ContentType.objects.get_by_natural_key("portal", "probe").id == ids["public"]

@@ -3,7 +3,6 @@ from django.core.exceptions import PermissionDenied
 from django_tenants.utils import schema_context
 
 from catalog_cms.standards.models import MatterTemplate
-from catalog_cms.standards.selectors import published_templates
 from catalog_cms.standards.services import matter_templates_import
 from centers.catalog.models import LocalMatter
 from centers.catalog.selectors import agency_matters, catalog_drift, matter_diff
@@ -18,18 +17,6 @@ from tests.conftest import PASSWORD
 from tests.standards.factories import csv_bytes, row
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def templates(city):
-    content = csv_bytes(
-        [
-            row(),
-            row(code="QST-HJ-001", name="生育登记", 权限层级="乡镇", 办理方式="即办", 承诺时限="0"),
-        ]
-    )
-    matter_templates_import(content=content, filename="t.csv", actor="test")
-    return list(published_templates())
 
 
 def test_adopt_is_idempotent_and_drift_diff_update_keep_local_fields(township, templates):
@@ -78,17 +65,13 @@ def test_center_import_all_or_nothing_and_idempotent(township, city):
         assert again.unchanged == ["QST-LOCAL-1"] and not again.updated
 
 
-def login(client_for, center, username):
-    client = client_for(center)
-    client.post("/admin/login/", {"username": username, "password": PASSWORD})
-    return client
-
-
-def test_catalog_api_and_cross_tenant(township, other_township, templates, make_user, client_for):
+def test_catalog_api_and_cross_tenant(
+    township, other_township, templates, make_user, client_for, login
+):
     make_user(township, "director-a", Role.CENTER_DIRECTOR)
     make_user(township, "window-a", Role.WINDOW_STAFF)
     make_user(other_township, "director-b", Role.CENTER_DIRECTOR)
-    a = login(client_for, township, "director-a")
+    a = login(township, "director-a")
     response = a.post("/api/v1/catalog/adopt/", {"all": True}, content_type="application/json")
     assert response.status_code == 200, response.content
     assert sorted(response.json()["adopted"]) == ["QST-HJ-001", "QST-MZ-001"]
@@ -103,12 +86,12 @@ def test_catalog_api_and_cross_tenant(township, other_township, templates, make_
     assert created.status_code == 201, created.content
     assert a.get("/api/v1/catalog/drift/").json()["results"] == []
     assert a.get("/api/v1/catalog/matters/QST-MZ-001/diff/").json() == []
-    window = login(client_for, township, "window-a")
+    window = login(township, "window-a")
     assert window.get("/api/v1/catalog/matters/").status_code == 200
     refused = window.post("/api/v1/catalog/adopt/", {"all": True}, content_type="application/json")
     assert refused.status_code == 403
     # center B sees none of A's matters, and A's login means nothing on B's domain
-    b = login(client_for, other_township, "director-b")
+    b = login(other_township, "director-b")
     assert b.get("/api/v1/catalog/matters/").json()["results"] == []
     assert b.get("/api/v1/catalog/matters/QST-ZD-9/").status_code == 404
     cross = client_for(other_township)
