@@ -168,8 +168,10 @@ def _apply_row(template: MatterTemplate, row: dict, categories, life_events) -> 
         if name in row:
             setattr(template, name, row[name])
     notes = {m.name: (m.note, m.sample_id) for m in template.materials.all()} if template.pk else {}
+    # sort_order keeps the file's order, so the same file read back compares equal.
     template.materials = [
         MatterMaterial(
+            sort_order=index,
             name=m["name"],
             originals=m["originals"],
             copies=m["copies"],
@@ -177,11 +179,12 @@ def _apply_row(template: MatterTemplate, row: dict, categories, life_events) -> 
             note=notes.get(m["name"], ("", None))[0],
             sample_id=notes.get(m["name"], ("", None))[1],
         )
-        for m in row["materials"]
+        for index, m in enumerate(row["materials"])
     ]
     if "questions" in row:
         template.questions = [
-            MatterQuestion(question=q["question"], answer=q["answer"]) for q in row["questions"]
+            MatterQuestion(sort_order=index, question=q["question"], answer=q["answer"])
+            for index, q in enumerate(row["questions"])
         ]
     template.life_events = [life_events[name] for name in row["life_events"]]
 

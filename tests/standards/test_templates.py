@@ -122,3 +122,17 @@ def test_matter_templates_go_through_the_moderation_workflow(db):
     from catalog_cms.standards.models import MatterTemplate
 
     assert MatterTemplate().get_workflow() is not None
+
+
+def test_materials_keep_the_files_order_so_a_reimport_changes_nothing(city):
+    # Not in name order: before sort_order was kept, the stored order followed the names
+    # and the same file read back looked changed.
+    materials = "甲材料|1|0|必需\n乙材料|1|1|必需\n丙材料|0|1|可选"
+    content = csv_bytes([row(申报材料=materials)])
+    matter_templates_import(content=content, filename="a.csv", actor="test")
+    template = MatterTemplate.objects.get(code="QST-MZ-001")
+    assert [(m.sort_order, m.name) for m in template.materials.all()] == [
+        (0, "甲材料"), (1, "乙材料"), (2, "丙材料"),
+    ]  # fmt: skip
+    again = matter_templates_import(content=content, filename="a.csv", actor="test")
+    assert again.unchanged == ["QST-MZ-001"] and not again.updated

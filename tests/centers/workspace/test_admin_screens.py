@@ -108,7 +108,9 @@ def test_bad_photo_or_name_shows_error_and_saves_nothing(
     a = login(client_for(township), "admin")
     with schema_context(township.schema_name):
         services.profile_update(actor=None, name="清水台镇政务服务中心", address="旧地址")
-    response = a.post("/admin/workspace_profile/", PROFILE | {"photo": upload})
+    response = a.post(
+        "/admin/workspace_profile/", PROFILE | {"photo": upload}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors["photo"])
     with schema_context(township.schema_name):
