@@ -3,6 +3,7 @@ templates, and the center standards. Thin: parse the request, call a service, re
 
 import secrets
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
@@ -12,6 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from tenants.accounts.permissions import Capability, can
@@ -201,3 +203,123 @@ def center_standard_edit(request, kind: str):
     return render(
         request, "standards/center_standard_edit.html", {"standard": standard, "form": form}
     )
+
+
+# ---------------------------------------------------------------- district catalog
+
+
+def supervised_districts(user):
+    """The district centers whose unified catalog the user may keep: a city administrator
+    every district, a district supervisor their own (public schema only)."""
+    from tenants.accounts.permissions import visible_centers
+    from tenants.models import Center
+
+    if connection.schema_name != settings.PUBLIC_SCHEMA_NAME:
+        return Center.objects.none()
+    districts = Center.objects.centers().filter(kind="district").order_by("division_code")
+    allowed = [
+        d.pk for d in visible_centers(user, districts) if can(user, Capability.SUPERVISE_CENTER, d)
+    ]
+    return districts.filter(pk__in=allowed)
+
+
+def _district_or_refuse(request, slug: str):
+    district = supervised_districts(request.user).filter(slug=slug).first()
+    if district is None:
+        raise PermissionDenied
+    return district
+
+
+class _TemplateChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.code} {obj.name}"
+
+
+class DistrictCatalogEntryForm(forms.Form):
+    """Pick a published template not yet in the district's catalog, with the district's
+    values. Publication is checked by services.district_catalog_entry_add."""
+
+    template = _TemplateChoiceField(
+        label=_lazy("Matter template"), queryset=MatterTemplate.objects.all()
+    )
+    receiving_window = forms.CharField(
+        label=_lazy("Receiving window / center (上报件)"), max_length=200, required=False
+    )
+    local_contact = forms.CharField(label=_lazy("Local contact"), max_length=200, required=False)
+
+    def __init__(self, *args, district, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.district = district
+        offered = MatterTemplate.objects.filter(live=True).exclude(
+            district_entries__district=district
+        )
+        field = self.fields["template"]
+        field.widget.choices = [("", "---------")] + [
+            (t.pk, field.label_from_instance(t)) for t in offered.order_by("code")
+        ]
+
+    def clean_template(self):
+        template = self.cleaned_data["template"]
+        if template.district_entries.filter(district=self.district).exists():
+            raise forms.ValidationError(_("This template is already in the district's catalog."))
+        return template
+
+
+def district_catalog_index(request):
+    """A supervisor goes straight to their district; a city administrator picks one."""
+    districts = supervised_districts(request.user)
+    chosen = request.GET.get("district")
+    if chosen:
+        return redirect("standards_district_catalog", _district_or_refuse(request, chosen).slug)
+    if not districts.exists():
+        raise PermissionDenied
+    if len(districts) == 1:
+        return redirect("standards_district_catalog", districts[0].slug)
+    return render(request, "standards/district_catalog.html", {"districts": districts})
+
+
+def district_catalog(request, slug: str):
+    district = _district_or_refuse(request, slug)
+    if request.method == "POST":
+        form = DistrictCatalogEntryForm(request.POST, district=district)
+        if form.is_valid():
+            try:
+                entry = services.district_catalog_entry_add(
+                    district=district, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                for name, errors in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                messages.success(
+                    request,
+                    _("%(code)s is added to the catalog of %(district)s.")
+                    % {"code": entry.template.code, "district": district.name},
+                )
+                return redirect("standards_district_catalog", district.slug)
+    else:
+        form = DistrictCatalogEntryForm(district=district)
+    return render(
+        request,
+        "standards/district_catalog.html",
+        {
+            "district": district,
+            "districts": supervised_districts(request.user),
+            "entries": selectors.district_catalog(district),
+            "form": form,
+        },
+    )
+
+
+@require_POST
+def district_catalog_remove(request, slug: str, pk: int):
+    district = _district_or_refuse(request, slug)
+    entry = get_object_or_404(selectors.district_catalog(district), pk=pk)
+    code = entry.template.code
+    services.district_catalog_entry_remove(entry=entry, actor=request.user)
+    messages.success(
+        request,
+        _("%(code)s is removed from the catalog of %(district)s.")
+        % {"code": code, "district": district.name},
+    )
+    return redirect("standards_district_catalog", district.slug)

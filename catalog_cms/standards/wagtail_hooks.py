@@ -14,6 +14,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.admin.widgets.button import Button
+from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import DeleteView as SnippetDeleteView
 from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
@@ -158,6 +159,35 @@ register_snippet(MatterCategoryViewSet)
 register_snippet(LifeEventViewSet)
 
 
+class VocabularyDeleteBulkAction(DeleteBulkAction):
+    """Wagtail's bulk delete for categories and life events, routed through
+    services.vocabulary_entry_delete one entry at a time: an entry in use is kept, with the
+    service's message naming the templates; the others are deleted."""
+
+    models = [MatterCategory, LifeEvent]
+
+    def form_valid(self, form):
+        objects, _without_access = self.get_actionable_objects()
+        deleted = []
+        for entry in objects:
+            try:
+                services.vocabulary_entry_delete(entry=entry, actor=self.request.user)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    messages.error(self.request, message)
+            else:
+                deleted.append(entry)
+        if deleted:
+            self.actionable_objects = deleted
+            messages.success(self.request, self.get_success_message(len(deleted), 0))
+        return HttpResponseRedirect(self.next_url)
+
+
+# Registered after Wagtail's own snippet bulk delete (order 0), so it replaces it for these
+# two models in the bulk action registry.
+hooks.register("register_bulk_action", VocabularyDeleteBulkAction, order=100)
+
+
 def compliance_view(request):
     if connection.schema_name != "public" or not can(request.user, Capability.ACCESS_ADMIN):
         from django.core.exceptions import PermissionDenied
@@ -196,6 +226,21 @@ def register_standards_admin_urls():
             views.center_standard_edit,
             name="standards_center_standard_edit",
         ),
+        path(
+            "standards/district-catalog/",
+            views.district_catalog_index,
+            name="standards_district_catalog_index",
+        ),
+        path(
+            "standards/district-catalog/<slug:slug>/",
+            views.district_catalog,
+            name="standards_district_catalog",
+        ),
+        path(
+            "standards/district-catalog/<slug:slug>/<int:pk>/remove/",
+            views.district_catalog_remove,
+            name="standards_district_catalog_remove",
+        ),
     ]
 
 
@@ -233,4 +278,25 @@ def register_templates_import_menu_item():
         reverse("standards_templates_import"),
         icon_name="upload",
         order=161,
+    )
+
+
+class DistrictCatalogMenuItem(MenuItem):
+    """Shown on the city domain to city administrators and district supervisors."""
+
+    def is_shown(self, request):
+        return (
+            connection.schema_name == "public"
+            and can(request.user, Capability.ACCESS_ADMIN)
+            and views.supervised_districts(request.user).exists()
+        )
+
+
+@hooks.register("register_admin_menu_item")
+def register_district_catalog_menu_item():
+    return DistrictCatalogMenuItem(
+        _("District catalog"),
+        reverse("standards_district_catalog_index"),
+        icon_name="list-ul",
+        order=168,
     )

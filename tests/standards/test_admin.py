@@ -204,6 +204,28 @@ def test_deleting_a_list_entry_in_use_is_refused(city, city_admin, client_for, m
     assert StandardsAuditEvent.objects.filter(action="vocabulary_delete").count() == 1
 
 
+@pytest.mark.parametrize(
+    "model,name", [(MatterCategory, "民政"), (LifeEvent, "救助")], ids=["category", "life-event"]
+)
+def test_bulk_delete_keeps_an_entry_in_use(city, city_admin, client_for, model, name):
+    _used_template()
+    entry = model.objects.get(name=name)
+    unused = model.objects.create(name="测试条目", sort_order=99)
+    client = login(client_for, city, "city-admin")
+    opts = model._meta
+    url = reverse("wagtail_bulk_action", args=[opts.app_label, opts.model_name, "delete"])
+    index = reverse(model.snippet_viewset.get_url_name("list"))
+    query = f"?id={entry.pk}&id={unused.pk}&next={index}"
+    assert client.get(url + query).status_code == 200
+    response = client.post(url + query, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain == [(index, 302)]
+    assert model.objects.filter(pk=entry.pk).exists()
+    assert not model.objects.filter(pk=unused.pk).exists()
+    assert "QST-MZ-001" in response.content.decode()  # the service's message
+    assert StandardsAuditEvent.objects.filter(action="vocabulary_delete").count() == 1
+
+
 def test_city_admin_edits_list_entries_in_the_admin(city, city_admin, client_for):
     client = login(client_for, city, "city-admin")
     for model in (MatterCategory, LifeEvent):

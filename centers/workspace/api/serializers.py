@@ -126,7 +126,16 @@ class DutyShiftSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DutyShift
-        fields = ["id", "date", "users", "role_note", "phone", "holiday_name", "provisional"]
+        fields = [
+            "id",
+            "date",
+            "users",
+            "role_note",
+            "phone",
+            "working_day_note",
+            "holiday_name",
+            "provisional",
+        ]
         read_only_fields = ["holiday_name", "provisional"]
 
 

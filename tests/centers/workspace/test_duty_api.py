@@ -1,0 +1,39 @@
+"""The duty roster API: a working day needs a note saying why, as in the admin."""
+
+import datetime
+
+import pytest
+from django_tenants.utils import schema_context
+
+from centers.workspace.calendar import day_info
+from centers.workspace.models import DutyShift
+from tenants.accounts.models import User
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+WORKING_DAY = datetime.date(2025, 3, 5)  # a Wednesday, no holiday
+
+
+def test_duty_on_a_working_day_needs_a_note(township, client_for):
+    assert day_info(WORKING_DAY).working
+    client = client_for(township)
+    assert (
+        client.post("/admin/login/", {"username": "admin", "password": PASSWORD}).status_code == 302
+    )
+    with schema_context(township.schema_name):
+        director = User.objects.get(username="admin")
+    body = {"date": WORKING_DAY.isoformat(), "users": [director.pk], "role_note": "带班"}
+    response = client.post("/api/v1/duty-roster/", body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert "date" in response.json()
+    with schema_context(township.schema_name):
+        assert not DutyShift.objects.exists()
+    body["working_day_note"] = "防汛值守"
+    response = client.post("/api/v1/duty-roster/", body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert response.json()["working_day_note"] == "防汛值守"
+    with schema_context(township.schema_name):
+        shift = DutyShift.objects.get()
+        assert shift.working_day_note == "防汛值守"
+        assert list(shift.users.all()) == [director]
