@@ -22,6 +22,7 @@ from . import selectors, services
 from .forms import CenterStandardForm, MatterTemplateImportForm
 from .models import CenterStandard, MatterTemplate
 from .tabular import CONTENT_TYPES, RowError, export_catalog
+from .tasks import JOB_TTL, job_get, job_key, matter_templates_import_job
 
 IMPORT_CACHE_PREFIX = "standards-import:"
 IMPORT_TTL_SECONDS = 3600
@@ -121,6 +122,23 @@ def templates_import_confirm(request):
     if stashed is None:
         messages.error(request, _("The uploaded file has expired or is unknown; upload it again."))
         return redirect("standards_templates_import")
+    rows, preview = services.matter_templates_preview(
+        content=stashed["content"], filename=stashed["filename"], actor=request.user
+    )
+    if len(preview.created) + len(preview.updated) > settings.CATALOG_IMPORT_INLINE_ROWS:
+        # A district-sized file takes minutes: hand it to Celery and show its progress.
+        cache.delete(_upload_key(token))
+        job_id = secrets.token_urlsafe(16)
+        cache.set(
+            job_key(job_id),
+            {
+                "state": "queued", "user": request.user.pk, "filename": stashed["filename"],
+                "content": stashed["content"], "done": 0, "total": len(rows),
+            },
+            JOB_TTL,
+        )  # fmt: skip
+        matter_templates_import_job.delay(job_id, request.user.pk)
+        return redirect("standards_templates_import_job", job_id=job_id)
     try:
         summary = services.matter_templates_import(
             content=stashed["content"], filename=stashed["filename"], actor=request.user
@@ -148,6 +166,21 @@ def templates_import_confirm(request):
         },
     )
     return redirect(_templates_index_url())
+
+
+def templates_import_job(request, job_id: str):
+    """Progress of a background import; the page refreshes itself until the job ends."""
+    require_city_editor(request)
+    job = job_get(job_id)
+    if not job or job.get("user") != request.user.pk:
+        messages.error(request, _("This import is unknown or has expired."))
+        return redirect("standards_templates_import")
+    context = {
+        "job": {k: v for k, v in job.items() if k != "content"},
+        "index_url": _templates_index_url(),
+        "running": job["state"] in ("queued", "running"),
+    }
+    return render(request, "standards/templates_import_job.html", context)
 
 
 def templates_export(request):

@@ -212,6 +212,11 @@ def register_standards_admin_urls():
             name="standards_templates_import_confirm",
         ),
         path(
+            "standards/templates-import/jobs/<str:job_id>/",
+            views.templates_import_job,
+            name="standards_templates_import_job",
+        ),
+        path(
             "standards/templates-export/",
             views.templates_export,
             name="standards_templates_export",

@@ -404,3 +404,48 @@ def test_brand_image_urls(city, township, media_root):
         brand = city_brand()
         assert brand.logo_url.startswith("/media/public/brand/")
         assert brand.emblem_url is None
+
+
+def test_a_large_import_runs_in_celery_with_a_progress_page(
+    city, city_admin, client_for, settings, monkeypatch
+):
+    from catalog_cms.standards.tasks import job_get
+    from cityplatform.celery import app
+
+    settings.CATALOG_IMPORT_INLINE_ROWS = 1  # two rows count as large here
+    monkeypatch.setitem(app.conf, "task_always_eager", True)  # the task runs in this process
+    client = login(client_for, city, "city-admin")
+    content = csv_bytes([row(), row(code="QST-MZ-002", name="临时救助申请")])
+    token = upload(client, content).context["token"]
+    response = client.post(CONFIRM_URL, {"token": token})
+    assert response.status_code == 302 and "/jobs/" in response["Location"]
+    job_id = response["Location"].rstrip("/").rsplit("/", 1)[-1]
+    job = job_get(job_id)
+    assert job["state"] == "done" and job["created"] == 2 and job["content"] is None
+    assert MatterTemplate.objects.filter(live=True).count() == 2
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and not page.context["running"]
+    assert 'http-equiv="refresh"' not in page.content.decode()
+    # Someone else cannot look at the job.
+    from tenants.accounts.services import staff_user_create
+
+    staff_user_create(username="city-admin-2", password=PASSWORD, role=Role.CITY_ADMIN)
+    other = login(client_for, city, "city-admin-2")
+    assert other.get(response["Location"]).status_code == 302
+
+
+def test_a_running_import_page_refreshes_itself(city, city_admin, client_for):
+    from django.core.cache import cache
+
+    from catalog_cms.standards.tasks import job_key
+
+    client = login(client_for, city, "city-admin")
+    user_id = client.get("/api/v1/me/").wsgi_request.user.pk
+    cache.set(
+        job_key("j1"),
+        {"state": "running", "user": user_id, "filename": "a.xlsx", "done": 50, "total": 2000},
+    )
+    page = client.get("/admin/standards/templates-import/jobs/j1/")
+    assert page.status_code == 200 and page.context["running"]
+    html = page.content.decode()
+    assert 'http-equiv="refresh"' in html and 'max="2000"' in html and 'value="50"' in html
