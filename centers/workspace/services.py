@@ -66,6 +66,16 @@ def _raise(errors: dict[str, list[str]]) -> None:
         raise ValidationError(errors)
 
 
+def _unique_name(model, name: str, instance, taken: str, errors: dict) -> str:
+    """The stripped name, with an error when it is empty or another `model` row has it."""
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = [_("The name is required.")]
+    elif model.objects.filter(name=name).exclude(pk=getattr(instance, "pk", None)).exists():
+        errors["name"] = [taken % {"name": name}]
+    return name
+
+
 def _center_users(users: Iterable, field: str, errors: dict, role: str | None = None) -> list:
     """Users must be active center staff of this schema (optionally of one role)."""
     users = list(users)
@@ -189,11 +199,9 @@ def department_save(
     """Create a department (department=None) or update one."""
     _require_manager(actor)
     errors: dict[str, list[str]] = {}
-    name = (name or "").strip()
-    if not name:
-        errors["name"] = [_("The name is required.")]
-    elif Department.objects.filter(name=name).exclude(pk=getattr(department, "pk", None)).exists():
-        errors["name"] = [_("A department named %(name)s exists already.") % {"name": name}]
+    name = _unique_name(
+        Department, name, department, _("A department named %(name)s exists already."), errors
+    )
     if kind not in DepartmentKind.values:
         errors["kind"] = [_("Unknown kind %(kind)s.") % {"kind": kind}]
     _raise(errors)
@@ -684,11 +692,9 @@ def service_point_save(
 ) -> ServicePoint:
     _require_manager(actor)
     errors: dict[str, list[str]] = {}
-    name = (name or "").strip()
-    if not name:
-        errors["name"] = [_("The name is required.")]
-    elif ServicePoint.objects.filter(name=name).exclude(pk=getattr(point, "pk", None)).exists():
-        errors["name"] = [_("A service point named %(name)s exists already.") % {"name": name}]
+    name = _unique_name(
+        ServicePoint, name, point, _("A service point named %(name)s exists already."), errors
+    )
     if not (village or "").strip():
         errors["village"] = [_("Name the village or community.")]
     if kind not in ServicePointKind.values:
