@@ -66,6 +66,17 @@ def _raise(errors: dict[str, list[str]]) -> None:
         raise ValidationError(errors)
 
 
+def _delete(actor, obj, action: str, detail: dict | None = None, *, facts: bool = False) -> None:
+    """Delete one workspace object: director only, audited, in one transaction; `facts` when
+    the city's compliance figures depend on it."""
+    _require_manager(actor)
+    with transaction.atomic():
+        _audit(actor, action, obj, detail)
+        obj.delete()
+        if facts:
+            _after_change()
+
+
 def _unique_name(model, name: str, instance, taken: str, errors: dict) -> str:
     """The stripped name, with an error when it is empty or another `model` row has it."""
     name = (name or "").strip()
@@ -214,10 +225,7 @@ def department_save(
 
 
 def department_delete(*, actor, department: Department) -> None:
-    _require_manager(actor)
-    with transaction.atomic():
-        _audit(actor, "department_delete", department)
-        department.delete()
+    _delete(actor, department, "department_delete")
 
 
 # --- windows ----------------------------------------------------------------------------------
@@ -331,11 +339,7 @@ def window_matters_set(*, actor, window: Window, matters: Sequence) -> Window:
 
 
 def window_delete(*, actor, window: Window) -> None:
-    _require_manager(actor)
-    with transaction.atomic():
-        _audit(actor, "window_delete", window)
-        window.delete()
-        _after_change()
+    _delete(actor, window, "window_delete", facts=True)
 
 
 # --- opening hours and closures -------------------------------------------------------------
@@ -430,10 +434,7 @@ def closure_save(
 
 
 def closure_delete(*, actor, closure: Closure) -> None:
-    _require_manager(actor)
-    with transaction.atomic():
-        _audit(actor, "closure_delete", closure)
-        closure.delete()
+    _delete(actor, closure, "closure_delete")
 
 
 # --- posts and absences -----------------------------------------------------------------------
@@ -474,15 +475,8 @@ def post_save(
 
 
 def post_delete(*, actor, post: Post) -> None:
-    _require_manager(actor)
-    with transaction.atomic():
-        _audit(
-            actor,
-            "post_delete",
-            post,
-            {"a": post.holder_a.username, "b": post.holder_b.username},
-        )
-        post.delete()
+    detail = {"a": post.holder_a.username, "b": post.holder_b.username}
+    _delete(actor, post, "post_delete", detail)
 
 
 def absence_create(
@@ -524,10 +518,7 @@ def absence_save(
 
 
 def absence_delete(*, actor, absence: Absence) -> None:
-    _require_manager(actor)
-    with transaction.atomic():
-        _audit(actor, "absence_delete", absence)
-        absence.delete()
+    _delete(actor, absence, "absence_delete")
 
 
 # --- holiday duty -----------------------------------------------------------------------------
@@ -607,10 +598,7 @@ def duty_shift_save(
 
 
 def duty_shift_delete(*, actor, shift: DutyShift) -> None:
-    _require_manager(actor)
-    with transaction.atomic():
-        _audit(actor, "duty_shift_delete", shift)
-        shift.delete()
+    _delete(actor, shift, "duty_shift_delete")
 
 
 # --- attendance -------------------------------------------------------------------------------
@@ -714,10 +702,7 @@ def service_point_save(
 
 
 def service_point_delete(*, actor, point: ServicePoint) -> None:
-    _require_manager(actor)
-    with transaction.atomic():
-        _audit(actor, "service_point_delete", point, {"village": point.village})
-        point.delete()
+    _delete(actor, point, "service_point_delete", {"village": point.village})
 
 
 # --- profile photos ---------------------------------------------------------------------------
