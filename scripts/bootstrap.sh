@@ -32,6 +32,13 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" >"$stamp"
 fi
 
+# Printed notices (WeasyPrint) need pango and a CJK font, or Chinese prints as boxes.
+if [ "$(id -u)" = 0 ] && ! dpkg -s fonts-noto-cjk libpangoft2-1.0-0 >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
+    fonts-noto-cjk >/dev/null
+fi
+
 # Catalogs: compiled from locale/*/LC_MESSAGES/django.po with gettext's msgfmt.
 if ! command -v msgfmt >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null
