@@ -7,10 +7,12 @@ from django.views.static import serve
 def tenant_media(request, path: str):
     """Serve an uploaded file only on the domain of the schema that owns it
     (files live under MEDIA_ROOT/<schema>/, so /media/<other schema>/… is a 404 here), except
-    the city's brand images, which every portal shows."""
+    the city's brand images, which every portal shows. Case files are never served here."""
     own = path.startswith(f"{connection.schema_name}/")
     # The city's brand (logo, emblem) is shown on every portal.
     brand = path.startswith(f"{settings.PUBLIC_SCHEMA_NAME}/brand/")
-    if not (own or brand) or ".." in path.split("/"):
+    # Case scans and notices carry personal data: only the case desk serves them, to staff.
+    private = path.startswith(f"{connection.schema_name}/cases/")
+    if not (own or brand) or private or ".." in path.split("/"):
         raise Http404
     return serve(request, path, document_root=settings.MEDIA_ROOT)

@@ -39,6 +39,7 @@ TENANT_APPS = [
     "tenants.health",
     "centers.workspace",
     "centers.catalog",
+    "centers.cases",
     "portal",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -263,6 +264,12 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Template imports with more new or changed rows than this run in Celery with a progress page.
 CATALOG_IMPORT_INLINE_ROWS = env.int("CATALOG_IMPORT_INLINE_ROWS", default=200)
 HEARTBEAT_INTERVAL_SECONDS = env.int("HEARTBEAT_INTERVAL_SECONDS", default=60)
+
+# --- SMS to applicants ------------------------------------------------------------------------
+# cityplatform.sms.ConsoleBackend logs; HttpGatewayBackend posts to the city's gateway.
+SMS_BACKEND = env.str("SMS_BACKEND", default="cityplatform.sms.ConsoleBackend")
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 
 # --- Logging --------------------------------------------------------------------------------
 

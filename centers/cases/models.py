@@ -1,0 +1,444 @@
+"""Cases (办件) in the center's own schema: the case, its materials checklist, scans, printed
+documents, clock pauses, joint sub-tasks, fees, and the append-only event log that is its
+history. services.py is the only writer; the status fields here are a cache of the events.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .states import (
+    CaseKind,
+    CaseStatus,
+    Channel,
+    Decision,
+    Handover,
+    PauseKind,
+    ProcessCode,
+    RefusalKind,
+)
+
+
+class ApplicantKind(models.TextChoices):
+    PERSON = "person", _("个人 (person)")
+    ORGANISATION = "organisation", _("法人/组织 (organisation)")
+
+
+class ReceiptCounter(models.Model):
+    """The last receipt sequence number used on a day (one row per day)."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.last}"
+
+
+class Case(models.Model):
+    receipt_number = models.CharField(_("receipt number"), max_length=32, unique=True)
+    idempotency_key = models.CharField(
+        _("idempotency key"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    matter = models.ForeignKey(
+        "catalog.LocalMatter",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("matter"),
+    )
+    matter_code = models.CharField(_("matter code"), max_length=64)
+    matter_name = models.CharField(_("matter name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=CaseKind.choices)
+    urgent = models.BooleanField(_("急办件 (urgent)"), default=False)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.RECEIVED
+    )
+
+    applicant_kind = models.CharField(
+        _("applicant kind"), max_length=16, choices=ApplicantKind.choices
+    )
+    applicant_name = models.CharField(_("applicant"), max_length=100)
+    applicant_id_number = models.CharField(
+        _("resident ID or unified social credit code"), max_length=18
+    )
+    applicant_phone = models.CharField(_("applicant phone"), max_length=20)
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+
+    window = models.ForeignKey(
+        "workspace.Window",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("window"),
+    )
+    service_point = models.ForeignKey(
+        "workspace.ServicePoint",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("service point"),
+    )
+    lead_department = models.ForeignKey(
+        "workspace.Department",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_cases",
+        verbose_name=_("lead department"),
+    )
+    first_contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="first_contact_cases",
+        verbose_name=_("首问负责人 (first contact)"),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_cases",
+        verbose_name=_("全程承办人 (case owner)"),
+    )
+
+    received_at = models.DateTimeField(_("received at"))
+    received_on = models.DateField(_("received on"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    # The day the clock counts from (the next working day is day 1).
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    acceptance_deemed = models.BooleanField(
+        _("deemed accepted (late one-time notice, art. 32)"), default=False
+    )
+    legal_days = models.PositiveSmallIntegerField(_("legal limit (working days)"), default=0)
+    promised_days = models.PositiveSmallIntegerField(_("promised limit (working days)"), default=0)
+    extension_days = models.PositiveSmallIntegerField(_("extension (working days)"), default=0)
+    paused_days = models.PositiveSmallIntegerField(_("paused working days"), default=0)
+    due_date = models.DateField(_("promised date"), null=True, blank=True)
+    due_provisional = models.BooleanField(_("provisional calendar"), default=False)
+    visits = models.PositiveSmallIntegerField(_("visits"), default=1)
+
+    decision = models.CharField(_("decision"), max_length=24, choices=Decision.choices, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    handover = models.CharField(
+        _("handed over"), max_length=16, choices=Handover.choices, blank=True
+    )
+    handed_over_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closed_late = models.BooleanField(_("closed late"), default=False)
+    refusal_kind = models.CharField(
+        _("refusal kind"), max_length=16, choices=RefusalKind.choices, blank=True
+    )
+    refusal_reason = models.TextField(_("refusal reasons"), blank=True)
+    refusal_basis = models.TextField(_("legal basis of the refusal"), blank=True)
+
+    # 上报件: the exchange message and the district's view of it (township side); the township
+    # that forwarded it (district side).
+    referral_key = models.CharField(
+        _("referral key"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    remote_center = models.CharField(_("other center"), max_length=63, blank=True)
+    remote_receipt_number = models.CharField(_("other center's receipt"), max_length=32, blank=True)
+    remote_status = models.CharField(_("other center's status"), max_length=20, blank=True)
+    remote_updated_at = models.DateTimeField(_("other side updated at"), null=True, blank=True)
+
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-urgent", "-received_at"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(fields=["status", "-urgent", "-received_at"], name="cases_status_idx"),
+            models.Index(fields=["window", "status", "-received_at"], name="cases_window_idx"),
+            models.Index(
+                fields=["due_date"],
+                name="cases_open_due_idx",
+                condition=Q(status__in=["accepted", "referred", "referral_decided"]),
+            ),
+            models.Index(fields=["owner", "status"], name="cases_owner_idx"),
+            models.Index(fields=["received_on", "window"], name="cases_day_window_idx"),
+            models.Index(fields=["-received_at", "-id"], name="cases_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.receipt_number} {self.matter_name}"
+
+    @property
+    def applicant_name_masked(self) -> str:
+        return mask_name(self.applicant_name)
+
+    @property
+    def applicant_phone_masked(self) -> str:
+        phone = self.applicant_phone
+        return phone[:3] + "****" + phone[-4:] if len(phone) >= 11 else "****" + phone[-4:]
+
+    @property
+    def applicant_id_masked(self) -> str:
+        value = self.applicant_id_number
+        return value[:4] + "*" * max(0, len(value) - 8) + value[-4:] if value else ""
+
+    @property
+    def is_open(self) -> bool:
+        from .states import OPEN_STATUSES
+
+        return self.status in OPEN_STATUSES
+
+    def overdue_on(self, today: datetime.date) -> bool:
+        from .states import CLOCK_RUNNING_STATUSES
+
+        return (
+            self.status in CLOCK_RUNNING_STATUSES
+            and self.due_date is not None
+            and self.due_date < today
+        )
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*, 欧阳娜娜 → 欧***; an organisation keeps its first two and last two characters."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) > 6:
+        return name[:2] + "*" * (len(name) - 4) + name[-2:]
+    return name[0] + "*" * (len(name) - 1)
+
+
+class CaseMaterial(models.Model):
+    """One line of the materials checklist, from the matter, with what was received."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", _("已收 (received)")
+        MISSING = "missing", _("缺少 (missing)")
+        DEFECTIVE = "defective", _("有误 (defective)")
+        NOT_NEEDED = "not_needed", _("不需要 (not needed)")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
+    order = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(_("material"), max_length=200)
+    required = models.BooleanField(_("required"), default=True)
+    originals_needed = models.PositiveSmallIntegerField(_("originals needed"), default=1)
+    copies_needed = models.PositiveSmallIntegerField(_("copies needed"), default=0)
+    originals_received = models.PositiveSmallIntegerField(_("originals received"), default=0)
+    copies_received = models.PositiveSmallIntegerField(_("copies received"), default=0)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices)
+    note = models.CharField(_("what is wrong or missing"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("case material")
+        verbose_name_plural = _("case materials")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _case_file_path(instance, filename: str) -> str:
+    return f"cases/{instance.case.receipt_number}/{filename}"
+
+
+class CaseFile(models.Model):
+    """A scan attached to a case (images and PDF only, checked by content)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="files")
+    material = models.ForeignKey(
+        CaseMaterial, on_delete=models.SET_NULL, null=True, blank=True, related_name="files"
+    )
+    file = models.FileField(_("file"), upload_to=_case_file_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("scan")
+        verbose_name_plural = _("scans")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class DocumentKind(models.TextChoices):
+    ACCEPTANCE_NOTICE = "acceptance_notice", _("受理通知书 (acceptance notice)")
+    SUPPLEMENT_NOTICE = "supplement_notice", _("一次性告知单 (one-time notice)")
+    REFUSAL_DECISION = "refusal_decision", _("不予受理决定书 (refusal decision)")
+
+
+class CaseDocument(models.Model):
+    """A printed notice (PDF) issued for a case; kept as issued, never regenerated."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=24, choices=DocumentKind.choices)
+    file = models.FileField(_("file"), upload_to=_case_file_path, max_length=300)
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["issued_at", "pk"]
+        verbose_name = _("case document")
+        verbose_name_plural = _("case documents")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.case.receipt_number}"
+
+
+class ClockPause(models.Model):
+    """A period the promised-date clock does not run: 补正 or a special procedure (art. 45).
+    The working days after `start_on` up to and including `end_on` are not counted."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="pauses")
+    kind = models.CharField(_("kind"), max_length=16, choices=PauseKind.choices)
+    reason = models.CharField(_("reason"), max_length=300)
+    expected_days = models.PositiveSmallIntegerField(
+        _("expected working days (told to the applicant)"), null=True, blank=True
+    )
+    start_on = models.DateField(_("from"))
+    end_on = models.DateField(_("to"), null=True, blank=True)
+    paused_days = models.PositiveSmallIntegerField(_("paused working days"), default=0)
+
+    class Meta:
+        ordering = ["start_on", "pk"]
+        verbose_name = _("clock pause")
+        verbose_name_plural = _("clock pauses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(end_on__isnull=True), name="cases_one_open_pause"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.start_on}–{self.end_on or ''}"
+
+
+class CaseTask(models.Model):
+    """A joint case's sub-task for one department (联办件: parallel review, one sign-off each)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    department = models.ForeignKey(
+        "workspace.Department", on_delete=models.PROTECT, related_name="case_tasks"
+    )
+    is_lead = models.BooleanField(_("lead department"), default=False)
+    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    opinion = models.TextField(_("opinion"), blank=True)
+
+    class Meta:
+        ordering = ["-is_lead", "department__name"]
+        verbose_name = _("department task")
+        verbose_name_plural = _("department tasks")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "department"], name="cases_task_once")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.department)
+
+
+class CaseFee(models.Model):
+    """A fee item of a case (统一收费), from the matter's fee standard."""
+
+    class State(models.TextChoices):
+        UNPAID = "unpaid", _("未缴 (unpaid)")
+        PAID = "paid", _("已缴 (paid)")
+        WAIVED = "waived", _("减免 (waived)")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="fees")
+    item = models.CharField(_("fee item"), max_length=200)
+    basis = models.TextField(_("fee basis"), blank=True)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=10, decimal_places=2)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default="unpaid")
+    window = models.ForeignKey(
+        "workspace.Window", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True, db_index=True)
+    payment_reference = models.CharField(_("payment reference"), max_length=64, blank=True)
+    waiver_reason = models.CharField(_("waiver reason"), max_length=300, blank=True)
+    waiver_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("fee")
+        verbose_name_plural = _("fees")
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.amount}"
+
+
+class CaseEvent(models.Model):
+    """One step in a case's history: append-only. A trigger (migration 0002) makes PostgreSQL
+    itself refuse an UPDATE or DELETE of a row, whoever asks."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("by"), max_length=150)
+    action = models.CharField(_("step"), max_length=32)
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, blank=True)
+    process_code = models.PositiveSmallIntegerField(
+        _("办理状态 code"), choices=ProcessCode.choices, null=True, blank=True
+    )
+    reason = models.TextField(_("why"), blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    # [{"kind": "file"|"document", "id": pk, "name": ...}]
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        indexes = [models.Index(fields=["case", "at"], name="cases_event_case_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class Notification(models.Model):
+    """An SMS to the applicant for one event; unique per event, so it is never sent twice."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    event = models.OneToOneField(CaseEvent, on_delete=models.PROTECT, related_name="notification")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notifications")
+    phone = models.CharField(_("phone"), max_length=20)
+    text = models.TextField(_("text"))
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default="pending")
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    gateway_id = models.CharField(_("gateway message id"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self) -> str:
+        return f"{self.case.receipt_number} {self.state}"

@@ -1,0 +1,106 @@
+"""SMS to the applicant at acceptance, 补正, completion and refusal.
+
+A Notification row is written in the same transaction as the event it tells of (one per
+event, enforced by a unique key), and the Celery task that sends it is queued only after that
+transaction commits. The task sends only a pending notification, under a row lock, so a
+retried or repeated task never sends the same message twice."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from .models import CaseEvent, Notification
+
+MAX_ATTEMPTS = 5
+
+
+def _text(event: CaseEvent) -> str | None:
+    case = event.case
+    values = {
+        "center": _center_name(),
+        "receipt": case.receipt_number,
+        "matter": case.matter_name,
+        "due": case.due_date.isoformat() if case.due_date else "",
+    }
+    with override("zh-hans"):
+        if event.action == "accept":
+            return (
+                _(
+                    "【%(center)s】您申请的“%(matter)s”已受理，受理编号%(receipt)s，"
+                    "承诺办结日期%(due)s。可凭受理编号和手机尾号查询进度。"
+                )
+                % values
+            )
+        if event.action == "request_supplement":
+            return (
+                _(
+                    "【%(center)s】您申请的“%(matter)s”（编号%(receipt)s）材料需补正，"
+                    "请按一次性告知单一次补齐后到窗口提交。"
+                )
+                % values
+            )
+        if event.action == "close":
+            return (
+                _(
+                    "【%(center)s】您申请的“%(matter)s”（编号%(receipt)s）已办结，请按约定方式领取结果。"
+                )
+                % values
+            )
+        if event.action == "refuse":
+            return (
+                _(
+                    "【%(center)s】您申请的“%(matter)s”（编号%(receipt)s）不予受理，"
+                    "理由见不予受理决定书。"
+                )
+                % values
+            )
+    return None
+
+
+def _center_name() -> str:
+    from tenants.selectors import current_center
+
+    return current_center().display_name
+
+
+def queue_for_event(event: CaseEvent) -> Notification | None:
+    """Write the notification for an event (inside the caller's transaction) and send it after
+    the commit. Events that tell the applicant nothing return None."""
+    text = _text(event)
+    if text is None or not event.case.applicant_phone:
+        return None
+    notification, created = Notification.objects.get_or_create(
+        event=event,
+        defaults={"case": event.case, "phone": event.case.applicant_phone, "text": text},
+    )
+    if created:
+        from .tasks import notification_send
+
+        transaction.on_commit(lambda: notification_send.delay(notification.pk))
+    return notification
+
+
+def notification_deliver(notification_id: int) -> str:
+    """Send one pending notification; returns its state. Safe to call any number of times."""
+    from cityplatform.sms import SmsError, send_sms
+
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
+        if notification is None or notification.state != Notification.State.PENDING:
+            return getattr(notification, "state", "missing")
+        notification.attempts += 1
+        try:
+            notification.gateway_id = send_sms(notification.phone, notification.text)[:64]
+        except SmsError as exc:
+            notification.last_error = str(exc)[:1000]
+            if notification.attempts >= MAX_ATTEMPTS:
+                notification.state = Notification.State.FAILED
+            notification.save()
+            return notification.state
+        notification.state = Notification.State.SENT
+        notification.sent_at = timezone.now()
+        notification.save()
+        return notification.state

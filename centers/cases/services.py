@@ -1,0 +1,1224 @@
+"""Every change to a case: one keyword-only function per step of states.TRANSITIONS, which
+checks the actor's role and the case's state, checks the input, writes the case and its
+append-only CaseEvent, and queues the applicant's SMS, in one transaction.
+
+`actor` is the acting user, or None for the platform itself (the exchange, demo data).
+Errors are `ValidationError({field: [messages]})`; a refused right is `PermissionDenied`.
+`now` may be passed by demo data and tests; it defaults to the current time.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from stdnum.cn import ric, uscc
+
+from catalog_cms.standards.vocab import ProcessingMode
+from centers.catalog.models import LocalMatter
+from centers.workspace.models import Department, ServicePoint, Window
+from tenants.accounts.models import CENTER_ROLES, Role, User
+
+from . import clock, files, notices, notifications
+from .models import (
+    ApplicantKind,
+    Case,
+    CaseEvent,
+    CaseFee,
+    CaseMaterial,
+    CaseTask,
+    ClockPause,
+    DocumentKind,
+)
+from .states import (
+    CLOCK_RUNNING_STATUSES,
+    DECISION_CODES,
+    NEW,
+    REFUSAL_CODES,
+    SPECIAL_PAUSE_KINDS,
+    CaseKind,
+    CaseStatus,
+    Channel,
+    Decision,
+    Handover,
+    PauseKind,
+    ProcessCode,
+    RefusalKind,
+    transition_check,
+)
+
+# 行政许可法 art. 32: the one-time notice within 5 (working) days of receiving the materials.
+SUPPLEMENT_NOTICE_DAYS = 5
+# Art. 42: an extension of up to 10 working days, with the head's approval.
+MAX_EXTENSION_DAYS = 10
+# 两次终结: a third visit needs the director's approval.
+VISITS_WITHOUT_APPROVAL = 2
+
+MODE_KINDS = {
+    ProcessingMode.IMMEDIATE: CaseKind.INSTANT,
+    ProcessingMode.PROMISED: CaseKind.PROMISED,
+    ProcessingMode.JOINT: CaseKind.JOINT,
+    ProcessingMode.REPORT: CaseKind.REPORT_UP,
+}
+
+PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _now(now: datetime.datetime | None) -> datetime.datetime:
+    return now or timezone.now()
+
+
+def _local_day(at: datetime.datetime) -> datetime.date:
+    return timezone.localtime(at).date()
+
+
+def _raise(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def _actor_name(actor) -> str:
+    if actor is None:
+        return "system"
+    full = f"{actor.last_name}{actor.first_name}".strip()
+    return f"{full} ({actor.username})" if full else actor.username
+
+
+def _event(
+    case: Case,
+    actor,
+    action: str,
+    *,
+    at: datetime.datetime,
+    from_status: str,
+    code: int | None = None,
+    reason: str = "",
+    detail: dict | None = None,
+    attachments: list | None = None,
+    notify: bool = False,
+) -> CaseEvent:
+    event = CaseEvent.objects.create(
+        case=case,
+        at=at,
+        actor=actor,
+        actor_name=_actor_name(actor),
+        action=action,
+        from_status="" if from_status == NEW else from_status,
+        to_status=case.status,
+        process_code=code,
+        reason=reason,
+        detail=detail or {},
+        attachments=attachments or [],
+    )
+    if notify:
+        notifications.queue_for_event(event)
+    return event
+
+
+def _locked(case: Case) -> Case:
+    """The case re-read under a row lock: two clerks clicking at once take turns."""
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def _center_user(user, field_name: str, errors: dict, *, roles=CENTER_ROLES) -> User | None:
+    if user is None:
+        return None
+    if not isinstance(user, User):
+        user = User.objects.filter(pk=user).first()
+    if user is None or not user.is_active or user.role not in roles:
+        errors.setdefault(field_name, []).append(_("Choose an active staff member of this center."))
+        return None
+    return user
+
+
+def _require_director(actor, step: str) -> None:
+    if actor is not None and actor.role != Role.CENTER_DIRECTOR:
+        raise PermissionDenied(_("Only the center director may approve %(step)s.") % {"step": step})
+
+
+def _deadline_refresh(case: Case, closures=None) -> None:
+    """Recompute the promised date from acceptance, limit, extension and closed pauses."""
+    if case.accepted_on is None:
+        case.due_date, case.due_provisional = None, False
+        return
+    days = case.promised_days + case.extension_days + case.paused_days
+    case.due_date, case.due_provisional = clock.due_date(case.accepted_on, days, closures)
+
+
+# --- input checks -----------------------------------------------------------------------------
+
+
+@dataclass
+class Applicant:
+    kind: str
+    name: str
+    id_number: str
+    phone: str
+    contact_name: str = ""
+    address: str = ""
+
+
+def applicant_check(data: dict) -> Applicant:
+    """Check and normalise the applicant: a person with a valid resident ID (checksum), or an
+    organisation with a valid unified social credit code; a mobile or landline phone."""
+    errors: dict[str, list[str]] = {}
+    kind = (data.get("kind") or ApplicantKind.PERSON).strip()
+    name = (data.get("name") or "").strip()
+    id_number = (data.get("id_number") or "").strip().upper().replace(" ", "")
+    phone = re.sub(r"[\s]", "", data.get("phone") or "")
+    if kind not in ApplicantKind.values:
+        errors["applicant_kind"] = [_("Choose a person or an organisation.")]
+    if not name:
+        errors["applicant_name"] = [_("Enter the applicant's name.")]
+    elif len(name) > 100:
+        errors["applicant_name"] = [_("The name is longer than 100 characters.")]
+    if kind == ApplicantKind.PERSON:
+        if not ric.is_valid(id_number):
+            errors["applicant_id_number"] = [
+                _("“%(value)s” is not a valid resident ID number (居民身份证号): check the digits.")
+                % {"value": id_number}
+            ]
+    elif kind == ApplicantKind.ORGANISATION and not uscc.is_valid(id_number):
+        errors["applicant_id_number"] = [
+            _(
+                "“%(value)s” is not a valid unified social credit code (统一社会信用代码): "
+                "check the characters."
+            )
+            % {"value": id_number}
+        ]
+    if not PHONE_RE.match(phone):
+        errors["applicant_phone"] = [
+            _("Enter an 11-digit mobile number or a landline with its area code.")
+        ]
+    _raise(errors)
+    return Applicant(
+        kind=kind,
+        name=name,
+        id_number=id_number,
+        phone=phone,
+        contact_name=(data.get("contact_name") or "").strip()[:50],
+        address=(data.get("address") or "").strip()[:200],
+    )
+
+
+def matter_for_intake(code: str) -> LocalMatter:
+    """The adopted matter with this code, or a clear error."""
+    matter = LocalMatter.objects.filter(code=(code or "").strip()).first()
+    if matter is None:
+        raise ValidationError(
+            {
+                "matter": [
+                    _("This center has not adopted a matter with code “%(code)s”.") % {"code": code}
+                ]
+            }
+        )
+    return matter
+
+
+@dataclass
+class MaterialLine:
+    name: str
+    state: str
+    originals_received: int = 0
+    copies_received: int = 0
+    note: str = ""
+
+
+def _checklist(matter: LocalMatter, received: Sequence[dict] | None) -> list[dict]:
+    """The matter's materials merged with what was received (by name). A material the clerk
+    did not mention is missing if required, not needed otherwise."""
+    given = {(m.get("name") or "").strip(): m for m in (received or [])}
+    known = {m["name"] for m in matter.materials}
+    unknown = [name for name in given if name and name not in known]
+    if unknown:
+        raise ValidationError(
+            {
+                "materials": [
+                    _("“%(name)s” is not a material of this matter.") % {"name": unknown[0]}
+                ]
+            }
+        )
+    lines = []
+    for order, m in enumerate(matter.materials):
+        got = given.get(m["name"], {})
+        default = CaseMaterial.State.MISSING if m.get("required", True) else "not_needed"
+        state = got.get("state") or default
+        if state not in CaseMaterial.State.values:
+            raise ValidationError(
+                {"materials": [_("Unknown material state “%(state)s”.") % {"state": state}]}
+            )
+        note = (got.get("note") or "").strip()
+        if state == CaseMaterial.State.DEFECTIVE and not note:
+            raise ValidationError(
+                {"materials": [_("Say what is wrong with “%(name)s”.") % {"name": m["name"]}]}
+            )
+        lines.append(
+            {
+                "order": order,
+                "name": m["name"],
+                "required": m.get("required", True),
+                "originals_needed": m.get("originals", 1) or 0,
+                "copies_needed": m.get("copies", 0) or 0,
+                "originals_received": int(got.get("originals_received") or 0),
+                "copies_received": int(got.get("copies_received") or 0),
+                "state": state,
+                "note": note[:300],
+            }
+        )
+    return lines
+
+
+def _missing(lines) -> list:
+    return [
+        line
+        for line in lines
+        if _line_state(line) in (CaseMaterial.State.MISSING, CaseMaterial.State.DEFECTIVE)
+    ]
+
+
+def _line_state(line) -> str:
+    return line["state"] if isinstance(line, dict) else line.state
+
+
+# --- intake -----------------------------------------------------------------------------------
+
+
+class Outcome:
+    ACCEPT = "accept"
+    SUPPLEMENT = "supplement"
+    REFUSE = "refuse"
+    RECEIVE = "receive"
+
+    ALL = (ACCEPT, SUPPLEMENT, REFUSE, RECEIVE)
+
+
+@dataclass
+class Intake:
+    """Everything a clerk (or the API, an agent, the online form) enters at intake."""
+
+    matter: LocalMatter
+    applicant: dict
+    channel: str = Channel.WINDOW
+    outcome: str = Outcome.ACCEPT
+    materials: list[dict] = field(default_factory=list)
+    first_contact: User | None = None
+    owner: User | None = None
+    window: Window | None = None
+    service_point: ServicePoint | None = None
+    urgent: bool = False
+    lead_department: Department | None = None
+    departments: list[Department] = field(default_factory=list)
+    promised_date: datetime.date | None = None
+    refusal_kind: str = RefusalKind.NOT_ACCEPTABLE
+    refusal_reason: str = ""
+    refusal_basis: str = ""
+    note: str = ""
+    uploads: list = field(default_factory=list)  # [(UploadedFile, material name or "")]
+    idempotency_key: str | None = None
+
+
+def _receipt_number(day: datetime.date) -> str:
+    """YYYYMMDD + a five-digit sequence of the day, atomically (one statement)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO cases_receiptcounter (day, last) VALUES (%s, 1) "
+            "ON CONFLICT (day) DO UPDATE SET last = cases_receiptcounter.last + 1 "
+            "RETURNING last",
+            [day],
+        )
+        (number,) = cursor.fetchone()
+    return f"{day:%Y%m%d}{number:05d}"
+
+
+def case_intake(*, actor, intake: Intake, now: datetime.datetime | None = None) -> Case:
+    """Take in an application and decide at once: accept (受理), ask for the missing materials
+    in one notice (补正), refuse (不予受理/退回), or just receive it for pre-review (an agent's
+    or an online application). A repeated idempotency key returns the first case unchanged."""
+    if intake.idempotency_key:
+        existing = Case.objects.filter(idempotency_key=intake.idempotency_key).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            return _case_intake(actor, intake, _now(now))
+    except IntegrityError:
+        # A racing duplicate with the same key committed first: answer with its case.
+        if intake.idempotency_key:
+            existing = Case.objects.filter(idempotency_key=intake.idempotency_key).first()
+            if existing is not None:
+                return existing
+        raise
+
+
+def _intake_errors(actor, intake: Intake, today: datetime.date) -> dict:
+    errors: dict[str, list[str]] = {}
+    if intake.outcome not in Outcome.ALL:
+        errors["outcome"] = [_("Choose accept, one-time notice, refuse or receive.")]
+    if intake.channel not in (Channel.WINDOW, Channel.VILLAGE_POINT, Channel.ONLINE):
+        errors["channel"] = [_("Choose the window, a village point or online.")]
+    if actor is not None and actor.role == Role.VILLAGE_AGENT:
+        if intake.channel != Channel.VILLAGE_POINT or intake.outcome != Outcome.RECEIVE:
+            raise PermissionDenied(
+                _("A village agent forwards applications to the center; the center decides.")
+            )
+        if (
+            intake.service_point is None
+            or not intake.service_point.agents.filter(pk=actor.pk).exists()
+        ):
+            errors["service_point"] = [_("Choose the service point you work for.")]
+    if intake.channel == Channel.VILLAGE_POINT and intake.service_point is None:
+        errors.setdefault("service_point", []).append(_("Choose the village service point."))
+    if intake.promised_date is not None and intake.promised_date < today:
+        errors["promised_date"] = [_("The promised date cannot be in the past.")]
+    if intake.outcome == Outcome.REFUSE:
+        if not intake.refusal_reason.strip():
+            errors["refusal_reason"] = [_("Give the reasons for not accepting the application.")]
+        if not intake.refusal_basis.strip():
+            errors["refusal_basis"] = [_("Give the legal basis for not accepting it.")]
+        if intake.refusal_kind not in RefusalKind.values:
+            errors["refusal_kind"] = [_("Choose out of remit or not acceptable.")]
+    return errors
+
+
+def _case_intake(actor, intake: Intake, now: datetime.datetime) -> Case:
+    today = _local_day(now)
+    outcome = intake.outcome
+    transition_check(
+        {
+            Outcome.ACCEPT: "accept",
+            Outcome.SUPPLEMENT: "request_supplement",
+            Outcome.REFUSE: "refuse",
+            Outcome.RECEIVE: "receive",
+        }.get(outcome, "receive"),
+        NEW,
+        actor,
+    )
+    errors = _intake_errors(actor, intake, today)
+    try:
+        applicant = applicant_check(intake.applicant)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    first_contact = _center_user(intake.first_contact or actor, "first_contact", errors)
+    owner = _center_user(
+        intake.owner, "owner", errors, roles={Role.WINDOW_STAFF, Role.CENTER_DIRECTOR}
+    )
+    matter = intake.matter
+    if not LocalMatter.objects.filter(pk=getattr(matter, "pk", None)).exists():
+        errors["matter"] = [_("This center has not adopted that matter.")]
+        _raise(errors)
+    kind = MODE_KINDS.get(matter.mode, CaseKind.PROMISED)
+    departments = list(dict.fromkeys(intake.departments))
+    if kind == CaseKind.JOINT and outcome == Outcome.ACCEPT:
+        if intake.lead_department is None:
+            errors["lead_department"] = [_("A joint case needs a lead department.")]
+        elif intake.lead_department in departments:
+            departments.remove(intake.lead_department)
+        if not departments:
+            errors["departments"] = [
+                _("Choose the other departments that take part in the joint case.")
+            ]
+    try:
+        lines = _checklist(matter, intake.materials)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        lines = []
+    missing = _missing(lines)
+    if outcome == Outcome.ACCEPT and missing and not errors:
+        errors["materials"] = [
+            _(
+                "%(count)s required material(s) are missing or defective (%(names)s): "
+                "issue the one-time notice instead of accepting."
+            )
+            % {"count": len(missing), "names": "、".join(m["name"] for m in missing)}
+        ]
+    if outcome == Outcome.SUPPLEMENT and not missing and not errors:
+        errors["materials"] = [
+            _("Mark what is missing or defective: the one-time notice must list it.")
+        ]
+    checked_uploads = []
+    for upload, material_name in intake.uploads:
+        try:
+            checked_uploads.append((files.check_scan(upload), upload, material_name))
+        except ValidationError as exc:
+            errors.setdefault("files", []).extend(exc.messages)
+    _raise(errors)
+
+    case = Case(
+        receipt_number=_receipt_number(today),
+        idempotency_key=intake.idempotency_key or None,
+        matter=matter,
+        matter_code=matter.code,
+        matter_name=matter.name,
+        kind=kind,
+        urgent=bool(intake.urgent),
+        channel=intake.channel,
+        status=CaseStatus.RECEIVED,
+        applicant_kind=applicant.kind,
+        applicant_name=applicant.name,
+        applicant_id_number=applicant.id_number,
+        applicant_phone=applicant.phone,
+        contact_name=applicant.contact_name,
+        address=applicant.address,
+        window=intake.window,
+        service_point=intake.service_point,
+        lead_department=intake.lead_department,
+        first_contact=first_contact,
+        received_at=now,
+        received_on=today,
+        legal_days=matter.legal_days,
+        promised_days=matter.promised_days,
+    )
+    case.save()
+    materials = CaseMaterial.objects.bulk_create(
+        [CaseMaterial(case=case, **line) for line in lines]
+    )
+    by_name = {m.name: m for m in materials}
+    attachments = []
+    for content_type, upload, material_name in checked_uploads:
+        stored = files.store_scan(case, upload, content_type, by_name.get(material_name), actor)
+        attachments.append({"kind": "file", "id": stored.pk, "name": stored.original_name})
+    _event(
+        case,
+        actor,
+        "receive",
+        at=now,
+        from_status=NEW,
+        code=ProcessCode.RECEIVED,
+        reason=intake.note,
+        detail={"channel": case.channel, "first_contact": getattr(first_contact, "pk", None)},
+        attachments=attachments,
+    )
+    if outcome == Outcome.ACCEPT:
+        _accept(
+            case, actor, now, owner=owner or first_contact, intake=intake, departments=departments
+        )
+    elif outcome == Outcome.SUPPLEMENT:
+        _request_supplement(case, actor, now, reason=intake.note)
+    elif outcome == Outcome.REFUSE:
+        _refuse(case, actor, now, intake.refusal_kind, intake.refusal_reason, intake.refusal_basis)
+    return case
+
+
+# --- acceptance -------------------------------------------------------------------------------
+
+
+def _acceptance_start(case: Case, today: datetime.date, closures) -> tuple[datetime.date, bool]:
+    """The day the clock counts from: today, unless the 5-day window for the one-time notice
+    (art. 32) has passed without one, in which case the day the materials arrived."""
+    notice_given = case.pauses.filter(kind=PauseKind.SUPPLEMENT).exists()
+    if notice_given:
+        return today, False
+    limit, _provisional = clock.due_date(case.received_on, SUPPLEMENT_NOTICE_DAYS, closures)
+    if today > limit:
+        return case.received_on, True
+    return today, False
+
+
+def _accept(
+    case: Case,
+    actor,
+    now: datetime.datetime,
+    *,
+    owner,
+    intake: Intake | None = None,
+    departments=(),
+    code_reason: str = "",
+) -> None:
+    from_status = case.status
+    today = _local_day(now)
+    closures = clock.center_closures()
+    start, deemed = _acceptance_start(case, today, closures)
+    case.status = CaseStatus.ACCEPTED
+    case.accepted_at = now
+    case.accepted_on = start
+    case.acceptance_deemed = case.acceptance_deemed or deemed
+    case.owner = owner
+    _deadline_refresh(case, closures)
+    if intake is not None and intake.promised_date is not None:
+        if case.due_date and intake.promised_date > case.due_date:
+            raise ValidationError(
+                {
+                    "promised_date": [
+                        _("The promised date cannot be later than %(due)s, the matter's limit.")
+                        % {"due": case.due_date}
+                    ]
+                }
+            )
+        case.due_date = intake.promised_date
+    case.save()
+    if case.kind == CaseKind.JOINT and departments:
+        CaseTask.objects.bulk_create(
+            [CaseTask(case=case, department=case.lead_department, is_lead=True)]
+            + [CaseTask(case=case, department=d) for d in departments]
+        )
+    _fees_create(case)
+    document = notices.issue(case, DocumentKind.ACCEPTANCE_NOTICE)
+    event = _event(
+        case,
+        actor,
+        "accept",
+        at=now,
+        from_status=from_status,
+        code=ProcessCode.ACCEPTED,
+        reason=code_reason
+        or (_("Deemed accepted from the day the materials arrived (art. 32).") if deemed else ""),
+        detail={
+            "owner": getattr(owner, "pk", None),
+            "accepted_on": start.isoformat(),
+            "due_date": case.due_date.isoformat() if case.due_date else None,
+            "provisional": case.due_provisional,
+            "deemed": deemed,
+        },
+        attachments=[{"kind": "document", "id": document.pk, "name": document.get_kind_display()}],
+        notify=True,
+    )
+    if case.kind == CaseKind.JOINT:
+        for task in case.tasks.all():
+            _event(
+                case,
+                actor,
+                "task_start",
+                at=event.at,
+                from_status=case.status,
+                code=ProcessCode.DEPARTMENT_START,
+                detail={"department": task.department.name, "lead": task.is_lead},
+            )
+
+
+def _fees_create(case: Case) -> None:
+    matter = case.matter
+    if matter.fee_free or not matter.fee_amount:
+        return
+    CaseFee.objects.create(
+        case=case,
+        item=matter.fee_standard[:200] or matter.name,
+        basis=matter.fee_basis,
+        amount=matter.fee_amount,
+        window=case.window,
+    )
+
+
+def case_accept(
+    *,
+    actor,
+    case: Case,
+    owner=None,
+    lead_department=None,
+    departments=(),
+    promised_date: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+) -> Case:
+    """Accept a received case after pre-review (an agent's or an online application)."""
+    now = _now(now)
+    with transaction.atomic():
+        case = _locked(case)
+        transition_check("accept", case.status, actor)
+        errors: dict[str, list[str]] = {}
+        owner = _center_user(
+            owner or actor, "owner", errors, roles={Role.WINDOW_STAFF, Role.CENTER_DIRECTOR}
+        )
+        missing = _missing(list(case.materials.all()))
+        if missing:
+            errors["materials"] = [
+                _("Materials are missing (%(names)s): issue the one-time notice first.")
+                % {"names": "、".join(m.name for m in missing)}
+            ]
+        departments = [d for d in dict.fromkeys(departments) if d != lead_department]
+        if case.kind == CaseKind.JOINT and (lead_department is None or not departments):
+            errors["departments"] = [
+                _("A joint case needs a lead department and at least one other department.")
+            ]
+        if promised_date is not None and promised_date < _local_day(now):
+            errors["promised_date"] = [_("The promised date cannot be in the past.")]
+        _raise(errors)
+        if case.kind == CaseKind.JOINT:
+            case.lead_department = lead_department
+        intake = Intake(matter=case.matter, applicant={}, promised_date=promised_date)
+        _accept(case, actor, now, owner=owner, intake=intake, departments=departments)
+    return case
+
+
+# --- 补正 (one-time notice) -------------------------------------------------------------------
+
+
+def _request_supplement(case: Case, actor, now: datetime.datetime, *, reason: str = "") -> None:
+    from_status = case.status
+    today = _local_day(now)
+    closures = clock.center_closures()
+    detail: dict = {}
+    if from_status in (NEW, CaseStatus.RECEIVED) and case.accepted_on is None:
+        limit, _p = clock.due_date(case.received_on, SUPPLEMENT_NOTICE_DAYS, closures)
+        if today > limit:
+            # Art. 32: a late notice — the case counts as accepted from the day the materials
+            # arrived, so the clock runs from then until this notice pauses it.
+            case.accepted_on = case.received_on
+            case.accepted_at = now
+            case.acceptance_deemed = True
+            case.promised_days = case.promised_days or case.matter.promised_days
+            detail["deemed_accepted_on"] = case.received_on.isoformat()
+    case.status = CaseStatus.SUPPLEMENTING
+    _deadline_refresh(case, closures)
+    case.save()
+    ClockPause.objects.create(
+        case=case, kind=PauseKind.SUPPLEMENT, reason=reason or _("补正"), start_on=today
+    )
+    document = notices.issue(case, DocumentKind.SUPPLEMENT_NOTICE)
+    missing = _missing(list(case.materials.all()))
+    detail["missing"] = [{"name": m.name, "state": m.state, "note": m.note} for m in missing]
+    _event(
+        case,
+        actor,
+        "request_supplement",
+        at=now,
+        from_status=from_status,
+        code=ProcessCode.SUPPLEMENT_START,
+        reason=reason
+        or (_("One-time notice issued late: deemed accepted (art. 32).") if detail else ""),
+        detail=detail,
+        attachments=[{"kind": "document", "id": document.pk, "name": document.get_kind_display()}],
+        notify=True,
+    )
+
+
+def case_request_supplement(
+    *,
+    actor,
+    case: Case,
+    materials: Sequence[dict],
+    reason: str = "",
+    now: datetime.datetime | None = None,
+) -> Case:
+    """Issue the one-time notice (一次性告知单): mark every missing or defective material in one
+    go. From a received case (pre-review) or during handling; the clock stops."""
+    now = _now(now)
+    with transaction.atomic():
+        case = _locked(case)
+        transition_check("request_supplement", case.status, actor)
+        if case.pauses.filter(kind=PauseKind.SUPPLEMENT, end_on__isnull=True).exists():
+            raise ValidationError({"status": [_("A one-time notice is already open.")]})
+        _materials_update(case, materials)
+        if not _missing(list(case.materials.all())):
+            raise ValidationError(
+                {"materials": [_("Mark what is missing or defective: the notice must list it.")]}
+            )
+        _request_supplement(case, actor, now, reason=reason)
+    return case
+
+
+def _materials_update(case: Case, materials: Sequence[dict]) -> None:
+    by_name = {m.name: m for m in case.materials.all()}
+    for given in materials or ():
+        line = by_name.get((given.get("name") or "").strip())
+        if line is None:
+            raise ValidationError(
+                {
+                    "materials": [
+                        _("“%(name)s” is not a material of this case.")
+                        % {"name": given.get("name")}
+                    ]
+                }
+            )
+        state = given.get("state") or line.state
+        if state not in CaseMaterial.State.values:
+            raise ValidationError(
+                {"materials": [_("Unknown material state “%(state)s”.") % {"state": state}]}
+            )
+        note = (given.get("note") or "").strip()[:300]
+        if state == CaseMaterial.State.DEFECTIVE and not note:
+            raise ValidationError(
+                {"materials": [_("Say what is wrong with “%(name)s”.") % {"name": line.name}]}
+            )
+        line.state = state
+        line.note = note
+        for attr in ("originals_received", "copies_received"):
+            if given.get(attr) is not None:
+                setattr(line, attr, max(0, int(given[attr])))
+        line.save()
+
+
+def _close_pause(case: Case, today: datetime.date, closures) -> ClockPause | None:
+    pause = case.pauses.filter(end_on__isnull=True).first()
+    if pause is None:
+        return None
+    pause.end_on = today
+    # Before acceptance the clock was not running, so nothing is paused.
+    pause.paused_days = (
+        clock.paused_working_days(max(pause.start_on, case.accepted_on), today, closures)
+        if case.accepted_on is not None and case.accepted_on <= today
+        else 0
+    )
+    pause.save()
+    case.paused_days += pause.paused_days
+    return pause
+
+
+def case_complete_supplement(
+    *,
+    actor,
+    case: Case,
+    materials: Sequence[dict] = (),
+    owner=None,
+    lead_department=None,
+    departments=(),
+    uploads: Sequence = (),
+    now: datetime.datetime | None = None,
+) -> Case:
+    """The applicant brought what the notice listed (补正结束). A case never accepted is
+    accepted now; a case in handling resumes its clock."""
+    now = _now(now)
+    today = _local_day(now)
+    with transaction.atomic():
+        case = _locked(case)
+        transition_check("complete_supplement", case.status, actor)
+        _materials_update(case, materials)
+        missing = _missing(list(case.materials.all()))
+        if missing:
+            raise ValidationError(
+                {
+                    "materials": [
+                        _("Still missing or defective: %(names)s.")
+                        % {"names": "、".join(m.name for m in missing)}
+                    ]
+                }
+            )
+        attachments = _attach(case, actor, uploads)
+        closures = clock.center_closures()
+        pause = _close_pause(case, today, closures)
+        was_accepted = case.owner_id is not None or case.acceptance_deemed
+        case.status = CaseStatus.ACCEPTED
+        _deadline_refresh(case, closures)
+        case.save()
+        _event(
+            case,
+            actor,
+            "complete_supplement",
+            at=now,
+            from_status=CaseStatus.SUPPLEMENTING,
+            code=ProcessCode.SUPPLEMENT_END,
+            detail={"paused_days": getattr(pause, "paused_days", 0)},
+            attachments=attachments,
+        )
+        if not was_accepted or case.owner_id is None:
+            errors: dict[str, list[str]] = {}
+            owner = _center_user(
+                owner or actor, "owner", errors, roles={Role.WINDOW_STAFF, Role.CENTER_DIRECTOR}
+            )
+            departments = [d for d in dict.fromkeys(departments) if d != lead_department]
+            if case.kind == CaseKind.JOINT and (lead_department is None or not departments):
+                errors["departments"] = [
+                    _("A joint case needs a lead department and at least one other department.")
+                ]
+            _raise(errors)
+            if case.kind == CaseKind.JOINT:
+                case.lead_department = lead_department
+            case.status = CaseStatus.SUPPLEMENTING  # _accept records the step from here
+            _accept(case, actor, now, owner=owner, departments=departments)
+    return case
+
+
+def _attach(case: Case, actor, uploads: Sequence) -> list[dict]:
+    attachments = []
+    by_name = {m.name: m for m in case.materials.all()}
+    for upload, material_name in uploads:
+        content_type = files.check_scan(upload)
+        stored = files.store_scan(case, upload, content_type, by_name.get(material_name), actor)
+        attachments.append({"kind": "file", "id": stored.pk, "name": stored.original_name})
+    return attachments
+
+
+# --- refusal ----------------------------------------------------------------------------------
+
+
+def _refuse(case: Case, actor, now, kind: str, reason: str, basis: str) -> None:
+    from_status = case.status
+    if from_status == CaseStatus.SUPPLEMENTING:
+        _close_pause(case, _local_day(now), clock.center_closures())
+    case.status = CaseStatus.NOT_ACCEPTED
+    case.refusal_kind = kind
+    case.refusal_reason = reason.strip()
+    case.refusal_basis = basis.strip()
+    case.closed_at = now
+    case.closed_on = _local_day(now)
+    case.save()
+    document = notices.issue(case, DocumentKind.REFUSAL_DECISION)
+    _event(
+        case,
+        actor,
+        "refuse",
+        at=now,
+        from_status=from_status,
+        code=REFUSAL_CODES[RefusalKind(kind)],
+        reason=reason.strip(),
+        detail={"kind": kind, "basis": basis.strip()},
+        attachments=[{"kind": "document", "id": document.pk, "name": document.get_kind_display()}],
+        notify=True,
+    )
+
+
+def case_refuse(
+    *,
+    actor,
+    case: Case,
+    reason: str,
+    basis: str,
+    kind: str = RefusalKind.NOT_ACCEPTABLE,
+    now: datetime.datetime | None = None,
+) -> Case:
+    """不予受理/退回 with reasons and legal basis, and the written decision."""
+    now = _now(now)
+    errors: dict[str, list[str]] = {}
+    if not (reason or "").strip():
+        errors["refusal_reason"] = [_("Give the reasons for not accepting the application.")]
+    if not (basis or "").strip():
+        errors["refusal_basis"] = [_("Give the legal basis for not accepting it.")]
+    if kind not in RefusalKind.values:
+        errors["refusal_kind"] = [_("Choose out of remit or not acceptable.")]
+    with transaction.atomic():
+        case = _locked(case)
+        transition_check("refuse", case.status, actor)
+        _raise(errors)
+        _refuse(case, actor, now, kind, reason, basis)
+    return case
+
+
+# --- special procedures and extension ----------------------------------------------------------
+
+
+def case_special_start(
+    *,
+    actor,
+    case: Case,
+    kind: str,
+    reason: str,
+    expected_days: int | None = None,
+    now: datetime.datetime | None = None,
+) -> Case:
+    """A special procedure outside the time limit (art. 45): hearing, inspection, testing,
+    expert review. The applicant is told how long it takes; the clock stops."""
+    now = _now(now)
+    errors: dict[str, list[str]] = {}
+    if kind not in SPECIAL_PAUSE_KINDS:
+        errors["kind"] = [_("Choose hearing, inspection, testing, expert review or other.")]
+    if not (reason or "").strip():
+        errors["reason"] = [_("Give the reason for the special procedure.")]
+    if expected_days is not None and not (0 < int(expected_days) <= 365):
+        errors["expected_days"] = [_("Expected working days must be between 1 and 365.")]
+    with transaction.atomic():
+        case = _locked(case)
+        transition_check("start_special", case.status, actor)
+        _raise(errors)
+        today = _local_day(now)
+        ClockPause.objects.create(
+            case=case,
+            kind=kind,
+            reason=reason.strip()[:300],
+            expected_days=expected_days,
+            start_on=today,
+        )
+        case.status = CaseStatus.SPECIAL_PROCEDURE
+        case.save()
+        _event(
+            case,
+            actor,
+            "start_special",
+            at=now,
+            from_status=CaseStatus.ACCEPTED,
+            code=ProcessCode.SPECIAL_START,
+            reason=reason.strip(),
+            detail={"kind": kind, "expected_days": expected_days},
+        )
+    return case
+
+
+def case_special_end(
+    *, actor, case: Case, result: str = "", now: datetime.datetime | None = None
+) -> Case:
+    now = _now(now)
+    with transaction.atomic():
+        case = _locked(case)
+        transition_check("end_special", case.status, actor)
+        closures = clock.center_closures()
+        pause = _close_pause(case, _local_day(now), closures)
+        case.status = CaseStatus.ACCEPTED
+        _deadline_refresh(case, closures)
+        case.save()
+        _event(
+            case,
+            actor,
+            "end_special",
+            at=now,
+            from_status=CaseStatus.SPECIAL_PROCEDURE,
+            code=ProcessCode.SPECIAL_END,
+            reason=(result or "").strip(),
+            detail={
+                "paused_days": getattr(pause, "paused_days", 0),
+                "due_date": case.due_date.isoformat() if case.due_date else None,
+            },
+        )
+    return case
+
+
+def case_extend(
+    *, actor, case: Case, days: int, reason: str, now: datetime.datetime | None = None
+) -> Case:
+    """延长审批 (art. 42): up to 10 more working days in all, approved by the center's head,
+    with a reason."""
+    now = _now(now)
+    errors: dict[str, list[str]] = {}
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        days = 0
+    if not (reason or "").strip():
+        errors["reason"] = [_("Give the reason for the extension.")]
+    with transaction.atomic():
+        case = _locked(case)
+        transition_check("extend", case.status, actor)
+        _require_director(actor, _("an extension"))
+        if days < 1 or case.extension_days + days > MAX_EXTENSION_DAYS:
+            errors["days"] = [
+                _("An extension is 1 to %(max)s working days in all; %(used)s are already granted.")
+                % {"max": MAX_EXTENSION_DAYS, "used": case.extension_days}
+            ]
+        _raise(errors)
+        before = case.due_date
+        case.extension_days += days
+        _deadline_refresh(case)
+        case.save()
+        _event(
+            case,
+            actor,
+            "extend",
+            at=now,
+            from_status=case.status,
+            reason=reason.strip(),
+            detail={
+                "days": days,
+                "approved_by": actor.pk if actor else None,
+                "due_before": before.isoformat() if before else None,
+                "due_date": case.due_date.isoformat() if case.due_date else None,
+            },
+        )
+    return case
+
+
+# --- owner, visits, joint sign-off ------------------------------------------------------------
+
+
+def case_reassign(
+    *, actor, case: Case, owner, reason: str, now: datetime.datetime | None = None
+) -> Case:
+    now = _now(now)
+    errors: dict[str, list[str]] = {}
+    if not (reason or "").strip():
+        errors["reason"] = [_("Say why the case changes hands.")]
+    new_owner = _center_user(
+        owner, "owner", errors, roles={Role.WINDOW_STAFF, Role.CENTER_DIRECTOR}
+    )
+    with transaction.atomic():
+        case = _locked(case)
+        transition_check("reassign", case.status, actor)
+        if new_owner is not None and new_owner.pk == case.owner_id:
+            errors["owner"] = [_("That person already owns the case.")]
+        _raise(errors)
+        before = case.owner_id
+        case.owner = new_owner
+        case.save()
+        _event(
+            case,
+            actor,
+            "reassign",
+            at=now,
+            from_status=case.status,
+            reason=reason.strip(),
+            detail={"from_owner": before, "to_owner": new_owner.pk},
+        )
+    return case
+
+
+def case_record_visit(
+    *, actor, case: Case, note: str = "", now: datetime.datetime | None = None
+) -> Case:
+    """Count another visit of the applicant (两次终结). A third or later visit is recorded
+    only with the director's approval: the director records it."""
+    now = _now(now)
+    with transaction.atomic():
+        case = _locked(case)
+        transition_check("record_visit", case.status, actor)
+        approval = case.visits + 1 > VISITS_WITHOUT_APPROVAL
+        if approval:
+            if actor is not None and actor.role != Role.CENTER_DIRECTOR:
+                raise PermissionDenied(
+                    _(
+                        "This would be visit %(n)s: beyond two visits (两次终结) the director "
+                        "must approve it."
+                    )
+                    % {"n": case.visits + 1}
+                )
+            if not (note or "").strip():
+                raise ValidationError(
+                    {"note": [_("Say why a third visit is needed; it is recorded.")]}
+                )
+        case.visits += 1
+        case.save()
+        _event(
+            case,
+            actor,
+            "record_visit",
+            at=now,
+            from_status=case.status,
+            reason=(note or "").strip(),
+            detail={"visits": case.visits, "director_approved": approval},
+        )
+    return case
+
+
+def case_task_sign_off(
+    *, actor, task: CaseTask, opinion: str, now: datetime.datetime | None = None
+) -> CaseTask:
+    """A department signs off its part of a joint case."""
+    now = _now(now)
+    if not (opinion or "").strip():
+        raise ValidationError({"opinion": [_("Write the department's opinion.")]})
+    with transaction.atomic():
+        case = _locked(task.case)
+        transition_check("task_sign_off", case.status, actor)
+        task = CaseTask.objects.select_for_update().get(pk=task.pk)
+        if task.signed_off_at is not None:
+            raise ValidationError({"task": [_("This department has already signed off.")]})
+        task.signed_off_at = now
+        task.signed_off_by = actor
+        task.opinion = opinion.strip()
+        task.save()
+        _event(
+            case,
+            actor,
+            "task_sign_off",
+            at=now,
+            from_status=case.status,
+            reason=task.opinion,
+            detail={"department": task.department.name, "lead": task.is_lead},
+        )
+    return task
+
+
+# --- reply and close --------------------------------------------------------------------------
+
+
+def case_close(
+    *,
+    actor,
+    case: Case,
+    decision: str,
+    handover: str,
+    handed_over_at: datetime.datetime | None = None,
+    note: str = "",
+    now: datetime.datetime | None = None,
+) -> Case:
+    """Reply and close (办结): the decision, how and when the result was handed over, and
+    whether it was on time. A joint case closes only when every department has signed off."""
+    now = _now(now)
+    handed_over_at = handed_over_at or now
+    errors: dict[str, list[str]] = {}
+    if decision not in Decision.values:
+        errors["decision"] = [_("Choose the decision.")]
+    if handover not in Handover.values:
+        errors["handover"] = [_("Choose how the result was handed over.")]
+    if handed_over_at > now + datetime.timedelta(minutes=5):
+        errors["handed_over_at"] = [_("The hand-over time cannot be in the future.")]
+    if decision == Decision.DENIED and not (note or "").strip():
+        errors["note"] = [_("Give the reasons for the denial.")]
+    with transaction.atomic():
+        case = _locked(case)
+        transition_check("close", case.status, actor)
+        if case.kind == CaseKind.JOINT:
+            waiting = [t.department.name for t in case.tasks.filter(signed_off_at__isnull=True)]
+            if waiting:
+                errors["tasks"] = [
+                    _("Waiting for the sign-off of: %(departments)s.")
+                    % {"departments": "、".join(waiting)}
+                ]
+        _raise(errors)
+        from_status = case.status
+        today = _local_day(now)
+        case.status = CaseStatus.CLOSED
+        case.decision = decision
+        case.decision_note = (note or "").strip()
+        case.handover = handover
+        case.handed_over_at = handed_over_at
+        case.closed_at = now
+        case.closed_on = today
+        case.closed_late = case.due_date is not None and today > case.due_date
+        case.save()
+        _event(
+            case,
+            actor,
+            "close",
+            at=now,
+            from_status=from_status,
+            code=DECISION_CODES[Decision(decision)],
+            reason=case.decision_note,
+            detail={
+                "decision": decision,
+                "handover": handover,
+                "handed_over_at": handed_over_at.isoformat(),
+                "late": case.closed_late,
+            },
+            notify=True,
+        )
+    return case
+
+
+def case_withdraw(*, actor, case: Case, reason: str, now: datetime.datetime | None = None) -> Case:
+    """The applicant withdraws (撤件 before acceptance, 撤回 after), until it is decided."""
+    now = _now(now)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Record the applicant's reason for withdrawing.")]})
+    with transaction.atomic():
+        case = _locked(case)
+        transition_check("withdraw", case.status, actor)
+        from_status = case.status
+        _close_pause(case, _local_day(now), clock.center_closures())
+        case.status = CaseStatus.WITHDRAWN
+        case.closed_at = now
+        case.closed_on = _local_day(now)
+        case.save()
+        code = ProcessCode.CANCELLED if case.accepted_on is None else ProcessCode.WITHDRAWN
+        _event(
+            case,
+            actor,
+            "withdraw",
+            at=now,
+            from_status=from_status,
+            code=code,
+            reason=reason.strip(),
+        )
+        if from_status == CaseStatus.REFERRED:
+            from . import referrals
+
+            referrals.referral_withdraw_send(case, reason.strip())
+    return case
+
+
+def case_scan_add(*, actor, case: Case, upload, material=None) -> object:
+    """Attach a scan to an open case, audited as an event."""
+    now = timezone.now()
+    with transaction.atomic():
+        case = _locked(case)
+        transition_check("record_visit", case.status, actor)
+        attachments = _attach(case, actor, [(upload, getattr(material, "name", ""))])
+        _event(case, actor, "attach", at=now, from_status=case.status, attachments=attachments)
+    return case.files.get(pk=attachments[0]["id"])
+
+
+def is_clock_running(case: Case) -> bool:
+    return case.status in CLOCK_RUNNING_STATUSES
