@@ -8,7 +8,9 @@ database number, never the development ones. See bench/README.md for what each f
 Knobs (environment): BENCH_CENTERS (300), BENCH_CLONE_SAMPLES (5), BENCH_SPARES (3),
 BENCH_LOAD_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (16), BENCH_REDIS_DB (13),
 BENCH_PROFILE=1 (always profile a fast-path provision), BENCH_LOADGEN=python (skip wrk),
-BENCH_CATALOG_MATTERS (2000), BENCH_ADOPT_TEMPLATES (300).
+BENCH_CATALOG_MATTERS (2000), BENCH_ADOPT_TEMPLATES (300), BENCH_CASES (1000000),
+BENCH_INTAKE_SECONDS (20), BENCH_INTAKE_THREADS (4),
+BENCH_PHASES (provision,catalog,migrate,http,cases: a comma-separated subset runs only those).
 """
 
 import cProfile
@@ -66,6 +68,8 @@ DISTRICTS = [
 ]
 
 STARTED = time.perf_counter()
+ALL_PHASES = "provision,catalog,migrate,http,cases"
+PHASES = set(os.environ.get("BENCH_PHASES", ALL_PHASES).replace(" ", "").split(","))
 
 
 def log(message: str) -> None:
@@ -766,6 +770,31 @@ def catalog_bench(target: CenterSpec) -> dict:
 
 
 def print_table(results: dict) -> None:
+    if all(k in results for k in ("provision", "series", "migrate_schemas", "http", "catalog")):
+        print_platform_table(results)
+    if "cases" in results:
+        print_cases_table(results["cases"])
+
+
+def print_cases_table(c: dict) -> None:
+    load = c["load"]
+    loaded = (
+        f"loaded in {load['load_s']:.0f} s" if load.get("loaded") else f"{load['existing']} kept"
+    )
+    lines = ["", f"6. case desk: {c['cases']:,} cases in {c['center']} ({loaded})"]
+    lines.append(f"   {'GET /api/v1/cases/?…':<44}{'p50':>9}  {'p95':>9}  rows")
+    for label, f in c["list"].items():
+        lines.append(f"   {label:<44}{f['p50_ms']:7.1f} ms {f['p95_ms']:7.1f} ms  {f['rows']}")
+    i = c["intake"]
+    lines.append(
+        f"   intake POST /api/v1/cases/ (accept + notice PDF), {i['threads']} threads, gunicorn "
+        f"2 sync workers: {i['per_s']:.1f} cases/s, p50 {i['p50_ms']} ms, p95 {i['p95_ms']} ms, "
+        f"{i['created']} created, {i['errors']} errors"
+    )
+    print("\n".join(lines))
+
+
+def print_platform_table(results: dict) -> None:
     m, p, s = results["machine"], results["provision"], results["series"]
     mig, h = results["migrate_schemas"], results["http"]
     early, late = p["clone_fallback_early"], p["clone_fallback_late"]
@@ -919,20 +948,28 @@ def main() -> None:
         "settings": "cityplatform.settings, DJANGO_DEBUG=false, scrypt password hasher",
     }
 
-    worker = Worker()
-    try:
-        target = provisioning(worker, results)
-    finally:
-        worker.shutdown()
+    target = None
+    if "provision" in PHASES:
+        worker = Worker()
+        try:
+            target = provisioning(worker, results)
+        finally:
+            worker.shutdown()
 
-    log(f"catalog: import {CATALOG_MATTERS} matters from xlsx, adopt {ADOPT_TEMPLATES} templates")
-    results["catalog"] = catalog_bench(target)
+    if "catalog" in PHASES and target is not None:
+        log(f"catalog: import {CATALOG_MATTERS} matters, adopt {ADOPT_TEMPLATES} templates")
+        results["catalog"] = catalog_bench(target)
 
-    log("manage.py migrate_schemas (nothing to apply)")
-    results["migrate_schemas"] = migrate_noop(env)
+    if "migrate" in PHASES:
+        log("manage.py migrate_schemas (nothing to apply)")
+        results["migrate_schemas"] = migrate_noop(env)
 
-    log(f"HTTP load on {target.slug}.localhost")
-    results["http"] = http_bench(env, target.slug, target.name, wrk)
+    if "http" in PHASES and target is not None:
+        log(f"HTTP load on {target.slug}.localhost")
+        results["http"] = http_bench(env, target.slug, target.name, wrk)
+
+    if "cases" in PHASES:
+        results["cases"] = cases_phase(env)
 
     machine["loadavg_end"] = load_average()
     started_at = os.environ.get("BENCH_STARTED_AT")
@@ -942,6 +979,39 @@ def main() -> None:
     RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
     RESULTS_FILE.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     print_table(results)
+
+
+def cases_phase(env: dict[str, str]) -> dict:
+    """Figure 6: a center with a million cases (bench/cases.py)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import cases as case_bench
+
+    from tenants.services import center_create
+
+    slug = "bench-cases"
+    from tenants.models import Center
+
+    if not Center.objects.filter(slug=slug).exists():
+        center_create(
+            kind="township", division_code="210113106000", name="压测镇", slug=slug,
+            parent_slug=None, actor="bench",
+        )  # fmt: skip
+    schema = slug.replace("-", "_")
+    context = case_bench.setup_center(schema)
+    log(f"cases: loading {case_bench.CASES} cases into {slug}")
+    out: dict = {"center": slug, "cases": case_bench.CASES}
+    out["load"] = case_bench.load_cases(schema, context)
+    log("cases: list timings through the API (in-process)")
+    out["list"] = case_bench.list_bench(schema, f"{slug}.localhost", context)
+    port = free_port()
+    proc = gunicorn_start(env, port)
+    try:
+        gunicorn_wait(proc, port, f"{slug}.localhost")
+        log(f"cases: intake through the API, {case_bench.INTAKE_THREADS} threads")
+        out["intake"] = case_bench.intake_bench(port, f"{slug}.localhost", context)
+    finally:
+        gunicorn_stop(proc)
+    return out
 
 
 if __name__ == "__main__":

@@ -536,7 +536,11 @@ def _accept(
     from_status = case.status
     today = _local_day(now)
     closures = clock.center_closures()
-    start, deemed = _acceptance_start(case, today, closures)
+    if case.acceptance_deemed and case.accepted_on is not None:
+        # Deemed accepted when a late one-time notice was issued: the clock keeps that start.
+        start, deemed = case.accepted_on, True
+    else:
+        start, deemed = _acceptance_start(case, today, closures)
     case.status = CaseStatus.ACCEPTED
     case.accepted_at = now
     case.accepted_on = start
@@ -793,7 +797,7 @@ def case_complete_supplement(
         attachments = _attach(case, actor, uploads)
         closures = clock.center_closures()
         pause = _close_pause(case, today, closures)
-        was_accepted = case.owner_id is not None or case.acceptance_deemed
+        needs_acceptance = not case.events.filter(action="accept").exists()
         case.status = CaseStatus.ACCEPTED
         _deadline_refresh(case, closures)
         case.save()
@@ -807,7 +811,7 @@ def case_complete_supplement(
             detail={"paused_days": getattr(pause, "paused_days", 0)},
             attachments=attachments,
         )
-        if not was_accepted or case.owner_id is None:
+        if needs_acceptance:
             errors: dict[str, list[str]] = {}
             owner = _center_user(
                 owner or actor, "owner", errors, roles={Role.WINDOW_STAFF, Role.CENTER_DIRECTOR}

@@ -1,0 +1,539 @@
+"""Every step of a case through centers.cases.services: the state table, the deadline clock
+(Spring Festival and National Day 2026 with their adjusted working Saturdays, the 2027
+fallback, pauses, extension, the late one-time notice), joint cases, visits, idempotency, the
+append-only history and bad input that changes nothing."""
+
+import datetime
+import io
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError, connection, transaction
+from django_tenants.utils import schema_context
+
+from centers.cases import files, services
+from centers.cases.models import Case, CaseEvent, CaseFee, CaseMaterial, Notification
+from centers.cases.services import Intake, Outcome
+from centers.cases.states import CaseKind, CaseStatus, ProcessCode
+
+from .conftest import ORG_CODE, at
+
+D = datetime.date
+
+
+@pytest.fixture
+def tenant(desk, media_root):
+    with schema_context(desk.center.schema_name):
+        yield desk
+
+
+def intake(desk, *, matter=None, outcome=Outcome.ACCEPT, day="2026-11-02", actor=None, **extra):
+    matter = matter or desk.matter
+    materials = extra.pop("materials", desk.received(matter))
+    return services.case_intake(
+        actor=actor or desk.clerk,
+        intake=Intake(
+            matter=matter,
+            applicant=extra.pop("applicant", desk.applicant()),
+            outcome=outcome,
+            materials=materials,
+            window=desk.window,
+            **extra,
+        ),
+        now=at(day),
+    )
+
+
+def codes(case) -> list[int]:
+    return list(
+        case.events.exclude(process_code=None).order_by("at", "pk").values_list(
+            "process_code", flat=True
+        )
+    )
+
+
+def missing_id_card(desk):
+    lines = desk.received()
+    lines[0] = {"name": "居民身份证", "state": "missing"}
+    return lines
+
+
+# --- deadlines ----------------------------------------------------------------------------
+
+
+def test_accept_across_spring_festival_counts_the_adjusted_saturday(tenant):
+    case = intake(tenant, day="2026-02-13")  # Friday; 02-14 is a working Saturday
+    assert case.status == CaseStatus.ACCEPTED
+    assert case.accepted_on == D(2026, 2, 13)
+    # 02-14 (Sat, adjusted), then 02-15..23 off, 24, 25, 26, 27.
+    assert case.due_date == D(2026, 2, 27)
+    assert case.due_provisional is False
+    assert codes(case) == [ProcessCode.RECEIVED, ProcessCode.ACCEPTED]
+
+
+def test_accept_across_national_day_counts_the_adjusted_saturday_10_10(tenant):
+    case = intake(tenant, day="2026-09-30")
+    # 10-01..07 off; 10-08, 10-09, 10-10 (Sat, adjusted), 10-12, 10-13.
+    assert case.due_date == D(2026, 10, 13)
+
+
+def test_a_deadline_into_2027_falls_back_and_is_provisional(tenant):
+    case = intake(tenant, day="2026-12-29")
+    # 12-30, 12-31, 2027-01-01 is 元旦 (fallback), 01-04, 01-05, 01-06.
+    assert case.due_date == D(2027, 1, 6)
+    assert case.due_provisional is True
+
+
+def test_a_center_closure_moves_the_promised_date(tenant):
+    from centers.workspace.models import Closure
+
+    Closure.objects.create(start_date=D(2026, 11, 4), end_date=D(2026, 11, 5), reason="装修")
+    case = intake(tenant, day="2026-11-02")
+    # 11-03, (04, 05 closed), 06, 09, 10, 11.
+    assert case.due_date == D(2026, 11, 11)
+
+
+def test_instant_case_is_due_the_same_day_and_closing_later_is_late(tenant):
+    case = intake(tenant, matter=tenant.instant, day="2026-11-02")
+    assert case.kind == CaseKind.INSTANT
+    assert case.due_date == D(2026, 11, 2)
+    services.case_close(
+        actor=tenant.clerk, case=case, decision="approved", handover="window", now=at("2026-11-03")
+    )
+    case.refresh_from_db()
+    assert case.closed_late is True
+    assert codes(case)[-1] == ProcessCode.CLOSED_APPROVED
+
+
+# --- 补正 ---------------------------------------------------------------------------------
+
+
+def test_incomplete_at_intake_issues_one_notice_and_the_clock_starts_on_completion(tenant):
+    case = intake(
+        tenant, outcome=Outcome.SUPPLEMENT, materials=missing_id_card(tenant), day="2026-11-02"
+    )
+    assert case.status == CaseStatus.SUPPLEMENTING
+    assert case.accepted_on is None and case.due_date is None
+    assert case.documents.get().kind == "supplement_notice"
+    notice_event = case.events.get(action="request_supplement")
+    assert [m["name"] for m in notice_event.detail["missing"]] == ["居民身份证"]
+
+    services.case_complete_supplement(
+        actor=tenant.clerk,
+        case=case,
+        materials=[{"name": "居民身份证", "state": "received", "originals_received": 1}],
+        now=at("2026-11-05"),
+    )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ACCEPTED
+    assert case.accepted_on == D(2026, 11, 5)
+    assert case.due_date == D(2026, 11, 12)  # 06, 09, 10, 11, 12
+    assert case.paused_days == 0
+    assert codes(case) == [
+        ProcessCode.RECEIVED,
+        ProcessCode.SUPPLEMENT_START,
+        ProcessCode.SUPPLEMENT_END,
+        ProcessCode.ACCEPTED,
+    ]
+
+
+def test_supplement_during_handling_pauses_the_clock(tenant):
+    case = intake(tenant, day="2026-11-02")
+    assert case.due_date == D(2026, 11, 9)
+    services.case_request_supplement(
+        actor=tenant.clerk,
+        case=case,
+        materials=[{"name": "申请表", "state": "defective", "note": "签名缺失"}],
+        now=at("2026-11-04"),
+    )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.SUPPLEMENTING
+    services.case_complete_supplement(
+        actor=tenant.clerk,
+        case=case,
+        materials=[{"name": "申请表", "state": "received"}],
+        now=at("2026-11-06"),
+    )
+    case.refresh_from_db()
+    assert case.paused_days == 2  # 11-05 and 11-06 did not count
+    assert case.due_date == D(2026, 11, 11)
+    assert case.pauses.get().end_on == D(2026, 11, 6)
+
+
+def test_a_late_one_time_notice_counts_the_case_as_accepted_from_arrival(tenant):
+    point = tenant_point(tenant)
+    case = intake(
+        tenant,
+        outcome=Outcome.RECEIVE,
+        channel="village_point",
+        service_point=point,
+        actor=tenant.agent,
+        day="2026-11-02",
+    )
+    assert case.status == CaseStatus.RECEIVED
+    # Five working days after 11-02 is 11-09; the notice comes on 11-12.
+    services.case_request_supplement(
+        actor=tenant.clerk, case=case, materials=missing_id_card(tenant), now=at("2026-11-12")
+    )
+    case.refresh_from_db()
+    assert case.acceptance_deemed is True
+    assert case.accepted_on == D(2026, 11, 2)
+    services.case_complete_supplement(
+        actor=tenant.clerk,
+        case=case,
+        materials=[{"name": "居民身份证", "state": "received"}],
+        now=at("2026-11-16"),
+    )
+    case.refresh_from_db()
+    assert case.accepted_on == D(2026, 11, 2)  # kept
+    assert case.paused_days == 2  # 11-13, 11-16
+    assert case.due_date == D(2026, 11, 11)  # 5 + 2 working days after 11-02
+    assert case.owner == tenant.clerk
+
+
+def test_accepting_a_received_case_late_counts_from_arrival(tenant):
+    point = tenant_point(tenant)
+    case = intake(
+        tenant,
+        outcome=Outcome.RECEIVE,
+        channel="village_point",
+        service_point=point,
+        actor=tenant.agent,
+        day="2026-11-02",
+    )
+    services.case_accept(actor=tenant.clerk, case=case, now=at("2026-11-20"))
+    case.refresh_from_db()
+    assert case.acceptance_deemed and case.accepted_on == D(2026, 11, 2)
+    assert case.due_date == D(2026, 11, 9)
+
+
+def tenant_point(desk):
+    from centers.workspace.models import ServicePoint
+
+    point = ServicePoint.objects.create(name="石佛寺村便民服务站", village="石佛寺村")
+    point.agents.add(desk.agent)
+    return point
+
+
+# --- special procedures and extension -------------------------------------------------------
+
+
+def test_special_procedure_pauses_and_extension_needs_the_director(tenant):
+    case = intake(tenant, day="2026-11-02")
+    services.case_special_start(
+        actor=tenant.clerk,
+        case=case,
+        kind="inspection",
+        reason="现场核查",
+        expected_days=3,
+        now=at("2026-11-03"),
+    )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.SPECIAL_PROCEDURE
+    services.case_special_end(actor=tenant.clerk, case=case, now=at("2026-11-06"))
+    case.refresh_from_db()
+    assert case.paused_days == 3  # 04, 05, 06
+    assert case.due_date == D(2026, 11, 12)
+
+    with pytest.raises(PermissionDenied):
+        services.case_extend(actor=tenant.clerk, case=case, days=3, reason="复杂")
+    services.case_extend(actor=tenant.director, case=case, days=4, reason="需补充调查")
+    case.refresh_from_db()
+    assert case.extension_days == 4 and case.due_date == D(2026, 11, 18)
+    with pytest.raises(ValidationError) as err:
+        services.case_extend(actor=tenant.director, case=case, days=7, reason="再延")
+    assert "days" in err.value.message_dict
+    assert codes(case)[-2:] == [ProcessCode.SPECIAL_START, ProcessCode.SPECIAL_END]
+    assert case.events.get(action="extend").detail["approved_by"] == tenant.director.pk
+
+
+def test_special_procedure_needs_a_known_kind_and_reason(tenant):
+    case = intake(tenant)
+    with pytest.raises(ValidationError) as err:
+        services.case_special_start(actor=tenant.clerk, case=case, kind="supplement", reason="")
+    assert {"kind", "reason"} <= set(err.value.message_dict)
+
+
+# --- joint cases, visits, owner --------------------------------------------------------------
+
+
+def test_joint_case_with_three_departments_closes_once_all_have_signed(tenant):
+    lead, *others = tenant.departments
+    case = intake(
+        tenant,
+        matter=tenant.joint,
+        lead_department=lead,
+        departments=others,
+    )
+    assert case.kind == CaseKind.JOINT
+    tasks = list(case.tasks.all())
+    assert len(tasks) == 3 and sum(t.is_lead for t in tasks) == 1
+    assert codes(case).count(ProcessCode.DEPARTMENT_START) == 3
+    services.case_task_sign_off(actor=tenant.clerk, task=tasks[0], opinion="同意")
+    with pytest.raises(ValidationError) as err:
+        services.case_close(actor=tenant.clerk, case=case, decision="approved", handover="post")
+    assert "tasks" in err.value.message_dict
+    with pytest.raises(ValidationError):
+        services.case_task_sign_off(actor=tenant.clerk, task=tasks[0], opinion="再次")
+    for task in tasks[1:]:
+        services.case_task_sign_off(actor=tenant.clerk, task=task, opinion="同意")
+    services.case_close(actor=tenant.clerk, case=case, decision="approved", handover="post")
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CLOSED
+    assert case.events.filter(action="close").count() == 1
+
+
+def test_joint_case_needs_a_lead_and_other_departments(tenant):
+    with pytest.raises(ValidationError) as err:
+        intake(tenant, matter=tenant.joint)
+    assert "lead_department" in err.value.message_dict
+    assert Case.objects.count() == 0
+
+
+def test_a_third_visit_needs_the_director(tenant):
+    case = intake(tenant)
+    services.case_record_visit(actor=tenant.clerk, case=case)
+    with pytest.raises(PermissionDenied):
+        services.case_record_visit(actor=tenant.clerk, case=case)
+    with pytest.raises(ValidationError):
+        services.case_record_visit(actor=tenant.director, case=case, note="")
+    services.case_record_visit(actor=tenant.director, case=case, note="申请人补交原件")
+    case.refresh_from_db()
+    assert case.visits == 3
+    assert case.events.filter(action="record_visit").last().detail["director_approved"] is True
+
+
+def test_reassignment_is_recorded_and_the_b_holder_sees_an_absent_owners_cases(tenant):
+    from centers.cases.selectors import CaseFilters, cases_filtered
+    from centers.workspace.models import Absence, Post
+
+    case = intake(tenant, day="2026-11-02")
+    assert case.owner == tenant.clerk
+    Post.objects.create(name="社保岗", holder_a=tenant.clerk, holder_b=tenant.clerk_b)
+    mine = CaseFilters(status="open", mine_for=tenant.clerk_b)
+    assert not cases_filtered(mine, today=D(2026, 11, 3)).exists()
+    Absence.objects.create(
+        user=tenant.clerk, start_date=D(2026, 11, 3), end_date=D(2026, 11, 4), reason="病假"
+    )
+    assert list(cases_filtered(mine, today=D(2026, 11, 3))) == [case]
+    assert not cases_filtered(mine, today=D(2026, 11, 5)).exists()
+
+    services.case_reassign(actor=tenant.clerk, case=case, owner=tenant.clerk_b, reason="休假")
+    case.refresh_from_db()
+    assert case.owner == tenant.clerk_b
+    event = case.events.get(action="reassign")
+    assert event.detail == {"from_owner": tenant.clerk.pk, "to_owner": tenant.clerk_b.pk}
+
+
+# --- refusal, withdrawal, close ---------------------------------------------------------------
+
+
+def test_refusal_at_intake_needs_reasons_and_basis_and_carries_its_code(tenant):
+    with pytest.raises(ValidationError) as err:
+        intake(tenant, outcome=Outcome.REFUSE)
+    assert {"refusal_reason", "refusal_basis"} <= set(err.value.message_dict)
+    case = intake(
+        tenant,
+        outcome=Outcome.REFUSE,
+        refusal_kind="out_of_scope",
+        refusal_reason="不属于本中心受理范围",
+        refusal_basis="《行政许可法》第三十二条",
+    )
+    assert case.status == CaseStatus.NOT_ACCEPTED
+    assert codes(case) == [ProcessCode.RECEIVED, ProcessCode.REJECTED]
+    assert case.documents.get().kind == "refusal_decision"
+
+
+def test_withdrawal_before_and_after_acceptance(tenant):
+    received = intake(
+        tenant, outcome=Outcome.SUPPLEMENT, materials=missing_id_card(tenant), day="2026-11-02"
+    )
+    services.case_withdraw(actor=tenant.clerk, case=received, reason="申请人撤件")
+    received.refresh_from_db()
+    assert received.status == CaseStatus.WITHDRAWN
+    assert codes(received)[-1] == ProcessCode.CANCELLED
+    assert received.pauses.get().end_on is not None
+
+    accepted = intake(tenant)
+    services.case_withdraw(actor=tenant.clerk, case=accepted, reason="不再需要")
+    accepted.refresh_from_db()
+    assert codes(accepted)[-1] == ProcessCode.WITHDRAWN
+    with pytest.raises(ValidationError):
+        services.case_withdraw(actor=tenant.clerk, case=accepted, reason="again")
+
+
+def test_close_records_decision_and_hand_over(tenant):
+    case = intake(tenant, day="2026-11-02")
+    with pytest.raises(ValidationError) as err:
+        services.case_close(actor=tenant.clerk, case=case, decision="denied", handover="window")
+    assert "note" in err.value.message_dict
+    services.case_close(
+        actor=tenant.clerk,
+        case=case,
+        decision="approved_tolerance",
+        handover="electronic",
+        now=at("2026-11-05"),
+    )
+    case.refresh_from_db()
+    assert (case.decision, case.handover, case.closed_late) == (
+        "approved_tolerance",
+        "electronic",
+        False,
+    )
+    assert codes(case)[-1] == ProcessCode.CLOSED_TOLERANCE
+
+
+def test_a_matter_with_a_fee_gets_an_unpaid_fee_item(tenant):
+    case = intake(tenant, matter=tenant.paid)
+    fee = CaseFee.objects.get(case=case)
+    assert (fee.state, str(fee.amount)) == ("unpaid", "10.00")
+
+
+# --- the state table and roles ----------------------------------------------------------------
+
+
+def test_steps_not_allowed_from_the_state_or_for_the_role_change_nothing(tenant):
+    case = intake(tenant)
+    events = case.events.count()
+    with pytest.raises(ValidationError) as err:
+        services.case_complete_supplement(actor=tenant.clerk, case=case)
+    assert "status" in err.value.message_dict
+    point = tenant_point(tenant)
+    with pytest.raises(PermissionDenied):
+        intake(
+            tenant,
+            actor=tenant.agent,
+            channel="village_point",
+            service_point=point,
+            outcome=Outcome.ACCEPT,
+        )
+    with pytest.raises(PermissionDenied):
+        services.case_close(actor=tenant.agent, case=case, decision="approved", handover="post")
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ACCEPTED and case.events.count() == events
+    assert Case.objects.count() == 1
+
+
+# --- bad input at intake --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("applicant", "field"),
+    [
+        ({"id_number": "110105194912310021"}, "applicant_id_number"),
+        ({"kind": "organisation", "id_number": "91110000600037341A"}, "applicant_id_number"),
+        ({"phone": "12345"}, "applicant_phone"),
+        ({"name": ""}, "applicant_name"),
+    ],
+)
+def test_invalid_applicant_is_refused_and_nothing_is_created(tenant, applicant, field):
+    with pytest.raises(ValidationError) as err:
+        intake(tenant, applicant=tenant.applicant(**applicant))
+    assert field in err.value.message_dict
+    assert Case.objects.count() == 0
+    assert CaseMaterial.objects.count() == 0
+
+
+def test_an_organisation_with_a_valid_credit_code_is_accepted(tenant):
+    case = intake(
+        tenant,
+        applicant=tenant.applicant(kind="organisation", name="某某科技有限公司", id_number=ORG_CODE),
+    )
+    assert case.applicant_kind == "organisation"
+
+
+def test_a_matter_the_center_has_not_adopted_is_refused(tenant):
+    with pytest.raises(ValidationError) as err:
+        services.matter_for_intake("NOT-ADOPTED")
+    assert "matter" in err.value.message_dict
+
+
+def test_accept_with_missing_materials_is_refused(tenant):
+    with pytest.raises(ValidationError) as err:
+        intake(tenant, materials=missing_id_card(tenant))
+    assert "materials" in err.value.message_dict
+    assert Case.objects.count() == 0
+
+
+def test_a_promised_date_in_the_past_is_refused(tenant):
+    with pytest.raises(ValidationError) as err:
+        intake(tenant, promised_date=D(2026, 10, 1), day="2026-11-02")
+    assert "promised_date" in err.value.message_dict
+    assert Case.objects.count() == 0
+
+
+def test_a_file_that_is_not_an_image_or_pdf_is_refused_by_content(tenant):
+    fake = SimpleUploadedFile("scan.pdf", b"MZ\x90\x00 this is an executable", "application/pdf")
+    with pytest.raises(ValidationError) as err:
+        intake(tenant, uploads=[(fake, "居民身份证")])
+    assert "files" in err.value.message_dict
+    assert Case.objects.count() == 0
+
+
+def test_an_oversized_file_is_refused(tenant, monkeypatch):
+    monkeypatch.setattr(files, "SCAN_MAX_BYTES", 1024)
+    big = SimpleUploadedFile("id.pdf", b"%PDF-1.4\n" + b"0" * 2048, "application/pdf")
+    with pytest.raises(ValidationError) as err:
+        intake(tenant, uploads=[(big, "居民身份证")])
+    assert "files" in err.value.message_dict
+    assert Case.objects.count() == 0
+
+
+def test_scans_are_stored_with_their_material(tenant):
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 20), "white").save(buffer, "PNG")
+    scan = SimpleUploadedFile("身份证.png", buffer.getvalue(), "image/png")
+    case = intake(tenant, uploads=[(scan, "居民身份证")])
+    stored = case.files.get()
+    assert (stored.content_type, stored.material.name) == ("image/png", "居民身份证")
+    assert case.events.get(action="receive").attachments[0]["id"] == stored.pk
+
+
+# --- idempotency, history, notifications ------------------------------------------------------
+
+
+def test_a_repeated_intake_creates_one_case(tenant):
+    first = intake(tenant, idempotency_key="form-123")
+    again = intake(tenant, idempotency_key="form-123")
+    assert again.pk == first.pk
+    assert Case.objects.count() == 1
+    assert first.events.filter(action="accept").count() == 1
+
+
+def test_postgresql_refuses_to_change_or_delete_an_event(tenant):
+    case = intake(tenant)
+    event = case.events.first()
+    for sql in (
+        f"UPDATE cases_caseevent SET reason = 'x' WHERE id = {event.pk}",
+        f"DELETE FROM cases_caseevent WHERE id = {event.pk}",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert CaseEvent.objects.get(pk=event.pk).reason == event.reason
+
+
+def test_notifications_are_queued_after_commit_and_sent_once(
+    tenant, django_capture_on_commit_callbacks, monkeypatch
+):
+    from cityplatform.sms import ConsoleBackend
+    from centers.cases import notifications, tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.notification_send, "delay", lambda pk: sent.append(pk))
+    ConsoleBackend.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        case = intake(tenant)
+    assert sent == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    notification = Notification.objects.get(case=case)
+    assert sent == [notification.pk]
+    assert notifications.queue_for_event(notification.event) == notification
+    assert Notification.objects.filter(case=case).count() == 1
+    assert notifications.notification_deliver(notification.pk) == "sent"
+    assert notifications.notification_deliver(notification.pk) == "sent"
+    assert len(ConsoleBackend.outbox) == 1
+    assert case.receipt_number in ConsoleBackend.outbox[0].text
