@@ -33,10 +33,16 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 fi
 
 # Printed notices (WeasyPrint) need pango and a CJK font, or Chinese prints as boxes.
-if [ "$(id -u)" = 0 ] && ! dpkg -s fonts-noto-cjk libpangoft2-1.0-0 >/dev/null 2>&1; then
+if [ "$(id -u)" = 0 ] && ! dpkg -s fonts-arphic-uming fonts-wqy-microhei libpangoft2-1.0-0 >/dev/null 2>&1; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
-    fonts-noto-cjk >/dev/null
+    fonts-arphic-uming fonts-wqy-microhei >/dev/null
+fi
+
+# Browser tests (Playwright) drive Debian's chromium: Playwright cannot download a browser here.
+if [ "$(id -u)" = 0 ] && ! command -v chromium >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
 # Catalogs: compiled from locale/*/LC_MESSAGES/django.po with gettext's msgfmt.

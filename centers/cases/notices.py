@@ -1,12 +1,196 @@
-"""Printed notices (PDF). Being rewritten with WeasyPrint in this session."""
+"""Printed notices (PDF): the acceptance notice (受理通知书), the one-time notice of missing
+materials (一次性告知单) and the refusal decision (不予受理决定书).
 
+`issue` is called by the services inside their transaction, after the case rows are written:
+it renders the notice's HTML template (templates/cases/notices/) once, prints it with
+WeasyPrint and keeps the PDF as a CaseDocument under the schema's cases/ folder, which the
+public media view never serves. A notice is printed in Chinese whatever the clerk's language,
+with the city's brand, the center's name, address and phones, and a QR code to the public
+progress page of the case.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import mimetypes
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
 from django.core.files.base import ContentFile
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
+from django_tenants.utils import schema_context
 
-from .models import CaseDocument
+from .models import Case, CaseDocument, CaseMaterial, ClockPause, DocumentKind
+from .progress import progress_url
+from .states import PauseKind, RefusalKind
+
+TEMPLATES = {
+    DocumentKind.ACCEPTANCE_NOTICE: "cases/notices/acceptance_notice.html",
+    DocumentKind.SUPPLEMENT_NOTICE: "cases/notices/supplement_notice.html",
+    DocumentKind.REFUSAL_DECISION: "cases/notices/refusal_decision.html",
+}
+
+TITLES = {
+    DocumentKind.ACCEPTANCE_NOTICE: gettext_lazy("受理通知书"),
+    DocumentKind.SUPPLEMENT_NOTICE: gettext_lazy("一次性告知单"),
+    DocumentKind.REFUSAL_DECISION: gettext_lazy("不予受理决定书"),
+}
+
+REFUSAL_KIND_TEXT = {
+    RefusalKind.OUT_OF_SCOPE: gettext_lazy(
+        "该申请事项依法不属于本中心受理范围（不受理/退回），请向有关行政机关申请"
+    ),
+    RefusalKind.NOT_ACCEPTABLE: gettext_lazy("该申请不符合受理条件（不予受理）"),
+}
+
+NOTICE_LANGUAGE = "zh-hans"
 
 
-def issue(case, kind: str) -> CaseDocument:
+# --- pieces ------------------------------------------------------------------------------------
+
+
+def qr_svg(url: str) -> bytes:
+    """A QR code of `url` as SVG (vector: sharp when printed, no raster library needed)."""
+    image = qrcode.make(
+        url,
+        image_factory=qrcode.image.svg.SvgPathImage,
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        box_size=10,
+        border=2,
+    )
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return buffer.getvalue()
+
+
+def data_uri(content: bytes, content_type: str) -> str:
+    return f"data:{content_type};base64,{base64.b64encode(content).decode('ascii')}"
+
+
+def _brand_logo_uri(brand) -> str | None:
+    """The brand's logo inlined (the renderer fetches nothing from disk or network)."""
+    if not getattr(brand, "logo", None):
+        return None
+    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+        try:
+            with brand.logo.open("rb") as handle:
+                content = handle.read()
+        except OSError:
+            return None
+    content_type = mimetypes.guess_type(brand.logo.name)[0] or "image/png"
+    return data_uri(content, content_type)
+
+
+def _person_name(user) -> str:
+    if user is None:
+        return ""
+    return f"{user.last_name}{user.first_name}".strip() or user.username
+
+
+def _window_label(window) -> str:
+    if window is None:
+        return ""
+    return f"{window.number}号窗口（{window.name}）"
+
+
+def _local_date(value):
+    return timezone.localtime(value).date() if value else None
+
+
+# --- context and HTML ---------------------------------------------------------------------------
+
+
+def notice_context(case: Case, kind: str) -> dict:
+    """Everything a notice template shows, read once."""
+    from catalog_cms.standards.selectors import city_brand
+    from centers.workspace.models import CenterProfile
+    from tenants.selectors import current_center
+
+    center = current_center()
+    brand = city_brand()
+    profile = CenterProfile.objects.first()
+    url = progress_url(center, case.receipt_number)
+    context = {
+        "kind": kind,
+        "title": TITLES[DocumentKind(kind)],
+        "brand": brand,
+        "logo_uri": _brand_logo_uri(brand),
+        "center_name": center.display_name,
+        "profile": profile,
+        "supervision_phone": (getattr(profile, "supervision_phone", "") or brand.complaint_phone),
+        "case": case,
+        "window": _window_label(case.window),
+        "progress_url": url,
+        "qr_uri": data_uri(qr_svg(url), "image/svg+xml"),
+    }
+    if kind == DocumentKind.ACCEPTANCE_NOTICE:
+        context.update(
+            received_materials=list(
+                case.materials.filter(state=CaseMaterial.State.RECEIVED).order_by("order", "pk")
+            ),
+            owner_name=_person_name(case.owner),
+            issued_on=_local_date(case.accepted_at) or timezone.localdate(),
+        )
+    elif kind == DocumentKind.SUPPLEMENT_NOTICE:
+        pause = (
+            ClockPause.objects.filter(case=case, kind=PauseKind.SUPPLEMENT)
+            .order_by("-start_on", "-pk")
+            .first()
+        )
+        context.update(
+            missing=list(
+                case.materials.filter(
+                    state__in=(CaseMaterial.State.MISSING, CaseMaterial.State.DEFECTIVE)
+                ).order_by("order", "pk")
+            ),
+            clock_started=case.accepted_on is not None,
+            issued_on=pause.start_on if pause else timezone.localdate(),
+        )
+    elif kind == DocumentKind.REFUSAL_DECISION:
+        context.update(
+            refusal_text=REFUSAL_KIND_TEXT.get(case.refusal_kind, ""),
+            issued_on=case.closed_on or timezone.localdate(),
+        )
+    return context
+
+
+def notice_html(case: Case, kind: str) -> str:
+    """The notice as HTML (what the PDF is printed from), always in Chinese."""
+    with translation.override(NOTICE_LANGUAGE):
+        return render_to_string(TEMPLATES[DocumentKind(kind)], notice_context(case, kind))
+
+
+def render_pdf(html: str) -> bytes:
+    """Print HTML to PDF. Only data: URIs are fetched (images are inlined), so a notice never
+    reads a file or opens a connection while it is printed."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    fetcher = URLFetcher(allowed_protocols=("data",), fail_on_errors=False)
+    return HTML(string=html, url_fetcher=fetcher, media_type="print").write_pdf()
+
+
+# --- issue and read -----------------------------------------------------------------------------
+
+
+def issue(case: Case, kind: str) -> CaseDocument:
+    """Print the notice of `kind` for `case` and keep it (inside the caller's transaction)."""
+    pdf = render_pdf(notice_html(case, kind))
     document = CaseDocument(case=case, kind=kind)
-    document.file.save(f"{kind}-{case.receipt_number}.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
+    document.file.save(f"{kind}-{case.receipt_number}.pdf", ContentFile(pdf), save=False)
     document.save()
     return document
+
+
+def document_download(document: CaseDocument) -> tuple[bytes, str]:
+    """(the PDF's bytes, a file name for the download: "<title>-<receipt>.pdf"). For the desk's
+    authenticated view; the caller checks who may read the case."""
+    with document.file.open("rb") as handle:
+        content = handle.read()
+    with translation.override(NOTICE_LANGUAGE):
+        title = str(TITLES[DocumentKind(document.kind)])
+    return content, f"{title}-{document.case.receipt_number}.pdf"

@@ -40,6 +40,7 @@ TENANT_APPS = [
     "centers.workspace",
     "centers.catalog",
     "centers.cases",
+    "centers.ledger",
     "portal",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -64,6 +65,7 @@ SHARED_APPS = [
     "tenants",  # before django_tenants: its migrate_schemas executor setting and commands win
     "django_tenants",
     "catalog_cms.standards",  # public only: the city's standards and brand
+    "tenants.exchange",  # public only: the outbox/inbox between centers
     *TENANT_APPS,
     # apps without tables of their own
     "django.contrib.messages",
@@ -283,5 +285,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from django_tenants.utils import schema_context
 
 from catalog_cms.standards import demo as standards_demo
+from centers.cases import demo as cases_demo
 from centers.catalog import demo as catalog_demo
 from centers.workspace import demo as workspace_demo
 from tenants.accounts.models import Role, User
@@ -60,6 +61,7 @@ class Command(BaseCommand):
                     self._user(username, role, last, first)
                 catalog_demo.seed_center(center)
                 workspace_demo.seed_center(center)
+                cases_demo.seed_center(center)
         self._print(city)
 
     def _user(self, username, role, last_name, first_name, district_id=None):

@@ -1,0 +1,273 @@
+"""Demo cases of one center: `seed_center(center)` runs inside the center's schema after the
+workspace and catalog demo data, and makes cases in every state through the real services,
+dated in the past so that some are overdue. Idempotent: a center that has cases is left alone.
+
+The 上报 round trip between a township and its district is made by `seed_referrals` once
+every center has its cases (the district must exist and have adopted the matter)."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+from stdnum.cn import ric
+
+from centers.catalog.models import LocalMatter
+from centers.catalog.services import local_matter_create
+from centers.workspace import calendar as cal
+from centers.workspace.models import Department, ServicePoint, Window
+from tenants.accounts.models import User
+
+from . import services
+from .models import Case
+from .services import Intake, Outcome
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NAMES = ["张秀兰", "王建军", "李淑芬", "刘志强", "陈桂英", "杨海涛", "赵玉梅", "黄国庆", "周丽华"]
+JOINT_CODE = "DEMO-JOINT-001"
+FEE_CODE = "DEMO-FEE-001"
+PLACES = ["110105", "210102", "210103", "210111", "210112", "210113", "210114"]
+
+
+def _resident_id(rng: random.Random) -> str:
+    """A resident ID with a valid check digit and a birth place known for its birth year."""
+    while True:
+        birth = datetime.date(1950, 1, 1) + datetime.timedelta(days=rng.randrange(0, 20000))
+        body = f"{rng.choice(PLACES)}{birth:%Y%m%d}{rng.randrange(100, 999)}"
+        number = body + ric.calc_check_digit(body + "0")  # it reads the first 17 digits
+        if ric.is_valid(number):
+            return number
+
+
+def _working_days_ago(n: int, hour: int = 10) -> datetime.datetime:
+    """A moment `n` working days before today, at `hour` Shanghai time."""
+    day = timezone.localdate()
+    while n > 0:
+        day -= datetime.timedelta(days=1)
+        if cal.is_working_day(day):
+            n -= 1
+    while not cal.is_working_day(day):
+        day -= datetime.timedelta(days=1)
+    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=SHANGHAI)
+
+
+def _demo_matters(director) -> tuple[LocalMatter, LocalMatter]:
+    """A joint matter and a matter with a fee, local to the center (the city's demo catalog
+    has neither)."""
+    materials = [
+        {"name": "居民身份证", "originals": 1, "copies": 1, "required": True, "note": ""},
+        {"name": "申请书", "originals": 1, "copies": 0, "required": True, "note": ""},
+    ]
+    joint = LocalMatter.objects.filter(code=JOINT_CODE).first() or local_matter_create(
+        actor=director,
+        code=JOINT_CODE,
+        name="农村村民住宅建设联合审批",
+        category_name="农业农村",
+        authority_level="township",
+        mode="joint",
+        legal_days=20,
+        promised_days=10,
+        departments=["农业农村", "自然资源所", "民政"],
+        materials=materials,
+    )
+    fee = LocalMatter.objects.filter(code=FEE_CODE).first() or local_matter_create(
+        actor=director,
+        code=FEE_CODE,
+        name="婚育证明补办",
+        category_name="民政",
+        authority_level="township",
+        mode="promised",
+        legal_days=10,
+        promised_days=3,
+        fee_free=False,
+        fee_amount=Decimal("10.00"),
+        fee_standard="工本费每件10元",
+        fee_basis="辽价发〔2020〕12号",
+        materials=materials,
+    )
+    return joint, fee
+
+
+def _received(matter: LocalMatter) -> list[dict]:
+    return [
+        {"name": m["name"], "state": "received", "originals_received": m.get("originals", 1)}
+        for m in matter.materials
+    ]
+
+
+def _missing_first(matter: LocalMatter) -> list[dict]:
+    lines = _received(matter)
+    lines[0] = {"name": lines[0]["name"], "state": "missing"}
+    return lines
+
+
+def seed_center(center) -> list[Case]:
+    """All of a center's demo cases, or none (one transaction)."""
+    if Case.objects.exists():
+        return []
+    with transaction.atomic():
+        return _seed(center)
+
+
+def _seed(center) -> list[Case]:
+    users = {u.username: u for u in User.objects.filter(role__isnull=False)}
+    director = users.get("admin")
+    clerk, clerk2 = users.get("window1"), users.get("window2")
+    agent = users.get("agent1")
+    if not (director and clerk and clerk2):
+        return []
+    rng = random.Random(center.slug)
+    windows = list(Window.objects.order_by("number"))
+    window = windows[0] if windows else None
+    point = ServicePoint.objects.filter(agents=agent).first() if agent else None
+    township_matters = list(
+        LocalMatter.objects.filter(mode__in=["promised", "immediate"]).order_by("code")
+    )
+    if not township_matters:
+        township_matters = list(LocalMatter.objects.order_by("code")[:5])
+    joint, fee_matter = _demo_matters(director)
+    promised = [m for m in township_matters if m.mode == "promised"] or township_matters
+    instant = [m for m in township_matters if m.mode == "immediate"] or township_matters
+    made: list[Case] = []
+
+    def applicant():
+        return {
+            "kind": "person",
+            "name": rng.choice(NAMES),
+            "id_number": _resident_id(rng),
+            "phone": f"13{rng.randrange(100000000, 999999999)}",
+        }
+
+    def take(matter, outcome, when, actor=clerk, **extra):
+        case = services.case_intake(
+            actor=actor,
+            intake=Intake(
+                matter=matter,
+                applicant=applicant(),
+                outcome=outcome,
+                materials=extra.pop("materials", _received(matter)),
+                window=extra.pop("window", window),
+                **extra,
+            ),
+            now=when,
+        )
+        made.append(case)
+        return case
+
+    # Closed on time, closed late, instant.
+    for n, matter in enumerate(promised[:3]):
+        case = take(matter, Outcome.ACCEPT, _working_days_ago(15 + n))
+        services.case_close(
+            actor=clerk,
+            case=case,
+            decision="approved",
+            handover="window",
+            now=_working_days_ago(12 + n, 15),
+        )
+    late = take(promised[0], Outcome.ACCEPT, _working_days_ago(30))
+    services.case_close(
+        actor=clerk,
+        case=late,
+        decision="certificate_issued",
+        handover="post",
+        now=_working_days_ago(2, 16),
+    )
+    quick = take(instant[0], Outcome.ACCEPT, _working_days_ago(1, 9))
+    services.case_close(
+        actor=clerk, case=quick, decision="approved", handover="window",
+        now=_working_days_ago(1, 11),
+    )  # fmt: skip
+
+    # Open: in time, urgent, overdue (two), provisional if it crosses into next year.
+    take(promised[1 % len(promised)], Outcome.ACCEPT, _working_days_ago(1))
+    take(promised[2 % len(promised)], Outcome.ACCEPT, _working_days_ago(0, 9), urgent=True)
+    for n in range(2):
+        take(promised[n % len(promised)], Outcome.ACCEPT, _working_days_ago(25 + n), actor=clerk2)
+
+    # 补正 waiting for materials; a special procedure; an extension.
+    take(
+        promised[0],
+        Outcome.SUPPLEMENT,
+        _working_days_ago(2),
+        materials=_missing_first(promised[0]),
+    )
+    special = take(promised[1 % len(promised)], Outcome.ACCEPT, _working_days_ago(6))
+    services.case_special_start(
+        actor=clerk,
+        case=special,
+        kind="inspection",
+        reason="需现场核查房屋状况",
+        expected_days=3,
+        now=_working_days_ago(4),
+    )
+    extended = take(promised[2 % len(promised)], Outcome.ACCEPT, _working_days_ago(4))
+    services.case_extend(
+        actor=director, case=extended, days=5, reason="涉及多户，需补充调查",
+        now=_working_days_ago(2),
+    )  # fmt: skip
+
+    # Refused, withdrawn, a third visit approved.
+    take(
+        promised[0],
+        Outcome.REFUSE,
+        _working_days_ago(3),
+        refusal_kind="out_of_scope",
+        refusal_reason="申请事项不属于本中心受理范围，请到区政务服务中心办理",
+        refusal_basis="《中华人民共和国行政许可法》第三十二条第一款第（二）项",
+    )
+    withdrawn = take(promised[1 % len(promised)], Outcome.ACCEPT, _working_days_ago(5))
+    services.case_withdraw(
+        actor=clerk, case=withdrawn, reason="申请人书面申请撤回", now=_working_days_ago(3)
+    )
+    visited = take(promised[0], Outcome.ACCEPT, _working_days_ago(3))
+    services.case_record_visit(actor=clerk, case=visited, now=_working_days_ago(2))
+    services.case_record_visit(
+        actor=director, case=visited, note="申请人需补签字，主任批准第三次到场",
+        now=_working_days_ago(1),
+    )  # fmt: skip
+
+    # An application from the village point, waiting for pre-review.
+    if agent and point:
+        take(
+            promised[0],
+            Outcome.RECEIVE,
+            _working_days_ago(1, 14),
+            actor=agent,
+            channel="village_point",
+            service_point=point,
+            window=None,
+        )
+
+    # A joint case with three departments, one still to sign off.
+    departments = list(Department.objects.order_by("order")[:3])
+    if len(departments) == 3:
+        jc = take(
+            joint,
+            Outcome.ACCEPT,
+            _working_days_ago(5),
+            lead_department=departments[0],
+            departments=departments[1:],
+        )
+        for task in jc.tasks.all()[:2]:
+            services.case_task_sign_off(
+                actor=clerk, task=task, opinion="同意", now=_working_days_ago(2)
+            )
+
+    # Fees: one paid, one unpaid.
+    from . import fees
+
+    paid = take(fee_matter, Outcome.ACCEPT, _working_days_ago(2))
+    for item in paid.fees.all():
+        fees.fee_pay(
+            actor=clerk, fee=item, payment_reference=f"POS{paid.receipt_number}",
+            now=_working_days_ago(2, 11),
+        )  # fmt: skip
+    take(fee_matter, Outcome.ACCEPT, _working_days_ago(0, 9))
+    reassigned = made[-1]
+    services.case_reassign(actor=director, case=reassigned, owner=clerk2, reason="窗口调整")
+    return made
+

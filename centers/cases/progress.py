@@ -1,0 +1,279 @@
+"""Public progress lookup (办件进度查询): a resident finds a case of this center with its receipt
+number and the last four digits of the applicant's phone, and sees only public, masked data.
+
+The portal page (portal/progress.py) and the integrators' API share `progress_lookup` and the
+throttle here, so both count against the same limits. Only the active schema is searched, so a
+center never finds another center's cases.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from urllib.parse import urlencode
+
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from .models import Case, CaseMaterial
+from .states import CaseStatus, ProcessCode
+
+# Per client IP: lookups in a fixed window (every attempt counts).
+IP_LIMIT = 10
+IP_WINDOW_SECONDS = 60
+# Per receipt number: failed lookups in a fixed window (guessing the four digits is stopped
+# even when the guesses come from many addresses; a resident who knows them is not counted).
+RECEIPT_FAILURE_LIMIT = 10
+RECEIPT_WINDOW_SECONDS = 3600
+
+RECEIPT_MAX_LENGTH = 32
+PHONE_LAST4_RE = re.compile(r"^\d{4}$")
+
+# What a resident reads for each state: plain Chinese terms, no staff wording.
+PUBLIC_STATUS_LABELS = {
+    CaseStatus.RECEIVED: gettext_lazy("已接件，待预审"),
+    CaseStatus.SUPPLEMENTING: gettext_lazy("待补正材料"),
+    CaseStatus.ACCEPTED: gettext_lazy("办理中"),
+    CaseStatus.SPECIAL_PROCEDURE: gettext_lazy("特别程序中"),
+    CaseStatus.REFERRED: gettext_lazy("已上报上级机关办理"),
+    CaseStatus.REFERRAL_DECIDED: gettext_lazy("上级机关已办结"),
+    CaseStatus.CLOSED: gettext_lazy("已办结"),
+    CaseStatus.NOT_ACCEPTED: gettext_lazy("不予受理"),
+    CaseStatus.WITHDRAWN: gettext_lazy("已撤回"),
+}
+
+# Steps without a 办理状态 code that a resident still needs to see; every other uncoded step
+# (reassignment, visits, scans, fees) stays internal.
+UNCODED_STEP_LABELS = {
+    "extend": gettext_lazy("延长办理时限"),
+    "task_sign_off": gettext_lazy("部门已签署意见"),
+    "refer_up": gettext_lazy("已上报上级机关"),
+    "referral_decided": gettext_lazy("上级机关已作出决定"),
+}
+# Steps whose detail names a department (public: the department, never the person).
+DEPARTMENT_STEPS = frozenset({"task_start", "task_sign_off"})
+
+MISSING_STATES = (CaseMaterial.State.MISSING, CaseMaterial.State.DEFECTIVE)
+MISSING_STATE_LABELS = {
+    CaseMaterial.State.MISSING: gettext_lazy("缺少"),
+    CaseMaterial.State.DEFECTIVE: gettext_lazy("有误，需重新提交"),
+}
+
+
+# --- the address on every printed notice ------------------------------------------------------
+
+
+def progress_path() -> str:
+    """/progress/ on a center's domain (the tenant URL conf, whichever schema is active)."""
+    return reverse("progress", urlconf="cityplatform.urls_tenant")
+
+
+def progress_url(center, receipt_number: str) -> str:
+    """The public progress page of `center` with the receipt prefilled: what the QR code on
+    every notice encodes. Built from the center's primary domain like tenants.selectors'
+    center_url."""
+    from tenants.selectors import center_url
+
+    base = center_url(center).rstrip("/")
+    return f"{base}{progress_path()}?{urlencode({'receipt': receipt_number})}"
+
+
+# --- lookup -----------------------------------------------------------------------------------
+
+
+def normalise_receipt(value: str | None) -> str:
+    return re.sub(r"\s+", "", value or "")[:RECEIPT_MAX_LENGTH]
+
+
+def _phone_last4(phone: str) -> str:
+    return re.sub(r"\D", "", phone or "")[-4:]
+
+
+def progress_lookup(receipt_number: str, phone_last4: str) -> dict | None:
+    """The public view of the case with this receipt number, if `phone_last4` are the last four
+    digits of the applicant's phone; None otherwise. An unknown receipt and a wrong pair both
+    give None, after the same single query, so nothing tells them apart.
+
+    The dict holds only what a resident may see: the matter, the applicant's masked name, the
+    state, the dated steps (办理状态 labels, no staff names and no free text), the promised
+    date and, while materials are awaited, the list from the one-time notice. Dates are
+    `datetime.date` values (local time)."""
+    receipt_number = normalise_receipt(receipt_number)
+    phone_last4 = (phone_last4 or "").strip()
+    if not receipt_number or not PHONE_LAST4_RE.match(phone_last4):
+        return None
+    case = (
+        Case.objects.filter(receipt_number=receipt_number)
+        .only(
+            "pk",
+            "receipt_number",
+            "matter_code",
+            "matter_name",
+            "status",
+            "applicant_name",
+            "applicant_phone",
+            "received_on",
+            "accepted_on",
+            "due_date",
+            "due_provisional",
+            "closed_on",
+        )
+        .first()
+    )
+    expected = _phone_last4(case.applicant_phone) if case is not None else "----"
+    # Compare in constant time, and compare even when the receipt is unknown.
+    matches = hmac.compare_digest(expected.encode(), phone_last4.encode())
+    if case is None or not matches or len(expected) != 4:
+        return None
+    return _public_view(case)
+
+
+def _public_view(case: Case) -> dict:
+    status = CaseStatus(case.status)
+    missing = []
+    if status == CaseStatus.SUPPLEMENTING:
+        missing = [
+            {
+                "name": m.name,
+                "state": m.state,
+                "state_label": str(MISSING_STATE_LABELS[m.state]),
+                "note": m.note,
+                "originals_needed": m.originals_needed,
+                "copies_needed": m.copies_needed,
+            }
+            for m in case.materials.filter(state__in=MISSING_STATES).order_by("order", "pk")
+        ]
+    clock_runs = status in (CaseStatus.ACCEPTED, CaseStatus.REFERRED, CaseStatus.REFERRAL_DECIDED)
+    return {
+        "receipt_number": case.receipt_number,
+        "matter_code": case.matter_code,
+        "matter_name": case.matter_name,
+        "applicant": case.applicant_name_masked,
+        "status": status.value,
+        "status_label": str(PUBLIC_STATUS_LABELS[status]),
+        "received_on": case.received_on,
+        "accepted_on": case.accepted_on,
+        "due_date": case.due_date if status not in _FINISHED else None,
+        "due_provisional": bool(case.due_provisional) and status not in _FINISHED,
+        "clock_paused": case.accepted_on is not None
+        and status in (CaseStatus.SUPPLEMENTING, CaseStatus.SPECIAL_PROCEDURE),
+        "clock_running": clock_runs,
+        "closed_on": case.closed_on,
+        "steps": _public_steps(case),
+        "missing": missing,
+    }
+
+
+_FINISHED = frozenset({CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED, CaseStatus.WITHDRAWN})
+
+
+def _public_steps(case: Case) -> list[dict]:
+    steps = []
+    events = case.events.order_by("at", "pk").values_list("at", "action", "process_code", "detail")
+    for at, action, code, detail in events:
+        if code is not None:
+            label = str(ProcessCode(code).label)
+        elif action in UNCODED_STEP_LABELS:
+            label = str(UNCODED_STEP_LABELS[action])
+        else:
+            continue
+        department = ""
+        if action in DEPARTMENT_STEPS and isinstance(detail, dict):
+            department = str(detail.get("department") or "")
+        steps.append(
+            {
+                "date": timezone.localtime(at).date(),
+                "action": action,
+                "code": code,
+                "label": label,
+                "department": department,
+            }
+        )
+    return steps
+
+
+# --- throttle ---------------------------------------------------------------------------------
+
+
+class LookupThrottled(Exception):
+    """Too many lookups from one address, or too many failed ones for one receipt."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def client_ip(request) -> str:
+    """The client's address: REMOTE_ADDR, or, behind N trusted proxies (DRF's NUM_PROXIES
+    setting, which the proxies' X-Forwarded-For must honour), the address the outermost
+    trusted proxy saw. A client-sent X-Forwarded-For is never trusted on its own."""
+    from rest_framework.settings import api_settings
+
+    remote = request.META.get("REMOTE_ADDR", "") or ""
+    proxies = api_settings.NUM_PROXIES
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-min(proxies, len(hops))]
+    return remote
+
+
+def _key(kind: str, value: str) -> str:
+    digest = hashlib.sha256(value.encode()).hexdigest()[:32]
+    return f"progress-lookup:{kind}:{digest}"
+
+
+def _count(key: str, window: int) -> int:
+    """Add one to a fixed-window counter. A Redis outage counts nothing (fail open: the page
+    stays usable; /healthz reports the outage)."""
+    cache.add(key, 0, window)
+    try:
+        value = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, window)
+        value = 1
+    return int(value or 0)
+
+
+def _retry_after(key: str, window: int) -> int:
+    ttl = None
+    if hasattr(cache, "ttl"):
+        ttl = cache.ttl(key)
+    return int(ttl) if isinstance(ttl, int) and ttl > 0 else window
+
+
+def throttle_check(*, client_ip: str, receipt_number: str) -> None:
+    """Count one lookup from `client_ip`, and raise LookupThrottled when that address or the
+    receipt number is over its limit."""
+    ip_key = _key("ip", client_ip or "unknown")
+    if _count(ip_key, IP_WINDOW_SECONDS) > IP_LIMIT:
+        raise LookupThrottled(_retry_after(ip_key, IP_WINDOW_SECONDS))
+    receipt = normalise_receipt(receipt_number)
+    if receipt:
+        receipt_key = _key("receipt", receipt)
+        failures = cache.get(receipt_key) or 0
+        if int(failures) >= RECEIPT_FAILURE_LIMIT:
+            raise LookupThrottled(_retry_after(receipt_key, RECEIPT_WINDOW_SECONDS))
+
+
+def throttle_failure(receipt_number: str) -> None:
+    """Count one failed lookup of a receipt number (whether or not it exists)."""
+    receipt = normalise_receipt(receipt_number)
+    if receipt:
+        _count(_key("receipt", receipt), RECEIPT_WINDOW_SECONDS)
+
+
+def progress_lookup_limited(
+    *, receipt_number: str, phone_last4: str, client_ip: str
+) -> dict | None:
+    """`progress_lookup` behind the throttle: what the page and the API call. Raises
+    LookupThrottled(retry_after) when over a limit."""
+    throttle_check(client_ip=client_ip, receipt_number=receipt_number)
+    result = progress_lookup(receipt_number, phone_last4)
+    if result is None:
+        throttle_failure(receipt_number)
+    return result
