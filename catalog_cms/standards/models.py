@@ -437,3 +437,52 @@ def _life_event_in_use(sender, instance, **kwargs):
             _("The life event %(name)s is used by matter templates.") % {"name": instance.name},
             used,
         )
+
+
+class OfficialScheduleYear(models.Model):
+    """A year's official holiday schedule (国务院办公厅关于部分节假日安排的通知), entered by the
+    city when it is published and the calendar library does not carry it yet. Once confirmed,
+    the working-day calendar of every center uses it for that year instead of the provisional
+    fallback. Written only by services.official_schedule_save."""
+
+    year = models.PositiveSmallIntegerField(
+        _("year"), unique=True, validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    source = models.CharField(_("published in (文号)"), max_length=200, blank=True)
+    confirmed = models.BooleanField(_("confirmed as official"), default=False)
+    entered_by = models.CharField(_("entered by"), max_length=150, blank=True)
+    confirmed_by = models.CharField(_("confirmed by"), max_length=150, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("official holiday schedule")
+        verbose_name_plural = _("official holiday schedules")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class OfficialScheduleDay(models.Model):
+    """A day the schedule declares: a day off (the holiday itself and its bridge days,
+    放假) or an adjusted working weekend day (调休上班). Days not listed follow the week."""
+
+    schedule = models.ForeignKey(
+        OfficialScheduleYear, on_delete=models.CASCADE, related_name="days"
+    )
+    date = models.DateField(_("date"))
+    working = models.BooleanField(_("working day (调休上班)"), default=False)
+    holiday_name = models.CharField(_("holiday"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("official schedule day")
+        verbose_name_plural = _("official schedule days")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "date"], name="official_schedule_day_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'班' if self.working else '休'} {self.holiday_name}".strip()

@@ -1,6 +1,8 @@
 """Every change to the city's standards, brand and matter templates: each function checks,
 writes and audits in one transaction. Public-schema models are written only from here."""
 
+import datetime
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -8,9 +10,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from centers.workspace import calendar
 from tenants.accounts.permissions import Capability, can
 
 from .models import (
@@ -23,6 +27,8 @@ from .models import (
     MatterMaterial,
     MatterQuestion,
     MatterTemplate,
+    OfficialScheduleDay,
+    OfficialScheduleYear,
     StandardsAuditEvent,
 )
 from .tabular import RowError, parse_catalog_file, time_limit_text
@@ -444,3 +450,257 @@ def district_catalog_entry_remove(*, entry: DistrictCatalogEntry, actor) -> None
     with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
         _audit("district_entry_remove", actor, str(entry.template), district=entry.district.slug)
         entry.delete()
+
+
+# ---------------------------------------------------------------- official holiday schedules
+
+SCHEDULE_YEARS = (2000, 2100)
+_OFF_WORDS = {"休", "放假", "休息"}
+_WORK_WORDS = {"班", "上班", "补班"}
+_DATE = r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
+_SCHEDULE_LINE = re.compile(
+    rf"^{_DATE}(?:\s*(?:\.\.|~|～|—|–|至|到|-)\s*{_DATE})?\s+(\S+)(?:\s+(.+))?$"
+)
+
+
+@dataclass(frozen=True)
+class ScheduleDay:
+    date: datetime.date
+    working: bool
+    holiday_name: str
+
+
+def official_schedule_text(days: Iterable) -> str:
+    """Days (ScheduleDay or OfficialScheduleDay) as the text the city edits, one per line:
+    `2027-01-01 休 元旦`, `2027-02-20 班 春节`."""
+    lines = []
+    for day in sorted(days, key=lambda d: d.date):
+        mark = "班" if day.working else "休"
+        lines.append(f"{day.date.isoformat()} {mark} {day.holiday_name}".rstrip())
+    return "\n".join(lines)
+
+
+def official_schedule_draft(year: int) -> str:
+    """A starting text for a year not entered yet: the statutory holiday days themselves (全国年节
+    及纪念日放假办法), to which the clerk adds the bridge days and adjusted working days."""
+    try:
+        statutory = calendar.fallback_holidays(int(year))
+    except (TypeError, ValueError):
+        return ""
+    return official_schedule_text(
+        ScheduleDay(day, False, name) for day, name in sorted(statutory.items())
+    )
+
+
+def _schedule_date(year: str, month: str, day: str) -> datetime.date | None:
+    try:
+        return datetime.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def official_schedule_parse(year: int, text: str) -> list[ScheduleDay]:
+    """Read a schedule, one line per day or range of days:
+
+        2027-01-01 休 元旦
+        2027-02-05 至 2027-02-13 休 春节
+        2027-02-20 班 春节
+
+    `休` (or 放假) is a day off, `班` (or 上班, 补班) an adjusted working day; the holiday's
+    name follows (required for days off). Blank lines and lines starting with # are skipped.
+    Every error names its line; one bad line refuses the whole text."""
+    errors: list[str] = []
+    days: dict[datetime.date, tuple[int, ScheduleDay]] = {}
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _SCHEDULE_LINE.match(line)
+        if match is None:
+            errors.append(
+                _("Line %(n)d: write “YYYY-MM-DD 休 holiday” or “YYYY-MM-DD 班 holiday”.")
+                % {"n": number}
+            )
+            continue
+        first = _schedule_date(*match.group(1, 2, 3))
+        last = _schedule_date(*match.group(4, 5, 6)) if match.group(4) else first
+        mark, name = match.group(7), (match.group(8) or "").strip()
+        if first is None or last is None:
+            errors.append(_("Line %(n)d: the date does not exist.") % {"n": number})
+            continue
+        if last < first:
+            errors.append(_("Line %(n)d: the range ends before it starts.") % {"n": number})
+            continue
+        if mark not in _OFF_WORDS | _WORK_WORDS:
+            errors.append(
+                _("Line %(n)d: “%(mark)s” is neither 休 (day off) nor 班 (working day).")
+                % {"n": number, "mark": mark}
+            )
+            continue
+        working = mark in _WORK_WORDS
+        if not working and not name:
+            errors.append(_("Line %(n)d: name the holiday of this day off.") % {"n": number})
+            continue
+        if len(name) > 50:
+            errors.append(
+                _("Line %(n)d: the holiday's name is longer than 50 characters.") % {"n": number}
+            )
+            continue
+        day = first
+        while day <= last:
+            if day.year != year:
+                errors.append(
+                    _("Line %(n)d: %(date)s is not in %(year)d.")
+                    % {"n": number, "date": day.isoformat(), "year": year}
+                )
+                break
+            if working and day.weekday() < 5:
+                errors.append(
+                    _(
+                        "Line %(n)d: %(date)s is a weekday; only a Saturday or Sunday can be "
+                        "an adjusted working day (班)."
+                    )
+                    % {"n": number, "date": day.isoformat()}
+                )
+                break
+            if day in days:
+                errors.append(
+                    _("Line %(n)d: %(date)s is already on line %(first)d.")
+                    % {"n": number, "date": day.isoformat(), "first": days[day][0]}
+                )
+                break
+            days[day] = (number, ScheduleDay(day, working, name))
+            day += datetime.timedelta(days=1)
+    if errors:
+        raise ValidationError({"days": errors})
+    return [entry for _number, entry in sorted(days.values(), key=lambda item: item[1].date)]
+
+
+def official_schedule_year_check(year) -> int:
+    """The year as a number, if it may be entered: in range, and not already carried by the
+    calendar library."""
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise ValidationError({"year": [_("Enter the year as four digits.")]}) from None
+    if not SCHEDULE_YEARS[0] <= year <= SCHEDULE_YEARS[1]:
+        raise ValidationError(
+            {
+                "year": [
+                    _("The year must be between %(first)d and %(last)d.")
+                    % {"first": SCHEDULE_YEARS[0], "last": SCHEDULE_YEARS[1]}
+                ]
+            }
+        )
+    if calendar.library_knows_year(year):
+        raise ValidationError(
+            {
+                "year": [
+                    _(
+                        "The calendar library already carries the official schedule of "
+                        "%(year)d; nothing needs to be entered."
+                    )
+                    % {"year": year}
+                ]
+            }
+        )
+    return year
+
+
+def _statutory_errors(year: int, days: list[ScheduleDay]) -> list[str]:
+    """By law the statutory holiday days are always off: a schedule that makes one a working
+    day, or that leaves one falling on a weekday unlisted, is mistyped."""
+    declared = {d.date: d for d in days}
+    errors = []
+    for day, name in sorted(calendar.fallback_holidays(year).items()):
+        entry = declared.get(day)
+        if entry is not None and entry.working:
+            errors.append(
+                _("%(date)s is a statutory holiday (%(name)s); it cannot be a working day.")
+                % {"date": day.isoformat(), "name": name}
+            )
+        elif entry is None and day.weekday() < 5:
+            errors.append(
+                _("%(date)s (%(name)s) is a statutory holiday; list it as 休.")
+                % {"date": day.isoformat(), "name": name}
+            )
+    return errors
+
+
+def official_schedule_save(
+    *, year, text: str, confirmed: bool, actor, source: str = ""
+) -> OfficialScheduleYear:
+    """Enter (or replace) the official holiday schedule of a year the calendar library does not
+    know yet. `confirmed` makes it official: from then on every center's working-day calendar
+    follows it for that year instead of the provisional fallback. A confirmed schedule must
+    keep every statutory holiday off. Nothing is saved unless the whole text is valid."""
+    require(actor, Capability.EDIT_CITY_STANDARDS)
+    year = official_schedule_year_check(year)
+    days = official_schedule_parse(year, text)
+    errors: dict[str, list[str]] = {}
+    if confirmed:
+        if not days:
+            errors["days"] = [_("List the year's days off before confirming the schedule.")]
+        else:
+            statutory = _statutory_errors(year, days)
+            if statutory:
+                errors["days"] = statutory
+    source = (source or "").strip()
+    if len(source) > 200:
+        errors["source"] = [_("At most 200 characters.")]
+    if errors:
+        raise ValidationError(errors)
+    with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
+        schedule = OfficialScheduleYear.objects.select_for_update().filter(year=year).first()
+        was_confirmed = bool(schedule and schedule.confirmed)
+        schedule = schedule or OfficialScheduleYear(year=year)
+        schedule.source = source
+        schedule.entered_by = actor_name(actor)
+        schedule.confirmed = bool(confirmed)
+        if confirmed and not was_confirmed:
+            schedule.confirmed_by = actor_name(actor)
+            schedule.confirmed_at = timezone.now()
+        elif not confirmed:
+            schedule.confirmed_by, schedule.confirmed_at = "", None
+        schedule.save()
+        schedule.days.all().delete()
+        OfficialScheduleDay.objects.bulk_create(
+            OfficialScheduleDay(
+                schedule=schedule, date=d.date, working=d.working, holiday_name=d.holiday_name
+            )
+            for d in days
+        )
+        _audit(
+            "official_schedule_save",
+            actor,
+            str(year),
+            confirmed=schedule.confirmed,
+            was_confirmed=was_confirmed,
+            days_off=sum(1 for d in days if not d.working),
+            working_days=[d.date.isoformat() for d in days if d.working],
+            source=source,
+        )
+        _schedules_changed()
+    return schedule
+
+
+def official_schedule_delete(*, schedule: OfficialScheduleYear, actor) -> None:
+    """Remove an entered year: the calendar falls back to the provisional rule for it."""
+    require(actor, Capability.EDIT_CITY_STANDARDS)
+    with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
+        _audit(
+            "official_schedule_delete",
+            actor,
+            str(schedule.year),
+            confirmed=schedule.confirmed,
+            days=schedule.days.count(),
+        )
+        schedule.delete()
+        _schedules_changed()
+
+
+def _schedules_changed() -> None:
+    """This process forgets the entered years now (so it reads its own write), and again once
+    the change is committed; other processes and schemas see the new token within a minute."""
+    calendar.entered_schedules_changed()
+    transaction.on_commit(calendar.entered_schedules_changed)

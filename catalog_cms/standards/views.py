@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,7 +21,7 @@ from tenants.accounts.permissions import Capability, can
 
 from . import selectors, services
 from .forms import CenterStandardForm, MatterTemplateImportForm
-from .models import CenterStandard, MatterTemplate
+from .models import CenterStandard, MatterTemplate, OfficialScheduleYear
 from .tabular import CONTENT_TYPES, RowError, export_catalog
 from .tasks import JOB_TTL, job_get, job_key, matter_templates_import_job
 
@@ -356,3 +357,127 @@ def district_catalog_remove(request, slug: str, pk: int):
         % {"code": code, "district": district.name},
     )
     return redirect("standards_district_catalog", district.slug)
+
+
+# ---------------------------------------------------------------- official holiday schedules
+
+
+class OfficialScheduleYearForm(forms.Form):
+    year = forms.IntegerField(
+        label=_lazy("Year"),
+        min_value=services.SCHEDULE_YEARS[0],
+        max_value=services.SCHEDULE_YEARS[1],
+    )
+
+
+class OfficialScheduleForm(forms.Form):
+    """The text of a year's schedule, checked and saved by services.official_schedule_save."""
+
+    source = forms.CharField(
+        label=_lazy("Published in (文号)"),
+        max_length=200,
+        required=False,
+        help_text=_lazy("e.g. 国办发明电〔2026〕7号"),
+    )
+    days = forms.CharField(
+        label=_lazy("Days"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 24, "cols": 40, "spellcheck": "false"}),
+        help_text=_lazy(
+            "One line per day or range: “2027-02-05 至 2027-02-13 休 春节” for days off "
+            "(bridge days included), “2027-02-20 班 春节” for an adjusted working weekend day. "
+            "Days not listed follow the week."
+        ),
+    )
+    confirmed = forms.BooleanField(
+        label=_lazy("Confirmed: this is the official schedule"),
+        required=False,
+        help_text=_lazy(
+            "Only a confirmed schedule is used by the centers' calendars; until then dates in "
+            "this year stay provisional."
+        ),
+    )
+
+
+def official_schedules(request):
+    """The years the city entered, and a form to enter the next one."""
+    require_city_editor(request)
+    form = OfficialScheduleYearForm(request.GET or None)
+    if request.GET and form.is_valid():
+        return redirect("standards_official_schedule_edit", year=form.cleaned_data["year"])
+    return render(
+        request,
+        "standards/official_schedules.html",
+        {
+            "schedules": OfficialScheduleYear.objects.annotate(
+                days_off=Count("days", filter=Q(days__working=False)),
+                working_days=Count("days", filter=Q(days__working=True)),
+            ).order_by("-year"),
+            "form": form,
+        },
+    )
+
+
+def official_schedule_edit(request, year: int):
+    require_city_editor(request)
+    schedule = OfficialScheduleYear.objects.filter(year=year).first()
+    if request.method == "POST":
+        form = OfficialScheduleForm(request.POST)
+        if form.is_valid():
+            try:
+                services.official_schedule_save(
+                    year=year,
+                    text=form.cleaned_data["days"],
+                    confirmed=form.cleaned_data["confirmed"],
+                    source=form.cleaned_data["source"],
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                for name, errors in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                messages.success(
+                    request,
+                    _("The schedule of %(year)d is saved (%(state)s).")
+                    % {
+                        "year": year,
+                        "state": _("confirmed: the calendars use it")
+                        if form.cleaned_data["confirmed"]
+                        else _("draft: not used yet"),
+                    },
+                )
+                return redirect("standards_official_schedules")
+    else:
+        if schedule is None:
+            try:
+                services.official_schedule_year_check(year)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+                return redirect("standards_official_schedules")
+        form = OfficialScheduleForm(
+            initial={
+                "source": schedule.source if schedule else "",
+                "days": services.official_schedule_text(schedule.days.all())
+                if schedule
+                else services.official_schedule_draft(year),
+                "confirmed": schedule.confirmed if schedule else False,
+            }
+        )
+    return render(
+        request,
+        "standards/official_schedule_edit.html",
+        {"year": year, "schedule": schedule, "form": form},
+    )
+
+
+@require_POST
+def official_schedule_delete(request, year: int):
+    require_city_editor(request)
+    schedule = get_object_or_404(OfficialScheduleYear, year=year)
+    services.official_schedule_delete(schedule=schedule, actor=request.user)
+    messages.success(
+        request,
+        _("The schedule of %(year)d is removed; dates in it are provisional again.")
+        % {"year": year},
+    )
+    return redirect("standards_official_schedules")

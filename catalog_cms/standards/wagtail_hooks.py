@@ -232,6 +232,21 @@ def register_standards_admin_urls():
             name="standards_center_standard_edit",
         ),
         path(
+            "standards/official-schedules/",
+            views.official_schedules,
+            name="standards_official_schedules",
+        ),
+        path(
+            "standards/official-schedules/<int:year>/",
+            views.official_schedule_edit,
+            name="standards_official_schedule_edit",
+        ),
+        path(
+            "standards/official-schedules/<int:year>/delete/",
+            views.official_schedule_delete,
+            name="standards_official_schedule_delete",
+        ),
+        path(
             "standards/district-catalog/",
             views.district_catalog_index,
             name="standards_district_catalog_index",
@@ -283,6 +298,16 @@ def register_templates_import_menu_item():
         reverse("standards_templates_import"),
         icon_name="upload",
         order=161,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_official_schedules_menu_item():
+    return CityEditorMenuItem(
+        _("Official holiday schedules"),
+        reverse("standards_official_schedules"),
+        icon_name="date",
+        order=166,
     )
 
 

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from centers.workspace.models import Post
+from centers.catalog.models import LocalMatter
+from centers.workspace.models import Post, ServicePoint, Window
 from centers.workspace.selectors import absent_user_ids
+from tenants.accounts.models import CENTER_ROLES, Role, User
 
 from . import clock
-from .models import Case
+from .models import Case, CaseDocument, CaseFile
 from .states import CLOCK_RUNNING_STATUSES, OPEN_STATUSES, CaseStatus
 
 
@@ -101,6 +103,11 @@ class Deadline:
     overdue: bool
     paused: bool
 
+    @property
+    def overdue_by(self) -> int:
+        """Working days past the promised date (0 when not overdue)."""
+        return max(0, -(self.remaining or 0)) if self.overdue else 0
+
 
 def deadline_of(case: Case, today: datetime.date, closures=None) -> Deadline:
     """What the desk shows next to a case: promised date, working days left, overdue."""
@@ -129,3 +136,117 @@ def case_by_receipt(receipt_number: str) -> Case | None:
 
 def case_history(case: Case):
     return case.events.select_related("actor").order_by("at", "pk")
+
+
+# --- the case desk -----------------------------------------------------------------------------
+
+
+def cursor_encode(cursor: tuple | None) -> str:
+    """A page cursor of case_page as text for a URL ("" for none)."""
+    if cursor is None:
+        return ""
+    urgent, received_at, pk = cursor
+    return f"{int(bool(urgent))}_{received_at.isoformat()}_{int(pk)}"
+
+
+def cursor_decode(text: str | None) -> tuple | None:
+    """The cursor of cursor_encode, or None when the text is missing or not a cursor."""
+    parts = (text or "").split("_")
+    if len(parts) != 3 or parts[0] not in ("0", "1") or not parts[2].isdigit():
+        return None
+    try:
+        received_at = datetime.datetime.fromisoformat(parts[1])
+    except ValueError:
+        return None
+    if received_at.tzinfo is None:
+        return None
+    return parts[0] == "1", received_at, int(parts[2])
+
+
+def case_by_idempotency_key(key: str | None) -> Case | None:
+    if not key:
+        return None
+    return Case.objects.filter(idempotency_key=key).first()
+
+
+def case_for_desk(receipt_number: str) -> Case | None:
+    """A case with everything its desk page shows."""
+    return (
+        case_queryset()
+        .select_related("service_point", "lead_department")
+        .prefetch_related(
+            "materials",
+            "files__material",
+            "documents",
+            "tasks__department",
+            "tasks__signed_off_by",
+            "pauses",
+            "fees",
+        )
+        .filter(receipt_number=(receipt_number or "").strip())
+        .first()
+    )
+
+
+def matters_for_intake() -> list[dict]:
+    """The adopted matters as the intake form needs them (code, name, kind of handling,
+    promised days, materials), in code order."""
+    rows = LocalMatter.objects.order_by("code").values(
+        "code", "name", "mode", "promised_days", "legal_days", "materials"
+    )
+    return [
+        {
+            "code": row["code"],
+            "name": row["name"],
+            "mode": row["mode"],
+            "promised_days": row["promised_days"],
+            "legal_days": row["legal_days"],
+            "materials": [
+                {
+                    "name": m.get("name", ""),
+                    "required": bool(m.get("required", True)),
+                    "originals": int(m.get("originals", 1) or 0),
+                    "copies": int(m.get("copies", 0) or 0),
+                    "note": m.get("note", "") or "",
+                }
+                for m in row["materials"] or []
+                if m.get("name")
+            ],
+        }
+        for row in rows
+    ]
+
+
+def case_handlers():
+    """Staff who may own a case: window staff and the center director, active."""
+    return User.objects.filter(
+        is_active=True, role__in=[Role.WINDOW_STAFF, Role.CENTER_DIRECTOR]
+    ).order_by("last_name", "first_name", "username")
+
+
+def intake_staff():
+    """Staff who may be the first contact (首问负责人): every active center role."""
+    return User.objects.filter(is_active=True, role__in=CENTER_ROLES).order_by(
+        "last_name", "first_name", "username"
+    )
+
+
+def service_points_for(user):
+    """The service points a village agent works for (every point for center staff)."""
+    points = ServicePoint.objects.order_by("name")
+    if getattr(user, "role", None) == Role.VILLAGE_AGENT:
+        return points.filter(agents=user)
+    return points
+
+
+def default_window_for(user):
+    """The window a clerk sits at (the first one that lists them as staff), if any."""
+    return Window.objects.filter(staff=user).order_by("number").first()
+
+
+def case_scan(receipt_number: str, pk: int) -> CaseFile | None:
+    return CaseFile.objects.filter(pk=pk, case__receipt_number=receipt_number).first()
+
+
+def case_document(receipt_number: str, pk: int) -> CaseDocument | None:
+    return CaseDocument.objects.filter(pk=pk, case__receipt_number=receipt_number).first()

@@ -2,6 +2,8 @@
 
 from django.urls import include, path
 
+from portal.progress import progress as progress_page
+
 from .urls_common import common_patterns, me_pattern
 
 head, wagtail = common_patterns(
@@ -10,6 +12,7 @@ head, wagtail = common_patterns(
         me_pattern,
         path("", include("centers.workspace.api.urls")),
         path("", include("centers.catalog.api.urls")),
+        path("", include("centers.cases.api.urls")),
     ],
 )
-urlpatterns = head + wagtail
+urlpatterns = [*head, path("progress/", progress_page, name="progress"), *wagtail]

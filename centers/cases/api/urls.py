@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("calendar/due-date/", views.DueDateView.as_view(), name="calendar-due-date"),
+    path("progress/", views.ProgressView.as_view(), name="case-progress"),
+    path("cases/", views.CaseListView.as_view(), name="cases"),
+    path("cases/<str:receipt>/", views.CaseDetailView.as_view(), name="case"),
+    path("cases/<str:receipt>/events/", views.CaseEventsView.as_view(), name="case-events"),
+    *[
+        path(f"cases/<str:receipt>/{name}/", view.as_view(), name=f"case-{name}")
+        for name, view in views.STEP_VIEWS.items()
+    ],
+    path(
+        "cases/<str:receipt>/tasks/<int:task_id>/sign-off/",
+        views.SignOffView.as_view(),
+        name="case-task-sign-off",
+    ),
+]
