@@ -1,5 +1,524 @@
-"""上报/代办件 through the public-schema exchange. Being written in this session."""
+"""上报件/代办件: a township case forwarded to its district center through the exchange
+(tenants.exchange), and the district's progress and decision flowing back.
+
+    township                                          district
+    case_refer_up: ACCEPTED → REFERRED,
+      outbox "referral" ──────────────────────────►  referral_receive: a new case of channel
+      (applicant, matter, checklist, scans)            "referral", RECEIVED (已接件) for the
+                                                       district's own pre-review
+    referral_status_apply  ◄── "status" ──────────   after_event: every transition
+    referral_decision_apply ◄── "decision" ───────   close or refusal
+      REFERRED → REFERRAL_DECIDED; the clerk
+      then closes it (hand-over to the applicant)
+    after_event: decided, closed ── "status" ─────►  referral_status_apply
+    case_withdraw → referral_withdraw_send
+      ── "withdrawal" (or the undelivered
+         referral cancelled) ─────────────────────►  referral_withdrawal_apply: withdrawn
+
+Both cases carry the same `referral_key`. Nothing here writes the other center's schema: the
+sending side writes an exchange message in its own transaction, and the receivers below run
+in the receiving schema when the exchange delivers it. Every receiver is idempotent: a
+repeated referral finds its case; a status or decision carries the sender's event id
+(`seq`), and one that is not newer than what was applied is ignored.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from catalog_cms.standards.vocab import AUTHORITY_RANK, AuthorityLevel
+from centers.catalog.models import LocalMatter
+from tenants.exchange import services as exchange
+from tenants.exchange.models import ExchangeMessage, MessageKind
+from tenants.models import Center, CenterStatus
+from tenants.selectors import current_center
+
+from . import files, services
+from .models import Case, CaseEvent, CaseMaterial
+from .states import (
+    NEW,
+    TRANSITIONS,
+    CaseKind,
+    CaseStatus,
+    Channel,
+    Decision,
+    ProcessCode,
+    transition_check,
+)
+
+log = logging.getLogger(__name__)
+
+# Events that tell the other side something of their own accord (the township's referral and
+# withdrawal send their own messages).
+_SENT_BY_THEIR_SERVICE = frozenset({"refer_up", "withdraw"})
+# Events that record what the other side said: never echoed back. The township's
+# "referral_decided" is a transition of its own and is told to the district, but it carries
+# the district's `seq` too.
+REMOTE_ACTIONS = frozenset({"remote_status", "remote_withdrawal"})
+SEQ_ACTIONS = REMOTE_ACTIONS | {"referral_decided"}
+DISTRICT_DECISION_STATUSES = frozenset({CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED})
 
 
-def referral_withdraw_send(case, reason: str) -> None:
-    raise NotImplementedError
+# --- township: forward the case -----------------------------------------------------------
+
+
+def _is_report_up(case: Case) -> bool:
+    if case.kind == CaseKind.REPORT_UP:
+        return True
+    level = case.matter.authority_level
+    return AUTHORITY_RANK.get(level, 0) > AUTHORITY_RANK[AuthorityLevel.TOWNSHIP]
+
+
+def _referral_payload(case: Case, center: Center, note: str, at: datetime.datetime) -> dict:
+    return {
+        "receipt_number": case.receipt_number,
+        "center_name": center.display_name,
+        "matter_code": case.matter_code,
+        "matter_name": case.matter_name,
+        "kind": case.kind,
+        "urgent": case.urgent,
+        "applicant": {
+            "kind": case.applicant_kind,
+            "name": case.applicant_name,
+            "id_number": case.applicant_id_number,
+            "phone": case.applicant_phone,
+            "contact_name": case.contact_name,
+            "address": case.address,
+        },
+        "materials": [
+            {
+                "name": m.name,
+                "required": m.required,
+                "originals_needed": m.originals_needed,
+                "copies_needed": m.copies_needed,
+                "originals_received": m.originals_received,
+                "copies_received": m.copies_received,
+                "state": m.state,
+                "note": m.note,
+            }
+            for m in case.materials.all()
+        ],
+        "received_on": case.received_on.isoformat(),
+        "accepted_on": case.accepted_on.isoformat() if case.accepted_on else None,
+        "due_date": case.due_date.isoformat() if case.due_date else None,
+        "owner": services._actor_name(case.owner) if case.owner_id else "",
+        "note": note,
+        "status": case.status,
+        "at": at.isoformat(),
+    }
+
+
+def _scans(case: Case) -> list[exchange.Attachment]:
+    attachments = []
+    for scan in case.files.select_related("material"):
+        try:
+            with scan.file.open("rb") as handle:
+                content = handle.read()
+        except OSError as exc:
+            raise ValidationError(
+                {
+                    "files": [
+                        _("The scan “%(name)s” cannot be read; attach it again first.")
+                        % {"name": scan.original_name}
+                    ]
+                }
+            ) from exc
+        attachments.append(
+            exchange.Attachment(
+                name=scan.original_name,
+                content_type=scan.content_type,
+                content=content,
+                material_name=scan.material.name if scan.material_id else "",
+            )
+        )
+    return attachments
+
+
+def case_refer_up(*, actor, case: Case, note: str = "", now: datetime.datetime | None = None):
+    """上报: forward an accepted 上报件 to the center's district (初审 done here, the district
+    decides). The case waits as REFERRED; its clock keeps running. The referral message, with
+    the applicant, the materials checklist and the scans, is written in this transaction."""
+    now = services._now(now)
+    note = (note or "").strip()
+    with transaction.atomic():
+        case = services._locked(case)
+        transition_check("refer_up", case.status, actor)
+        errors: dict[str, list[str]] = {}
+        if not _is_report_up(case):
+            errors["kind"] = [
+                _(
+                    "Only a 上报件 (a matter decided at district or city level) is forwarded "
+                    "to the district."
+                )
+            ]
+        center = current_center()
+        district = center.parent
+        if district is None:
+            errors["center"] = [_("This center has no district to forward cases to.")]
+        elif district.status == CenterStatus.ARCHIVED:
+            errors["center"] = [
+                _("The district center %(name)s is archived.") % {"name": district.display_name}
+            ]
+        services._raise(errors)
+        scans = _scans(case)
+        key = str(uuid.uuid4())
+        case.referral_key = key
+        case.status = CaseStatus.REFERRED
+        case.remote_center = district.slug
+        case.remote_receipt_number = ""
+        case.remote_status = ""
+        case.remote_updated_at = None
+        case.save()
+        services._event(
+            case,
+            actor,
+            "refer_up",
+            at=now,
+            from_status=CaseStatus.ACCEPTED,
+            reason=note,
+            detail={"district": district.slug, "referral_key": key, "scans": len(scans)},
+        )
+        exchange.message_send(
+            kind=MessageKind.REFERRAL,
+            sender=center,
+            recipient=district,
+            referral_key=key,
+            key=f"referral:{key}",
+            payload=_referral_payload(case, center, note, now),
+            sender_reference=case.receipt_number,
+            attachments=scans,
+        )
+    return case
+
+
+# --- either side: tell the other center of a transition -------------------------------------
+
+
+def after_event(event: CaseEvent) -> None:
+    """Called by services._event for every event of a case that has a referral key, inside
+    the event's transaction: a transition is told to the other center (the district's close
+    or refusal as the decision). Events that record the other side's news are not echoed."""
+    case = event.case
+    if event.action in REMOTE_ACTIONS:
+        return
+    if event.from_status == event.to_status and event.process_code is None:
+        return  # not a transition: a visit, a fee, an attachment, a reassignment
+    if case.channel == Channel.REFERRAL:  # the district's case
+        decided = case.status in DISTRICT_DECISION_STATUSES and event.action in ("close", "refuse")
+        kind = MessageKind.DECISION if decided else MessageKind.STATUS
+    else:  # the township's case, after it was forwarded
+        if event.action in _SENT_BY_THEIR_SERVICE:
+            return
+        kind = MessageKind.STATUS
+    recipient = Center.objects.filter(slug=case.remote_center).first()
+    if recipient is None:
+        log.warning("case %s: the other center %s is gone", case.receipt_number, case.remote_center)
+        return
+    center = current_center()
+    payload = {
+        "status": case.status,
+        "action": event.action,
+        "process_code": event.process_code,
+        "at": event.at.isoformat(),
+        "seq": event.pk,
+        "reason": event.reason,
+        "receipt_number": case.receipt_number,
+        "due_date": case.due_date.isoformat() if case.due_date else None,
+    }
+    if kind == MessageKind.DECISION:
+        payload |= _decision_payload(case)
+    exchange.message_send(
+        kind=kind,
+        sender=center,
+        recipient=recipient,
+        referral_key=case.referral_key,
+        key=f"{kind}:{case.referral_key}:{center.slug}:{event.pk}",
+        payload=payload,
+        sender_reference=case.receipt_number,
+        recipient_reference=case.remote_receipt_number,
+    )
+
+
+def _decision_payload(case: Case) -> dict:
+    if case.status == CaseStatus.NOT_ACCEPTED:
+        reasons = case.refusal_reason
+        if case.refusal_basis:
+            reasons = f"{reasons}（{case.refusal_basis}）"
+        return {"decision": Decision.DENIED, "decision_note": reasons, "refused": True}
+    return {"decision": case.decision, "decision_note": case.decision_note, "refused": False}
+
+
+# --- receivers (run in the recipient's schema by the exchange) --------------------------------
+
+
+def _case_for(message: ExchangeMessage) -> Case:
+    case = Case.objects.select_for_update().filter(referral_key=message.referral_key).first()
+    if case is None:
+        raise ValidationError(
+            {
+                "referral": [
+                    _("No case here carries the referral %(key)s (receipt %(receipt)s).")
+                    % {"key": message.referral_key, "receipt": message.sender_reference}
+                ]
+            }
+        )
+    if case.remote_center != message.sender.slug:
+        raise ValidationError({"referral": [_("This referral belongs to another center.")]})
+    return case
+
+
+def _last_remote_seq(case: Case) -> int:
+    seqs = [
+        int(detail.get("seq") or 0)
+        for detail in case.events.filter(action__in=SEQ_ACTIONS).values_list("detail", flat=True)
+    ]
+    return max(seqs, default=0)
+
+
+def _remote_fields(case: Case, payload: dict) -> None:
+    case.remote_status = payload.get("status", "")[:20]
+    case.remote_updated_at = parse_datetime(payload.get("at") or "") or timezone.now()
+    if not case.remote_receipt_number:
+        case.remote_receipt_number = (payload.get("receipt_number") or "")[:32]
+
+
+def _remote_detail(message: ExchangeMessage, payload: dict) -> dict:
+    return {
+        "remote_status": payload.get("status"),
+        "remote_action": payload.get("action"),
+        "remote_code": payload.get("process_code"),
+        "remote_at": payload.get("at"),
+        "remote_receipt": payload.get("receipt_number"),
+        "from_center": message.sender.slug,
+        "seq": int(payload.get("seq") or 0),
+        "message": str(message.pk),
+    }
+
+
+def _remote_status_record(case: Case, message: ExchangeMessage, action="remote_status") -> bool:
+    """Cache the other side's status on the case and write it in the history; a message no
+    newer than the last one applied (a repeat, or one overtaken) changes nothing."""
+    payload = message.payload
+    if int(payload.get("seq") or 0) <= _last_remote_seq(case):
+        return False
+    _remote_fields(case, payload)
+    case.save()
+    services._event(
+        case,
+        None,
+        action,
+        at=timezone.now(),
+        from_status=case.status,
+        reason=payload.get("reason", ""),
+        detail=_remote_detail(message, payload),
+    )
+    return True
+
+
+def referral_receive(message: ExchangeMessage) -> str:
+    """District side: the forwarded case becomes an incoming case of this center, RECEIVED
+    (已接件) for the district's own pre-review: the district is the authority that accepts
+    (受理, with its own deadline from its matter), asks for more (补正) or refuses. A repeated
+    delivery finds the case made the first time. The matter must be in this catalog."""
+    existing = Case.objects.filter(referral_key=message.referral_key).first()
+    if existing is not None:
+        return existing.receipt_number
+    payload = message.payload
+    code = payload.get("matter_code", "")
+    matter = LocalMatter.objects.filter(code=code).first()
+    if matter is None:
+        raise ValidationError(
+            {
+                "matter": [
+                    _(
+                        "Matter %(code)s (%(name)s) is not in the district catalog: adopt it, "
+                        "then retry."
+                    )
+                    % {"code": code, "name": payload.get("matter_name", "")}
+                ]
+            }
+        )
+    transition_check("receive", NEW, None)
+    applicant = services.applicant_check(payload.get("applicant") or {})
+    now = timezone.now()
+    today = services._local_day(now)
+    known = {m["name"] for m in matter.materials}
+    given = payload.get("materials") or []
+    lines = services._checklist(
+        matter,
+        [
+            {
+                "name": m["name"],
+                "state": m.get("state"),
+                "originals_received": m.get("originals_received"),
+                "copies_received": m.get("copies_received"),
+                "note": m.get("note") or "",
+            }
+            for m in given
+            if m.get("name") in known
+        ],
+    )
+    kind = services.MODE_KINDS.get(matter.mode, CaseKind.PROMISED)
+    if kind == CaseKind.REPORT_UP:
+        kind = CaseKind.PROMISED  # decided here
+    case = Case(
+        receipt_number=services._receipt_number(today),
+        matter=matter,
+        matter_code=matter.code,
+        matter_name=matter.name,
+        kind=kind,
+        urgent=bool(payload.get("urgent")),
+        channel=Channel.REFERRAL,
+        status=CaseStatus.RECEIVED,
+        applicant_kind=applicant.kind,
+        applicant_name=applicant.name,
+        applicant_id_number=applicant.id_number,
+        applicant_phone=applicant.phone,
+        contact_name=applicant.contact_name,
+        address=applicant.address,
+        received_at=now,
+        received_on=today,
+        legal_days=matter.legal_days,
+        promised_days=matter.promised_days,
+        referral_key=message.referral_key,
+        remote_center=message.sender.slug,
+        remote_receipt_number=(payload.get("receipt_number") or "")[:32],
+        remote_status=(payload.get("status") or "")[:20],
+        remote_updated_at=parse_datetime(payload.get("at") or "") or now,
+    )
+    case.save()
+    materials = CaseMaterial.objects.bulk_create(
+        [CaseMaterial(case=case, **line) for line in lines]
+    )
+    by_name = {m.name: m for m in materials}
+    attachments = []
+    for scan in message.attachments.all():
+        if scan.content is None:
+            continue
+        upload = ContentFile(bytes(scan.content), name=scan.name)
+        content_type = files.check_scan(upload)
+        stored = files.store_scan(case, upload, content_type, by_name.get(scan.material_name), None)
+        attachments.append({"kind": "file", "id": stored.pk, "name": stored.original_name})
+    services._event(
+        case,
+        None,
+        "receive",
+        at=now,
+        from_status=NEW,
+        code=ProcessCode.RECEIVED,
+        reason=payload.get("note", ""),
+        detail={
+            "channel": Channel.REFERRAL,
+            "from_center": message.sender.slug,
+            "from_center_name": payload.get("center_name", ""),
+            "from_receipt": case.remote_receipt_number,
+            "township_due_date": payload.get("due_date"),
+            "materials_not_in_matter": [m["name"] for m in given if m.get("name") not in known],
+        },
+        attachments=attachments,
+    )
+    return case.receipt_number
+
+
+def referral_status_apply(message: ExchangeMessage) -> str:
+    """Either side: the other center's case moved; show its status here."""
+    case = _case_for(message)
+    _remote_status_record(case, message)
+    return case.receipt_number
+
+
+def referral_decision_apply(message: ExchangeMessage) -> str:
+    """Township side: the district decided (办结, or refused). The case takes the step
+    "referral_decided" with the decision; the clerk then hands the result over and closes it.
+    A case withdrawn meanwhile only records the district's status."""
+    case = _case_for(message)
+    payload = message.payload
+    if case.status != CaseStatus.REFERRED:
+        _remote_status_record(case, message)
+        return case.receipt_number
+    transition_check("referral_decided", case.status, None)
+    decision = payload.get("decision") or Decision.DENIED
+    if decision not in Decision.values:
+        raise ValidationError(
+            {"decision": [_("Unknown decision “%(value)s”.") % {"value": decision}]}
+        )
+    _remote_fields(case, payload)
+    case.status = CaseStatus.REFERRAL_DECIDED
+    case.decision = decision
+    case.decision_note = (payload.get("decision_note") or "").strip()
+    case.save()
+    services._event(
+        case,
+        None,
+        "referral_decided",
+        at=timezone.now(),
+        from_status=CaseStatus.REFERRED,
+        reason=case.decision_note,
+        detail=_remote_detail(message, payload)
+        | {"decision": decision, "refused": bool(payload.get("refused"))},
+    )
+    return case.receipt_number
+
+
+def referral_withdrawal_apply(message: ExchangeMessage) -> str:
+    """District side: the applicant withdrew at the township; the district's case is
+    withdrawn too, unless it is already decided (then the request is only recorded)."""
+    case = _case_for(message)
+    payload = message.payload
+    if case.status == CaseStatus.WITHDRAWN:
+        return case.receipt_number
+    if not _remote_status_record(case, message, action="remote_withdrawal"):
+        return case.receipt_number
+    if case.status in TRANSITIONS["withdraw"].sources:
+        reason = (payload.get("reason") or "").strip() or "-"
+        services.case_withdraw(
+            actor=None,
+            case=case,
+            reason=_("Withdrawn at %(center)s: %(reason)s")
+            % {"center": message.sender.display_name, "reason": reason},
+        )
+    return case.receipt_number
+
+
+# --- township: withdrawal of a forwarded case -------------------------------------------------
+
+
+def referral_withdraw_send(case: Case, reason: str) -> None:
+    """Called by services.case_withdraw, in its transaction, when a REFERRED case is
+    withdrawn: a referral the district has not received yet is cancelled; otherwise the
+    district is told to withdraw its case."""
+    referral = ExchangeMessage.objects.filter(idempotency_key=f"referral:{case.referral_key}")
+    referral = referral.first()
+    if referral is not None and exchange.message_cancel(message=referral, reason=reason):
+        return
+    recipient = Center.objects.filter(slug=case.remote_center).first()
+    if recipient is None:
+        return
+    event = case.events.filter(action="withdraw").order_by("-pk").first()
+    exchange.message_send(
+        kind=MessageKind.WITHDRAWAL,
+        sender=current_center(),
+        recipient=recipient,
+        referral_key=case.referral_key,
+        key=f"withdrawal:{case.referral_key}",
+        payload={
+            "status": case.status,
+            "action": "withdraw",
+            "process_code": event.process_code if event else None,
+            "at": (event.at if event else timezone.now()).isoformat(),
+            "seq": event.pk if event else 0,
+            "reason": reason,
+            "receipt_number": case.receipt_number,
+        },
+        sender_reference=case.receipt_number,
+        recipient_reference=case.remote_receipt_number,
+    )

@@ -119,8 +119,13 @@ def _event(
         detail=detail or {},
         attachments=attachments or [],
     )
-    if notify:
+    # A forwarded case's applicant hears from the township that took it (代办), not from here.
+    if notify and case.channel != Channel.REFERRAL:
         notifications.queue_for_event(event)
+    if case.referral_key:
+        from . import referrals
+
+        referrals.after_event(event)  # tell the other center (上报件), in this transaction
     return event
 
 

@@ -23,6 +23,11 @@ def _schedule(sender, **kwargs):
         sender.signature("tenants.health.tasks.dispatch_heartbeats"),
         name="dispatch per-center heartbeats",
     )
+    sender.add_periodic_task(
+        60.0,
+        sender.signature("tenants.exchange.tasks.exchange_sweep"),
+        name="re-send exchange messages whose delivery was lost or is due again",
+    )
 
 
 @beat_init.connect
