@@ -25,6 +25,7 @@ from tenants.accounts.models import User
 from . import services
 from .models import Case
 from .services import Intake, Outcome
+from .states import CaseStatus
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NAMES = ["张秀兰", "王建军", "李淑芬", "刘志强", "陈桂英", "杨海涛", "赵玉梅", "黄国庆", "周丽华"]
@@ -271,3 +272,94 @@ def _seed(center) -> list[Case]:
     services.case_reassign(actor=director, case=reassigned, owner=clerk2, reason="窗口调整")
     return made
 
+
+def seed_referrals(township, district) -> bool:
+    """The 上报 round trip between a township and its district, through the real exchange:
+    one case decided by the district and closed by the township, one still at the district.
+    Messages are delivered at once (no worker needed). Idempotent."""
+    from django_tenants.utils import schema_context
+
+    from catalog_cms.standards.models import MatterTemplate
+    from catalog_cms.standards.vocab import ProcessingMode
+    from centers.catalog.services import catalog_adopt
+    from tenants.exchange import services as exchange
+    from tenants.exchange.models import ExchangeMessage, MessageState
+
+    from . import referrals
+
+    def deliver_all():
+        for pk in ExchangeMessage.objects.filter(state=MessageState.PENDING).values_list(
+            "pk", flat=True
+        ):
+            exchange.message_deliver(pk)
+
+    with schema_context(township.schema_name):
+        if Case.objects.filter(referral_key__isnull=False).exists():
+            return False
+        matter = (
+            LocalMatter.objects.filter(mode=ProcessingMode.REPORT, template_id__isnull=False)
+            .order_by("code")
+            .first()
+        )
+        clerk = User.objects.filter(username="window1").first()
+        if matter is None or clerk is None:
+            return False
+        template = MatterTemplate.objects.filter(pk=matter.template_id).first()
+    with schema_context(district.schema_name):
+        if template is not None and not LocalMatter.objects.filter(code=matter.code).exists():
+            catalog_adopt(templates=[template], actor="demo")
+        d_clerk = User.objects.filter(username="window1").first()
+    rng = random.Random(f"{township.slug}-referral")
+    referred = []
+    with schema_context(township.schema_name):
+        for days_ago in (8, 3):
+            case = services.case_intake(
+                actor=clerk,
+                intake=Intake(
+                    matter=matter,
+                    applicant={
+                        "kind": "person",
+                        "name": rng.choice(NAMES),
+                        "id_number": _resident_id(rng),
+                        "phone": f"13{rng.randrange(100000000, 999999999)}",
+                    },
+                    materials=_received(matter),
+                    window=Window.objects.order_by("number").first(),
+                ),
+                now=_working_days_ago(days_ago),
+            )
+            referred.append(
+                referrals.case_refer_up(
+                    actor=clerk,
+                    case=case,
+                    note="属区级审批事项，代办上报",
+                    now=_working_days_ago(days_ago, 15),
+                )
+            )
+    deliver_all()
+    with schema_context(district.schema_name):
+        incoming = list(
+            Case.objects.filter(
+                channel="referral",
+                remote_center=township.slug,
+                status=CaseStatus.RECEIVED,
+            ).order_by("received_at")
+        )
+        for d_case in incoming:
+            services.case_accept(actor=d_clerk, case=d_case, now=_working_days_ago(2, 9))
+        if incoming:
+            services.case_close(
+                actor=d_clerk, case=incoming[0], decision="approved", handover="electronic",
+                note="符合条件，准予", now=_working_days_ago(1, 10),
+            )  # fmt: skip
+    deliver_all()
+    with schema_context(township.schema_name):
+        for decided in Case.objects.filter(
+            pk__in=[c.pk for c in referred], status=CaseStatus.REFERRAL_DECIDED
+        ):
+            services.case_close(
+                actor=clerk, case=decided, decision="approved", handover="window",
+                now=_working_days_ago(0, 9),
+            )  # fmt: skip
+    deliver_all()
+    return True

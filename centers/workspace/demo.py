@@ -97,7 +97,7 @@ def seed_center(center) -> None:
         day = today + datetime.timedelta(days=14)
         services.closure_create(actor=None, start_date=day, end_date=day, reason="办公场所电力检修")
     if not Post.objects.exists() and w1 and w2:
-        window3 = Window.objects.get(number=3)
+        window3 = Window.objects.filter(number=3).first() or Window.objects.first()
         services.post_save(actor=None, name="民政综合岗", window=window3, holder_a=w1, holder_b=w2)
         services.post_save(
             actor=None, name="社保医保岗", window=Window.objects.get(number=2),

@@ -173,12 +173,25 @@ def message_deliver(message_id, *, now: datetime.datetime | None = None) -> str:
         if reference and not message.recipient_reference:
             message.recipient_reference = str(reference)[:32]
         message.save()
-        # The recipient keeps its own copy of the scans now.
+        # The recipient keeps its own copy now: the public schema keeps no personal data.
+        message.payload = _without_personal_data(message.payload)
+        message.save(update_fields=["payload"])
         message.attachments.update(content=None)
         ExchangeLog.objects.create(
             message=message, action=ExchangeLog.Action.DELIVERED, actor_name="system"
         )
         return message.state
+
+
+def _without_personal_data(payload: dict) -> dict:
+    """The payload with the applicant reduced to a masked name: once delivered, the resident's
+    ID number, phone and address live only in the two centers' own schemas."""
+    applicant = payload.get("applicant")
+    if not isinstance(applicant, dict):
+        return payload
+    from centers.cases.models import mask_name
+
+    return {**payload, "applicant": {"name": mask_name(applicant.get("name", ""))}}
 
 
 def messages_due(*, now: datetime.datetime | None = None, limit: int = SWEEP_BATCH) -> list:

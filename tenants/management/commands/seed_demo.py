@@ -62,6 +62,8 @@ class Command(BaseCommand):
                 catalog_demo.seed_center(center)
                 workspace_demo.seed_center(center)
                 cases_demo.seed_center(center)
+        for township in Center.objects.centers().filter(parent__isnull=False):
+            cases_demo.seed_referrals(township, township.parent)
         self._print(city)
 
     def _user(self, username, role, last_name, first_name, district_id=None):

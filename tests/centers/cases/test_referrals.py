@@ -157,6 +157,9 @@ def test_a_full_上报_round_trip_between_a_township_and_its_district(sides):
     d_case = sides.district_case(case.referral_key)
     assert message.recipient_reference == d_case.receipt_number
     assert message.attachments.get().content is None  # the district keeps its own copy
+    # Once delivered, the public schema keeps no personal data of the applicant.
+    assert message.payload["applicant"] == {"name": "张*"}
+    assert "11010519491231002X" not in str(message.payload)
     with sides.in_district():
         assert d_case.channel == Channel.REFERRAL
         assert d_case.status == CaseStatus.RECEIVED
