@@ -411,7 +411,11 @@ class CaseEvent(models.Model):
         ordering = ["at", "pk"]
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
-        indexes = [models.Index(fields=["case", "at"], name="cases_event_case_idx")]
+        indexes = [
+            models.Index(fields=["case", "at"], name="cases_event_case_idx"),
+            # The ledger's day counts, the fee report and the history export read by day.
+            models.Index(fields=["at"], name="cases_event_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
