@@ -171,10 +171,10 @@ def list_bench(slug: str, host: str, context: dict) -> dict:
 
     from tenants.accounts.models import User
 
+    client = Client(HTTP_HOST=host)
     with schema_context(slug):
         clerk = User.objects.get(pk=context["clerk"])
-    client = Client(HTTP_HOST=host)
-    client.force_login(clerk)
+        client.force_login(clerk)
     window = context["windows"][2]
     queries = {
         "all, first page": "",
@@ -230,12 +230,10 @@ def intake_bench(port: int, host: str, context: dict) -> dict:
         "outcome": "accept",
         "channel": "window",
         "window": context["windows"][0],
-        "applicant": {
-            "kind": "person",
-            "name": "李四",
-            "id_number": PERSON_ID,
-            "phone": "13900001111",
-        },
+        "applicant_kind": "person",
+        "applicant_name": "李四",
+        "applicant_id_number": PERSON_ID,
+        "applicant_phone": "13900001111",
         "materials": [
             {"name": "居民身份证", "state": "received", "originals_received": 1},
             {"name": "申请表", "state": "received", "originals_received": 1},

@@ -991,10 +991,15 @@ def cases_phase(env: dict[str, str]) -> dict:
     slug = "bench-cases"
     from tenants.models import Center
 
+    if not Center.objects.filter(slug="shenbei").exists():
+        center_create(
+            kind="district", division_code="210113000000", name="沈北新区", slug="shenbei",
+            actor="bench",
+        )  # fmt: skip
     if not Center.objects.filter(slug=slug).exists():
         center_create(
             kind="township", division_code="210113106000", name="压测镇", slug=slug,
-            parent_slug=None, actor="bench",
+            parent_slug="shenbei", actor="bench",
         )  # fmt: skip
     schema = slug.replace("-", "_")
     context = case_bench.setup_center(schema)

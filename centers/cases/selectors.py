@@ -117,17 +117,17 @@ def deadline_of(case: Case, today: datetime.date, closures=None) -> Deadline:
     if case.due_date is None or case.status not in OPEN_STATUSES:
         return Deadline(case.due_date, case.due_provisional, None, False, paused)
     if closures is None:
-        closures = clock.center_closures()
+        closures = clock.WorkingDays()
     remaining = clock.working_days_left(case.due_date, today, closures)
     overdue = case.status in CLOCK_RUNNING_STATUSES and case.due_date < today
     return Deadline(case.due_date, case.due_provisional, remaining, overdue, paused)
 
 
 def deadlines_for(cases, today: datetime.date | None = None) -> dict[int, Deadline]:
-    """Deadlines of a page of cases, reading the closures once."""
+    """Deadlines of a page of cases, reading the closures and each year's calendar once."""
     today = today or clock.local_today()
-    closures = clock.center_closures()
-    return {case.pk: deadline_of(case, today, closures) for case in cases}
+    working_days = clock.WorkingDays()
+    return {case.pk: deadline_of(case, today, working_days) for case in cases}
 
 
 def case_by_receipt(receipt_number: str) -> Case | None:
@@ -215,6 +215,11 @@ def matters_for_intake() -> list[dict]:
         }
         for row in rows
     ]
+
+
+def matter_choices() -> list[dict]:
+    """Code and name of every adopted matter, for the list's matter filter."""
+    return list(LocalMatter.objects.order_by("code").values("code", "name"))
 
 
 def case_handlers():

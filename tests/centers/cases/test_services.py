@@ -47,9 +47,9 @@ def intake(desk, *, matter=None, outcome=Outcome.ACCEPT, day="2026-11-02", actor
 
 def codes(case) -> list[int]:
     return list(
-        case.events.exclude(process_code=None).order_by("at", "pk").values_list(
-            "process_code", flat=True
-        )
+        case.events.exclude(process_code=None)
+        .order_by("at", "pk")
+        .values_list("process_code", flat=True)
     )
 
 
@@ -438,7 +438,9 @@ def test_invalid_applicant_is_refused_and_nothing_is_created(tenant, applicant, 
 def test_an_organisation_with_a_valid_credit_code_is_accepted(tenant):
     case = intake(
         tenant,
-        applicant=tenant.applicant(kind="organisation", name="某某科技有限公司", id_number=ORG_CODE),
+        applicant=tenant.applicant(
+            kind="organisation", name="某某科技有限公司", id_number=ORG_CODE
+        ),
     )
     assert case.applicant_kind == "organisation"
 
@@ -537,3 +539,21 @@ def test_notifications_are_queued_after_commit_and_sent_once(
     assert notifications.notification_deliver(notification.pk) == "sent"
     assert len(ConsoleBackend.outbox) == 1
     assert case.receipt_number in ConsoleBackend.outbox[0].text
+
+
+def test_the_year_by_year_counter_matches_the_day_by_day_count():
+    from centers.cases import clock
+    from centers.workspace import calendar as cal
+
+    closures = [(D(2026, 11, 4), D(2026, 11, 6))]
+    counter = clock.WorkingDays(closures)
+    for after, upto in [
+        (D(2026, 2, 13), D(2026, 3, 2)),
+        (D(2025, 12, 20), D(2027, 1, 10)),
+        (D(2026, 11, 1), D(2026, 11, 30)),
+        (D(2026, 5, 5), D(2026, 5, 5)),
+    ]:
+        expected = len(cal.working_days_between(after + datetime.timedelta(days=1), upto, closures))
+        assert counter.count(after, upto) == expected
+    # 11-03 and 11-09 (11-04..06 closed): two working days overdue.
+    assert clock.working_days_left(D(2026, 11, 2), D(2026, 11, 9), counter) == -2
