@@ -1,0 +1,671 @@
+"""Forms of the case desk. They only parse input into what the services take; the services
+decide, and their ValidationErrors come back on the fields of the same names."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from centers.workspace.models import Department, ServicePoint, Window
+from tenants.accounts.models import User
+from tenants.accounts.permissions import Capability, can
+
+from . import selectors, services
+from .models import ApplicantKind, CaseMaterial
+from .selectors import CaseFilters
+from .services import Outcome
+from .states import (
+    SPECIAL_PAUSE_KINDS,
+    CaseStatus,
+    Channel,
+    Decision,
+    Handover,
+    PauseKind,
+    RefusalKind,
+)
+
+MAX_MATERIAL_ROWS = 200
+MATERIAL_FIELD = re.compile(r"^m\d+_(state|note)$")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Any number of files under one name; each is checked by the services (files.py)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        items = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(item, initial) for item in items if item]
+
+
+def staff_label(user) -> str:
+    full = f"{user.last_name}{user.first_name}".strip()
+    return f"{full} ({user.username})" if full else user.username
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return staff_label(obj)
+
+
+def service_errors_to_form(form: forms.Form, exc: ValidationError, aliases=None) -> None:
+    """Put a service's ValidationError on the form's fields of the same name (or the
+    aliased one); anything else becomes a form-wide error."""
+    aliases = aliases or {}
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, messages in exc.message_dict.items():
+        field = aliases.get(field, field)
+        form.add_error(field if field in form.fields else None, messages)
+
+
+# --- the list ----------------------------------------------------------------------------------
+
+
+STATUS_OPEN = "open"
+
+
+class CaseFilterForm(forms.Form):
+    q = forms.CharField(
+        label=gettext_lazy("Receipt number or applicant"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(
+            attrs={"type": "search", "data-shortcut": "q", "autocomplete": "off"}
+        ),
+    )
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
+    window = forms.ModelChoiceField(
+        label=gettext_lazy("Window"), queryset=Window.objects.none(), required=False
+    )
+    matter = forms.CharField(
+        label=gettext_lazy("Matter code"),
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"list": "matter-options", "autocomplete": "off"}),
+    )
+    mine = forms.BooleanField(label=gettext_lazy("My cases (incl. B-post cover)"), required=False)
+    urgent = forms.BooleanField(label=gettext_lazy("急办件 only"), required=False)
+    overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [
+            ("", _("All")),
+            (STATUS_OPEN, _("Open (not finished)")),
+            *CaseStatus.choices,
+        ]
+        self.fields["window"].queryset = Window.objects.order_by("number")
+
+    def filters(self, user) -> CaseFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        window = data.get("window")
+        return CaseFilters(
+            status=data.get("status") or None,
+            window_id=window.pk if window else None,
+            overdue=bool(data.get("overdue")),
+            urgent=bool(data.get("urgent")),
+            mine_for=user if data.get("mine") else None,
+            matter_code=(data.get("matter") or "").strip().split(" ")[0] or None,
+            query=(data.get("q") or "").strip() or None,
+        )
+
+
+# --- intake ------------------------------------------------------------------------------------
+
+
+class IntakeForm(forms.Form):
+    """The intake at a window (or an agent's at a village point). The materials checklist
+    comes as rows mat-<i>-name/state/originals/copies/note and files mat-<i>-file, built in
+    the page from the chosen matter's materials."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    matter = forms.CharField(
+        label=gettext_lazy("Matter (code or name)"),
+        max_length=300,
+        widget=forms.TextInput(
+            attrs={
+                "list": "matter-options",
+                "autocomplete": "off",
+                "autofocus": True,
+                "data-shortcut": "m",
+            }
+        ),
+    )
+    applicant_kind = forms.ChoiceField(
+        label=gettext_lazy("Applicant"),
+        choices=ApplicantKind.choices,
+        initial=ApplicantKind.PERSON,
+        widget=forms.RadioSelect,
+    )
+    applicant_name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    applicant_id_number = forms.CharField(
+        label=gettext_lazy("Resident ID / unified social credit code"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    applicant_phone = forms.CharField(
+        label=gettext_lazy("Phone"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Channel"),
+        choices=[
+            (c.value, c.label) for c in (Channel.WINDOW, Channel.VILLAGE_POINT, Channel.ONLINE)
+        ],
+        initial=Channel.WINDOW,
+    )
+    window = forms.ModelChoiceField(
+        label=gettext_lazy("Window"), queryset=Window.objects.none(), required=False
+    )
+    service_point = forms.ModelChoiceField(
+        label=gettext_lazy("Village service point"),
+        queryset=ServicePoint.objects.none(),
+        required=False,
+    )
+    urgent = forms.BooleanField(label=gettext_lazy("急办件 (urgent)"), required=False)
+    outcome = forms.ChoiceField(
+        label=gettext_lazy("Outcome"),
+        choices=[
+            (Outcome.ACCEPT, gettext_lazy("Accept (受理, acceptance notice)")),
+            (Outcome.SUPPLEMENT, gettext_lazy("Incomplete (补正, one-time notice)")),
+            (Outcome.REFUSE, gettext_lazy("Not acceptable (不予受理, with reasons)")),
+        ],
+        initial=Outcome.ACCEPT,
+        widget=forms.RadioSelect,
+    )
+    refusal_kind = forms.ChoiceField(
+        label=gettext_lazy("Refusal"),
+        choices=RefusalKind.choices,
+        initial=RefusalKind.NOT_ACCEPTABLE,
+        required=False,
+    )
+    refusal_reason = forms.CharField(
+        label=gettext_lazy("Reasons"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    refusal_basis = forms.CharField(
+        label=gettext_lazy("Legal basis"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note (told to the applicant with the notice)"),
+        required=False,
+        max_length=500,
+    )
+    lead_department = forms.ModelChoiceField(
+        label=gettext_lazy("Lead department (联办件)"),
+        queryset=Department.objects.none(),
+        required=False,
+    )
+    departments = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Other departments (联办件)"),
+        queryset=Department.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    contact_name = forms.CharField(
+        label=gettext_lazy("Contact person"), max_length=50, required=False
+    )
+    address = forms.CharField(label=gettext_lazy("Address"), max_length=200, required=False)
+    first_contact = StaffChoiceField(
+        label=gettext_lazy("首问负责人 (first contact)"),
+        queryset=User.objects.none(),
+        required=False,
+    )
+    owner = StaffChoiceField(
+        label=gettext_lazy("全程承办人 (case owner; default: first contact)"),
+        queryset=User.objects.none(),
+        required=False,
+    )
+    promised_date = forms.DateField(
+        label=gettext_lazy("Promised date (earlier than the matter's limit)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    scans = MultipleFileField(label=gettext_lazy("Other scans (images or PDF)"))
+    # Where the services' "materials" and "files" errors are shown.
+    materials = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.is_agent = not can(user, Capability.HANDLE_CASES)
+        self.fields["window"].queryset = Window.objects.order_by("number")
+        self.fields["service_point"].queryset = selectors.service_points_for(user)
+        self.fields["lead_department"].queryset = Department.objects.order_by("order", "name")
+        self.fields["departments"].queryset = Department.objects.order_by("order", "name")
+        self.fields["first_contact"].queryset = selectors.intake_staff()
+        self.fields["owner"].queryset = selectors.case_handlers()
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+            self.initial.setdefault("first_contact", user.pk)
+            window = selectors.default_window_for(user)
+            if window is not None:
+                self.initial.setdefault("window", window.pk)
+        if self.is_agent:
+            # A village agent forwards applications; the center decides (outcome "receive").
+            self.fields["channel"].choices = [(Channel.VILLAGE_POINT, Channel.VILLAGE_POINT.label)]
+            self.initial["channel"] = Channel.VILLAGE_POINT
+            self.fields["service_point"].required = True
+            self.fields["service_point"].empty_label = None
+            for name in (
+                "window", "outcome", "refusal_kind", "refusal_reason", "refusal_basis",
+                "lead_department", "departments", "first_contact", "owner", "promised_date",
+            ):  # fmt: skip
+                del self.fields[name]
+
+    # --- parsing --------------------------------------------------------------------------
+
+    def clean_matter(self):
+        text = (self.cleaned_data.get("matter") or "").strip()
+        code = text.split()[0] if text else ""
+        try:
+            return services.matter_for_intake(code)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["matter"]) from None
+
+    def material_rows(self) -> list[dict]:
+        """The checklist rows as posted (name, state, counts, note)."""
+        rows = []
+        for i in range(MAX_MATERIAL_ROWS):
+            name = self.data.get(f"mat-{i}-name")
+            if name is None:
+                break
+            row = {
+                "index": i,
+                "name": name.strip(),
+                "state": (self.data.get(f"mat-{i}-state") or "").strip(),
+                "note": (self.data.get(f"mat-{i}-note") or "").strip(),
+            }
+            for key in ("originals_received", "copies_received"):
+                value = (self.data.get(f"mat-{i}-{key}") or "0").strip() or "0"
+                row[key] = value
+            rows.append(row)
+        return rows
+
+    def clean(self):
+        cleaned = super().clean()
+        materials = []
+        for row in self.material_rows():
+            counts = {}
+            for key in ("originals_received", "copies_received"):
+                try:
+                    counts[key] = int(row[key])
+                    if not 0 <= counts[key] <= 99:
+                        raise ValueError
+                except ValueError:
+                    self.add_error(
+                        "materials",
+                        _("“%(name)s”: the numbers received must be 0 to 99.")
+                        % {"name": row["name"]},
+                    )
+                    counts[key] = 0
+            if row["state"] and row["state"] not in CaseMaterial.State.values:
+                self.add_error(
+                    "materials", _("“%(name)s”: choose a state.") % {"name": row["name"]}
+                )
+            materials.append(
+                {"name": row["name"], "state": row["state"], "note": row["note"], **counts}
+            )
+        cleaned["materials"] = materials
+        return cleaned
+
+    def uploads(self, files) -> list:
+        """(file, material name) for every scan: per material row, then the other scans."""
+        result = []
+        for row in self.material_rows():
+            for upload in files.getlist(f"mat-{row['index']}-file"):
+                result.append((upload, row["name"]))
+        for upload in self.cleaned_data.get("scans") or []:
+            result.append((upload, ""))
+        return result
+
+    def intake(self, files) -> services.Intake:
+        data = self.cleaned_data
+        applicant = {
+            "kind": data["applicant_kind"],
+            "name": data["applicant_name"],
+            "id_number": data["applicant_id_number"],
+            "phone": data["applicant_phone"],
+            "contact_name": data.get("contact_name", ""),
+            "address": data.get("address", ""),
+        }
+        common = {
+            "matter": data["matter"],
+            "applicant": applicant,
+            "channel": data["channel"],
+            "materials": data["materials"],
+            "service_point": data.get("service_point"),
+            "urgent": data.get("urgent", False),
+            "note": data.get("note", ""),
+            "uploads": self.uploads(files),
+            "idempotency_key": data["idempotency_key"],
+        }
+        if self.is_agent:
+            return services.Intake(
+                **common, outcome=Outcome.RECEIVE, first_contact=self.user, window=None
+            )
+        return services.Intake(
+            **common,
+            outcome=data["outcome"],
+            window=data.get("window"),
+            first_contact=data.get("first_contact") or self.user,
+            owner=data.get("owner"),
+            lead_department=data.get("lead_department"),
+            departments=list(data.get("departments") or []),
+            promised_date=data.get("promised_date"),
+            refusal_kind=data.get("refusal_kind") or RefusalKind.NOT_ACCEPTABLE,
+            refusal_reason=data.get("refusal_reason", ""),
+            refusal_basis=data.get("refusal_basis", ""),
+        )
+
+
+# --- actions on a case ---------------------------------------------------------------------------
+
+
+class ActionForm(forms.Form):
+    """An action form on the case page; `case` and `user` are known to every one."""
+
+    action = ""
+    material_lines: list = []
+
+    def __init__(self, *args, case, user, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{self.action}_%s")
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.user = user
+
+    def plain_fields(self):
+        """The fields other than the materials table's."""
+        return [self[name] for name in self.fields if not MATERIAL_FIELD.match(name)]
+
+
+class MaterialStatesMixin:
+    """One state, note and count set per material line of the case, as fields m<pk>_…"""
+
+    default_state_for_missing = ""
+
+    def add_material_fields(self):
+        self.material_lines = list(self.case.materials.all())
+        for line in self.material_lines:
+            state = line.state
+            if self.default_state_for_missing and state in (
+                CaseMaterial.State.MISSING,
+                CaseMaterial.State.DEFECTIVE,
+            ):
+                state = self.default_state_for_missing
+            self.fields[f"m{line.pk}_state"] = forms.ChoiceField(
+                label=line.name, choices=CaseMaterial.State.choices, initial=state
+            )
+            self.fields[f"m{line.pk}_note"] = forms.CharField(
+                label=_("note"), required=False, max_length=300, initial=line.note
+            )
+
+    def material_rows(self):
+        """(line, state field, note field) for the template."""
+        return [
+            (line, self[f"m{line.pk}_state"], self[f"m{line.pk}_note"])
+            for line in self.material_lines
+        ]
+
+    def materials_data(self) -> list[dict]:
+        return [
+            {
+                "name": line.name,
+                "state": self.cleaned_data[f"m{line.pk}_state"],
+                "note": self.cleaned_data.get(f"m{line.pk}_note", ""),
+            }
+            for line in self.material_lines
+        ]
+
+
+class JointFieldsMixin:
+    def add_joint_fields(self):
+        departments = Department.objects.order_by("order", "name")
+        self.fields["lead_department"] = forms.ModelChoiceField(
+            label=_("Lead department (联办件)"), queryset=departments, required=False
+        )
+        self.fields["departments"] = forms.ModelMultipleChoiceField(
+            label=_("Other departments (联办件)"),
+            queryset=departments,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
+
+
+class AcceptForm(JointFieldsMixin, ActionForm):
+    action = "accept"
+    owner = StaffChoiceField(
+        label=gettext_lazy("全程承办人 (case owner)"), queryset=User.objects.none()
+    )
+    promised_date = forms.DateField(
+        label=gettext_lazy("Promised date (earlier than the matter's limit)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = selectors.case_handlers()
+        self.initial.setdefault("owner", self.user.pk)
+        if self.case.kind == "joint":
+            self.add_joint_fields()
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "owner": data["owner"],
+            "lead_department": data.get("lead_department"),
+            "departments": list(data.get("departments") or []),
+            "promised_date": data.get("promised_date"),
+        }
+
+
+class SupplementForm(MaterialStatesMixin, ActionForm):
+    action = "request_supplement"
+    reason = forms.CharField(
+        label=gettext_lazy("Note on the one-time notice"), required=False, max_length=500
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_material_fields()
+
+    def service_kwargs(self) -> dict:
+        return {"materials": self.materials_data(), "reason": self.cleaned_data["reason"]}
+
+
+class CompleteSupplementForm(MaterialStatesMixin, JointFieldsMixin, ActionForm):
+    action = "complete_supplement"
+    default_state_for_missing = CaseMaterial.State.RECEIVED
+    owner = StaffChoiceField(
+        label=gettext_lazy("全程承办人 (case owner, if not accepted yet)"),
+        queryset=User.objects.none(),
+        required=False,
+    )
+    uploads = MultipleFileField(label=gettext_lazy("Scans of what was brought"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_material_fields()
+        self.fields["owner"].queryset = selectors.case_handlers()
+        self.initial.setdefault("owner", self.case.owner_id or self.user.pk)
+        if self.case.kind == "joint" and not self.case.tasks.exists():
+            self.add_joint_fields()
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "materials": self.materials_data(),
+            "owner": data.get("owner"),
+            "lead_department": data.get("lead_department"),
+            "departments": list(data.get("departments") or []),
+            "uploads": [(upload, "") for upload in data.get("uploads") or []],
+        }
+
+
+class RefuseForm(ActionForm):
+    action = "refuse"
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Refusal"),
+        choices=RefusalKind.choices,
+        initial=RefusalKind.NOT_ACCEPTABLE,
+    )
+    reason = forms.CharField(label=gettext_lazy("Reasons"), widget=forms.Textarea({"rows": 2}))
+    basis = forms.CharField(label=gettext_lazy("Legal basis"), widget=forms.Textarea({"rows": 2}))
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {"kind": data["kind"], "reason": data["reason"], "basis": data["basis"]}
+
+
+class SpecialStartForm(ActionForm):
+    action = "start_special"
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Special procedure"),
+        choices=[(k.value, k.label) for k in PauseKind if k in SPECIAL_PAUSE_KINDS],
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300)
+    expected_days = forms.IntegerField(
+        label=gettext_lazy("Expected working days (told to the applicant)"),
+        required=False,
+        min_value=1,
+        max_value=365,
+    )
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"],
+            "reason": data["reason"],
+            "expected_days": data.get("expected_days"),
+        }
+
+
+class SpecialEndForm(ActionForm):
+    action = "end_special"
+    result = forms.CharField(label=gettext_lazy("Result"), required=False, max_length=500)
+
+    def service_kwargs(self) -> dict:
+        return {"result": self.cleaned_data["result"]}
+
+
+class ExtendForm(ActionForm):
+    action = "extend"
+    days = forms.IntegerField(
+        label=gettext_lazy("Extra working days"),
+        min_value=1,
+        max_value=services.MAX_EXTENSION_DAYS,
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=500)
+
+    def service_kwargs(self) -> dict:
+        return {"days": self.cleaned_data["days"], "reason": self.cleaned_data["reason"]}
+
+
+class ReassignForm(ActionForm):
+    action = "reassign"
+    owner = StaffChoiceField(label=gettext_lazy("New case owner"), queryset=User.objects.none())
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=500)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = selectors.case_handlers().exclude(pk=self.case.owner_id)
+
+    def service_kwargs(self) -> dict:
+        return {"owner": self.cleaned_data["owner"], "reason": self.cleaned_data["reason"]}
+
+
+class TaskSignOffForm(ActionForm):
+    action = "task_sign_off"
+    task = forms.ModelChoiceField(label=gettext_lazy("Department"), queryset=None)
+    opinion = forms.CharField(label=gettext_lazy("Opinion"), widget=forms.Textarea({"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["task"].queryset = self.case.tasks.filter(
+            signed_off_at__isnull=True
+        ).select_related("department")
+        self.fields["task"].label_from_instance = lambda task: task.department.name
+
+    def service_kwargs(self) -> dict:
+        return {"task": self.cleaned_data["task"], "opinion": self.cleaned_data["opinion"]}
+
+
+class VisitForm(ActionForm):
+    action = "record_visit"
+    note = forms.CharField(
+        label=gettext_lazy("Note (why, for a third visit)"), required=False, max_length=500
+    )
+
+    def service_kwargs(self) -> dict:
+        return {"note": self.cleaned_data["note"]}
+
+
+class CloseForm(ActionForm):
+    action = "close"
+    decision = forms.ChoiceField(label=gettext_lazy("Decision"), choices=Decision.choices)
+    handover = forms.ChoiceField(label=gettext_lazy("Result handed over"), choices=Handover.choices)
+    handed_over_at = forms.DateTimeField(
+        label=gettext_lazy("Handed over at (default: now)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note (reasons, for a denial)"),
+        required=False,
+        widget=forms.Textarea({"rows": 2}),
+    )
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "decision": data["decision"],
+            "handover": data["handover"],
+            "handed_over_at": data.get("handed_over_at"),
+            "note": data["note"],
+        }
+
+
+class WithdrawForm(ActionForm):
+    action = "withdraw"
+    reason = forms.CharField(label=gettext_lazy("The applicant's reason"), max_length=500)
+
+    def service_kwargs(self) -> dict:
+        return {"reason": self.cleaned_data["reason"]}
+
+
+class ScanForm(ActionForm):
+    action = "attach"
+    file = forms.FileField(label=gettext_lazy("Scan (image or PDF)"))
+    material = forms.ModelChoiceField(label=gettext_lazy("Material"), queryset=None, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["material"].queryset = self.case.materials.all()
+
+    def service_kwargs(self) -> dict:
+        return {"upload": self.cleaned_data["file"], "material": self.cleaned_data["material"]}
