@@ -650,6 +650,19 @@ class CloseForm(ActionForm):
         }
 
 
+class ReferUpForm(ActionForm):
+    action = "refer_up"
+    note = forms.CharField(
+        label=gettext_lazy("Note to the district (初审意见)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea({"rows": 2}),
+    )
+
+    def service_kwargs(self) -> dict:
+        return {"note": self.cleaned_data["note"]}
+
+
 class WithdrawForm(ActionForm):
     action = "withdraw"
     reason = forms.CharField(label=gettext_lazy("The applicant's reason"), max_length=500)

@@ -177,6 +177,22 @@ class Case(models.Model):
                 name="cases_open_due_idx",
                 condition=Q(status__in=["accepted", "referred", "referral_decided"]),
             ),
+            # The desk opens on the open cases: a small partial index in the list's order.
+            models.Index(
+                fields=["-urgent", "-received_at", "-id"],
+                name="cases_open_order_idx",
+                condition=Q(
+                    status__in=[
+                        "received",
+                        "supplementing",
+                        "accepted",
+                        "special",
+                        "referred",
+                        "referral_decided",
+                    ]
+                ),
+            ),
+            models.Index(fields=["applicant_name"], name="cases_applicant_idx"),
             models.Index(fields=["owner", "status"], name="cases_owner_idx"),
             models.Index(fields=["received_on", "window"], name="cases_day_window_idx"),
         ]

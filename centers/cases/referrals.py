@@ -71,7 +71,9 @@ DISTRICT_DECISION_STATUSES = frozenset({CaseStatus.CLOSED, CaseStatus.NOT_ACCEPT
 # --- township: forward the case -----------------------------------------------------------
 
 
-def _is_report_up(case: Case) -> bool:
+def is_report_up(case: Case) -> bool:
+    """A case this center forwards rather than decides: a 上报件, or a matter decided above
+    the township."""
     if case.kind == CaseKind.REPORT_UP:
         return True
     level = case.matter.authority_level
@@ -153,7 +155,7 @@ def case_refer_up(*, actor, case: Case, note: str = "", now: datetime.datetime |
         case = services._locked(case)
         transition_check("refer_up", case.status, actor)
         errors: dict[str, list[str]] = {}
-        if not _is_report_up(case):
+        if not is_report_up(case):
             errors["kind"] = [
                 _(
                     "Only a 上报件 (a matter decided at district or city level) is forwarded "

@@ -211,7 +211,13 @@ TRANSITIONS: dict[str, Transition] = dict(
             gettext_lazy("Department sign-off"),
         ),
         _t("record_visit", OPEN_STATUSES, None, INTAKE_ROLES, gettext_lazy("Record a visit")),
-        _t("close", {S.ACCEPTED, S.REFERRAL_DECIDED}, S.CLOSED, HANDLERS, gettext_lazy("Close")),
+        _t(
+            "close",
+            {S.ACCEPTED, S.REFERRAL_DECIDED},
+            S.CLOSED,
+            HANDLERS,
+            gettext_lazy("Reply and close (办结)"),
+        ),
         _t(
             "withdraw",
             {

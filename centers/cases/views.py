@@ -25,7 +25,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from tenants.accounts.models import Role, User
 from tenants.accounts.permissions import Capability, can
 
-from . import clock, forms, selectors, services
+from . import clock, forms, referrals, selectors, services
 from .models import CaseMaterial
 from .states import (
     TRANSITIONS,
@@ -45,6 +45,7 @@ POSTED_KEYS = ("name", "state", "originals_received", "copies_received", "note")
 # The steps with a form on the case page, in the order they are offered, and their service.
 ACTIONS = {
     "accept": (forms.AcceptForm, services.case_accept),
+    "refer_up": (forms.ReferUpForm, referrals.case_refer_up),
     "request_supplement": (forms.SupplementForm, services.case_request_supplement),
     "complete_supplement": (forms.CompleteSupplementForm, services.case_complete_supplement),
     "task_sign_off": (forms.TaskSignOffForm, services.case_task_sign_off),
@@ -292,6 +293,8 @@ def offered_actions(case, user) -> tuple[list[str], bool]:
             continue
         if name == "task_sign_off" and not case.tasks.filter(signed_off_at__isnull=True).exists():
             continue
+        if name == "refer_up" and not referrals.is_report_up(case):
+            continue
         if (
             name == "record_visit"
             and case.visits >= services.VISITS_WITHOUT_APPROVAL
@@ -430,6 +433,7 @@ class CaseDetailView(DeskAccess, WagtailAdminTemplateMixin, TemplateView):
             tasks=list(case.tasks.all()),
             pauses=list(case.pauses.all()),
             fees=list(case.fees.all()),
+            remote_status_label=_status_label(case.remote_status),
             owner_label=forms.staff_label(case.owner) if case.owner else "",
             first_contact_label=forms.staff_label(case.first_contact) if case.first_contact else "",
         )

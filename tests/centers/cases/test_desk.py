@@ -775,3 +775,16 @@ def test_village_agent_without_a_point_is_told(desk, client_for):
     agent = login(client_for(desk.center), "agent1")
     response = agent.get("/admin/cases/new/")
     assert response.status_code == 200 and response.context["no_service_point"]
+
+
+def test_a_report_up_case_is_forwarded_to_the_district_from_the_desk(desk, clerk):
+    ordinary = make_case(desk)
+    assert "refer_up" not in offered(clerk, ordinary)
+    case = make_case(desk, matter=desk.report)
+    assert "refer_up" in offered(clerk, case)
+    response = act(clerk, case, "refer_up", {"note": "初审通过，代办上报"})
+    assert response.status_code == 302
+    case = reload(desk, case)
+    assert (case.status, case.remote_center) == ("referred", "shenbei")
+    with in_center(desk):
+        assert case.events.get(action="refer_up").reason == "初审通过，代办上报"
