@@ -100,7 +100,8 @@ class Command(BaseCommand):
         for center in Center.objects.centers().select_related("parent"):
             url = center_url(center)
             out(f"{center.display_name:<16} {url}   admin: {url}admin/")
-        out("  in every center:")
+        out("  in every center: the case desk at admin/cases/, the ledger at admin/ledger/,")
+        out("  progress lookup at progress/ (receipt number and the phone's last four digits)")
         out(f"  {Role.CENTER_DIRECTOR.label:<24} admin / {DEMO_PASSWORD}")
         for username, role, *_ in CENTER_USERS:
             out(f"  {Role(role).label:<24} {username} / {DEMO_PASSWORD}")
