@@ -6,7 +6,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from cityplatform.admin_views import AdminScreenMixin
 
 from . import services
 from .accounts.permissions import Capability, can
@@ -22,7 +23,7 @@ class CityAdminRequired:
         return super().dispatch(request, *args, **kwargs)
 
 
-class CenterIndexView(CityAdminRequired, WagtailAdminTemplateMixin, TemplateView):
+class CenterIndexView(CityAdminRequired, AdminScreenMixin, TemplateView):
     template_name = "tenants/admin/index.html"
     page_title = gettext_lazy("Service centers")
     header_icon = "site"
@@ -34,7 +35,7 @@ class CenterIndexView(CityAdminRequired, WagtailAdminTemplateMixin, TemplateView
         return context
 
 
-class CenterCreateView(CityAdminRequired, WagtailAdminTemplateMixin, FormView):
+class CenterCreateView(CityAdminRequired, AdminScreenMixin, FormView):
     template_name = "tenants/admin/create.html"
     page_title = gettext_lazy("New service center")
     header_icon = "plus"

@@ -107,9 +107,19 @@ def client_for():
     return make
 
 
+def _require_test_database() -> None:
+    """Session fixtures that commit for real must never reach the development database:
+    pytest-django switches to the test database only once a test of the run is marked
+    django_db."""
+    name = connection.settings_dict["NAME"]
+    if name != settings.DATABASES["default"]["TEST"]["NAME"]:
+        pytest.fail(f"refusing to commit into {name!r}: mark the test django_db")
+
+
 def _test_database_env() -> dict:
     import os
 
+    _require_test_database()
     db = connection.settings_dict
     url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     return {
@@ -213,6 +223,7 @@ def committed_center(django_db_setup, django_db_blocker):
     from tenants.services import center_create
 
     with django_db_blocker.unblock():
+        _require_test_database()
         center = center_create(
             kind="district", division_code="210114000000", name="于洪区", slug="yuhong",
             admin_password=PASSWORD,

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from cityplatform.admin_views import AdminScreenMixin
 from tenants.accounts.permissions import Capability, can
 from tenants.exchange import selectors, services
 from tenants.exchange.models import MessageKind, MessageState
@@ -38,7 +38,7 @@ def _require_case_staff(request) -> None:
         raise PermissionDenied
 
 
-class ExchangeQueueView(WagtailAdminTemplateMixin, TemplateView):
+class ExchangeQueueView(AdminScreenMixin, TemplateView):
     template_name = "cases/exchange/queue.html"
     page_title = gettext_lazy("Exchange queue")
     header_icon = "resubmit"

@@ -20,8 +20,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView, View
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from cityplatform.admin_views import AdminScreenMixin
 from tenants.accounts.models import Role, User
 from tenants.accounts.permissions import Capability, can
 
@@ -76,8 +76,8 @@ DETAIL_LABELS = {
     "channel": gettext_lazy("channel"),
     "first_contact": gettext_lazy("first contact"),
     "owner": gettext_lazy("case owner"),
-    "from_owner": gettext_lazy("from"),
-    "to_owner": gettext_lazy("to"),
+    "from_owner": gettext_lazy("previous owner"),
+    "to_owner": gettext_lazy("new owner"),
     "accepted_on": gettext_lazy("clock from"),
     "due_date": gettext_lazy("promised date"),
     "due_before": gettext_lazy("promised date before"),
@@ -148,7 +148,7 @@ def _case_url(case) -> str:
 # --- the list ----------------------------------------------------------------------------------
 
 
-class CaseListView(DeskAccess, WagtailAdminTemplateMixin, TemplateView):
+class CaseListView(DeskAccess, AdminScreenMixin, TemplateView):
     """Filtered, newest first with 急办件 on top, cut by keyset (no OFFSET, no count)."""
 
     agents_allowed = True  # only to be sent to their intake form
@@ -201,7 +201,7 @@ class CaseListView(DeskAccess, WagtailAdminTemplateMixin, TemplateView):
 # --- intake ------------------------------------------------------------------------------------
 
 
-class IntakeView(DeskAccess, WagtailAdminTemplateMixin, FormView):
+class IntakeView(DeskAccess, AdminScreenMixin, FormView):
     agents_allowed = True
     template_name = "cases/desk/intake.html"
     form_class = forms.IntakeForm
@@ -370,7 +370,7 @@ def history_rows(case) -> list[dict]:
     return rows
 
 
-class CaseDetailView(DeskAccess, WagtailAdminTemplateMixin, TemplateView):
+class CaseDetailView(DeskAccess, AdminScreenMixin, TemplateView):
     template_name = "cases/desk/case.html"
     header_icon = "clipboard-list"
 

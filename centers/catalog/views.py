@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView, View
 from wagtail.admin.auth import permission_denied
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from catalog_cms.standards.selectors import templates_for_center_kind
 from catalog_cms.standards.tabular import CONTENT_TYPES, export_catalog
+from cityplatform.admin_views import AdminScreenMixin
 from tenants.accounts.permissions import Capability, can
 
 from . import selectors, services
@@ -64,7 +64,7 @@ def _errors_to_form(form, exc: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-class CatalogIndexView(CatalogAccess, WagtailAdminTemplateMixin, TemplateView):
+class CatalogIndexView(CatalogAccess, AdminScreenMixin, TemplateView):
     template_name = "catalog/admin/index.html"
     page_title = gettext_lazy("Matter catalog")
     header_icon = "list-ul"
@@ -77,7 +77,7 @@ class CatalogIndexView(CatalogAccess, WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
-class AdoptView(CatalogAccess, WagtailAdminTemplateMixin, TemplateView):
+class AdoptView(CatalogAccess, AdminScreenMixin, TemplateView):
     write = True
     template_name = "catalog/admin/adopt.html"
     page_title = gettext_lazy("Adopt city matters")
@@ -102,7 +102,7 @@ class AdoptView(CatalogAccess, WagtailAdminTemplateMixin, TemplateView):
         return redirect("catalog_admin:index")
 
 
-class MatterView(CatalogAccess, WagtailAdminTemplateMixin, TemplateView):
+class MatterView(CatalogAccess, AdminScreenMixin, TemplateView):
     """A matter's fields, its local fields (a form for the director), and when its template
     has a newer published version the field-by-field difference."""
 
@@ -170,7 +170,7 @@ class UpdateFromTemplateView(CatalogAccess, View):
         return redirect("catalog_admin:matter", code=code)
 
 
-class LocalMatterCreateView(CatalogAccess, WagtailAdminTemplateMixin, FormView):
+class LocalMatterCreateView(CatalogAccess, AdminScreenMixin, FormView):
     write = True
     template_name = "catalog/admin/form.html"
     page_title = gettext_lazy("New local matter")
@@ -190,7 +190,7 @@ class LocalMatterCreateView(CatalogAccess, WagtailAdminTemplateMixin, FormView):
         return redirect("catalog_admin:matter", code=matter.code)
 
 
-class ImportView(CatalogAccess, WagtailAdminTemplateMixin, FormView):
+class ImportView(CatalogAccess, AdminScreenMixin, FormView):
     """Upload → preview (every bad row by number, or what would change) → confirm. The file
     waits in the session between the two steps; the service checks it again on confirm."""
 

@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from centers.cases import fees
 from centers.cases.models import CaseFee
+from cityplatform.admin_views import AdminScreenMixin
 from tenants.accounts.permissions import Capability, can
 
 from . import exports, selectors, services
@@ -37,7 +37,7 @@ class CaseStaffRequired:
         return super().dispatch(request, *args, **kwargs)
 
 
-class LedgerView(CaseStaffRequired, WagtailAdminTemplateMixin, TemplateView):
+class LedgerView(CaseStaffRequired, AdminScreenMixin, TemplateView):
     template_name = "ledger/admin/index.html"
     page_title = gettext_lazy("Ledger (台帐)")
     header_icon = "list-ul"
@@ -58,7 +58,7 @@ class LedgerView(CaseStaffRequired, WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
-class FeesView(CaseStaffRequired, WagtailAdminTemplateMixin, TemplateView):
+class FeesView(CaseStaffRequired, AdminScreenMixin, TemplateView):
     template_name = "ledger/admin/fees.html"
     page_title = gettext_lazy("Daily fee report (统一收费)")
     header_icon = "doc-full"

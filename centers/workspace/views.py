@@ -46,14 +46,14 @@ class CenterStaffRequired:
 
 
 def _admin_view(cls):
-    from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+    from cityplatform.admin_views import AdminScreenMixin
 
     attrs = {
         name: getattr(cls, name)
         for name in ("template_name", "page_title", "header_icon", "manage_only_post")
         if name in cls.__dict__
-    }  # the view's own, not WagtailAdminTemplateMixin's
-    return type(cls.__name__, (CenterStaffRequired, WagtailAdminTemplateMixin, cls), attrs)
+    }  # the view's own, not AdminScreenMixin's
+    return type(cls.__name__, (CenterStaffRequired, AdminScreenMixin, cls), attrs)
 
 
 class _ProfileView(FormView):
