@@ -520,8 +520,8 @@ def test_postgresql_refuses_to_change_or_delete_an_event(tenant):
 def test_notifications_are_queued_after_commit_and_sent_once(
     tenant, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from cityplatform.sms import ConsoleBackend
     from centers.cases import notifications, tasks
+    from cityplatform.sms import ConsoleBackend
 
     sent = []
     monkeypatch.setattr(tasks.notification_send, "delay", lambda pk: sent.append(pk))
