@@ -275,7 +275,8 @@ def _seed(center) -> list[Case]:
 
 def seed_referrals(township, district) -> bool:
     """The 上报 round trip between a township and its district, through the real exchange:
-    one case decided by the district and closed by the township, one still at the district.
+    one case decided by the district and closed by the township, one decided and waiting to be
+    handed over, one still at the district.
     Messages are delivered at once (no worker needed). Idempotent."""
     from django_tenants.utils import schema_context
 
@@ -312,7 +313,7 @@ def seed_referrals(township, district) -> bool:
     rng = random.Random(f"{township.slug}-referral")
     referred = []
     with schema_context(township.schema_name):
-        for days_ago in (8, 3):
+        for days_ago in (8, 6, 3):
             case = services.case_intake(
                 actor=clerk,
                 intake=Intake(
@@ -347,16 +348,18 @@ def seed_referrals(township, district) -> bool:
         )
         for d_case in incoming:
             services.case_accept(actor=d_clerk, case=d_case, now=_working_days_ago(2, 9))
-        if incoming:
+        # Two decided by the district, the third still in its hands.
+        for d_case in incoming[:2]:
             services.case_close(
-                actor=d_clerk, case=incoming[0], decision="approved", handover="electronic",
+                actor=d_clerk, case=d_case, decision="approved", handover="electronic",
                 note="符合条件，准予", now=_working_days_ago(1, 10),
             )  # fmt: skip
     deliver_all()
     with schema_context(township.schema_name):
+        # One handed over to the applicant; the other waits at the window (上级已办结).
         for decided in Case.objects.filter(
             pk__in=[c.pk for c in referred], status=CaseStatus.REFERRAL_DECIDED
-        ):
+        ).order_by("received_at")[:1]:
             services.case_close(
                 actor=clerk, case=decided, decision="approved", handover="window",
                 now=_working_days_ago(0, 9),
