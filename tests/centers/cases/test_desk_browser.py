@@ -2,7 +2,7 @@
 gunicorn: a clerk logs in and registers a case with the keyboard alone.
 
 The center is committed for real (another process serves it), so everything made here has
-unique names; the center's schema goes at the end of the session (committed_center), and the
+unique names; the center's schema goes after this module (committed_center), and the
 notice files the server printed are removed here."""
 
 import random
