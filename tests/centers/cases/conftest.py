@@ -8,6 +8,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from tenants.accounts.models import Role
+from tests.conftest import PASSWORD
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Valid check digits (python-stdnum).
@@ -80,5 +81,24 @@ class Desk:
 
 
 @pytest.fixture
-def desk(township, make_user):
+def desk(township, make_user, media_root):
+    """The township's case desk; uploads and printed notices go to a temporary folder."""
     return Desk(township, make_user)
+
+
+def login(client, username):
+    response = client.post("/admin/login/", {"username": username, "password": PASSWORD})
+    assert response.status_code == 302, response.content[:500]
+    return client
+
+
+@pytest.fixture
+def clerk(desk, client_for):
+    """A logged-in client of the township's window clerk."""
+    return login(client_for(desk.center), "clerk1")
+
+
+@pytest.fixture
+def director(desk, client_for):
+    """A logged-in client of the township's director."""
+    return login(client_for(desk.center), "director1")

@@ -16,36 +16,13 @@ from centers.cases.models import Case, CaseEvent, CaseFile
 from centers.cases.services import Intake
 from centers.workspace.models import ServicePoint
 from tenants.accounts.models import Role
-from tests.centers.cases.conftest import ORG_CODE, PERSON_ID, at
-from tests.conftest import PASSWORD
+from tests.centers.cases.conftest import ORG_CODE, PERSON_ID, at, login
 
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 CASES = "/api/v1/cases/"
 PROGRESS = "/api/v1/progress/"
-
-
-def login(client, username):
-    response = client.post("/admin/login/", {"username": username, "password": PASSWORD})
-    assert response.status_code == 302, response.content[:500]
-    return client
-
-
-@pytest.fixture
-def desk(desk, media_root):
-    """The cases fixture, with uploads and printed notices in a temporary folder."""
-    return desk
-
-
-@pytest.fixture
-def clerk(desk, client_for):
-    return login(client_for(desk.center), "clerk1")
-
-
-@pytest.fixture
-def director(desk, client_for):
-    return login(client_for(desk.center), "director1")
 
 
 @pytest.fixture

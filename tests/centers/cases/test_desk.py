@@ -16,33 +16,10 @@ from centers.cases.models import Case, CaseFile
 from centers.cases.services import Intake
 from centers.workspace.models import Absence, Post, ServicePoint, Window
 from tenants.accounts.models import Role
-from tests.centers.cases.conftest import ORG_CODE, PERSON_ID
-from tests.conftest import PASSWORD
+from tests.centers.cases.conftest import ORG_CODE, PERSON_ID, login
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-
-
-def login(client, username):
-    response = client.post("/admin/login/", {"username": username, "password": PASSWORD})
-    assert response.status_code == 302, response.content[:500]
-    return client
-
-
-@pytest.fixture
-def desk(desk, media_root):
-    """The cases fixture, with uploads in a temporary folder."""
-    return desk
-
-
-@pytest.fixture
-def clerk(desk, client_for):
-    return login(client_for(desk.center), "clerk1")
-
-
-@pytest.fixture
-def director(desk, client_for):
-    return login(client_for(desk.center), "director1")
 
 
 def intake_data(desk, *, matter=None, outcome="accept", states=None, **extra) -> dict:
