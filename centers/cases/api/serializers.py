@@ -535,6 +535,18 @@ class SignOffSerializer(serializers.Serializer):
     opinion = _text(2000)
 
 
+class ReferUpSerializer(serializers.Serializer):
+    note = _text(1000)
+
+
+class FeePaySerializer(serializers.Serializer):
+    payment_reference = serializers.CharField(max_length=64)
+
+
+class FeeWaiveSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
 # --- public progress --------------------------------------------------------------------------
 
 

@@ -13,6 +13,16 @@ urlpatterns = [
         for name, view in views.STEP_VIEWS.items()
     ],
     path(
+        "cases/<str:receipt>/fees/<int:fee_id>/pay/",
+        views.FeePayView.as_view(),
+        name="case-fee-pay",
+    ),
+    path(
+        "cases/<str:receipt>/fees/<int:fee_id>/waive/",
+        views.FeeWaiveView.as_view(),
+        name="case-fee-waive",
+    ),
+    path(
         "cases/<str:receipt>/tasks/<int:task_id>/sign-off/",
         views.SignOffView.as_view(),
         name="case-task-sign-off",

@@ -22,7 +22,7 @@ from cityplatform.api import capability_required
 from tenants.accounts.models import Role
 from tenants.accounts.permissions import Capability, can
 
-from .. import clock, progress, selectors, services
+from .. import clock, fees, progress, referrals, selectors, services
 from ..models import Case
 from ..states import Channel
 from . import serializers as s
@@ -448,7 +448,58 @@ class SignOffView(APIView):
         return _detail(request, case)
 
 
+class ReferUpView(CaseStepView):
+    """上报: forward an accepted 上报件 to the district center through the exchange."""
+
+    serializer_class = s.ReferUpSerializer
+
+    def step(self, actor, case, data):
+        referrals.case_refer_up(actor=actor, case=case, **data.validated_data)
+
+
+class FeeStepView(APIView):
+    """POST a fee step on one of the case's fee items; the answer is the case afterwards."""
+
+    permission_classes = [HANDLE]
+
+    def step(self, actor, fee, data) -> None:
+        raise NotImplementedError  # each fee step below says which service it calls
+
+    @extend_schema(
+        parameters=[RECEIPT, OpenApiParameter("fee_id", int, OpenApiParameter.PATH)],
+        responses={200: s.CaseDetailSerializer, 400: ERRORS},
+    )
+    def post(self, request, receipt: str, fee_id: int):
+        case = _case_or_404(receipt)
+        fee = case.fees.filter(pk=fee_id).first()
+        if fee is None:
+            raise NotFound(_("This case has no such fee item."))
+        data = self.serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        self.step(request.user, fee, data)
+        return _detail(request, case)
+
+
+class FeePayView(FeeStepView):
+    """统一收费: record the payment of a fee item, with its payment reference."""
+
+    serializer_class = s.FeePaySerializer
+
+    def step(self, actor, fee, data):
+        fees.fee_pay(actor=actor, fee=fee, **data.validated_data)
+
+
+class FeeWaiveView(FeeStepView):
+    """Waive a fee item (减免): the director approves, with a reason."""
+
+    serializer_class = s.FeeWaiveSerializer
+
+    def step(self, actor, fee, data):
+        fees.fee_waive(actor=actor, fee=fee, **data.validated_data)
+
+
 STEP_VIEWS: dict[str, type[CaseStepView]] = {
+    "refer-up": ReferUpView,
     "accept": AcceptView,
     "supplement": SupplementView,
     "complete-supplement": CompleteSupplementView,

@@ -585,3 +585,35 @@ def test_the_schema_documents_every_endpoint(desk, clerk):
         "/api/v1/cases/{receipt}/complete-supplement/",
         "/api/v1/cases/{receipt}/tasks/{task_id}/sign-off/",
     } <= paths
+
+
+def test_fees_are_paid_and_waived_through_the_api(
+    desk, other_township, make_user, client_for, clerk, director
+):
+    case = intake(clerk, desk, matter=desk.paid)
+    fee_id = case["fees"][0]["id"]
+    pay = f"{CASES}{case['receipt_number']}/fees/{fee_id}/pay/"
+    assert post(clerk, pay, {}).status_code == 400  # the reference is required
+    response = post(clerk, pay, {"payment_reference": "POS-0001"})
+    assert response.status_code == 200 and response.json()["fees"][0]["state"] == "paid"
+    assert post(clerk, pay, {"payment_reference": "POS-0002"}).status_code == 400
+    other = intake(clerk, desk, matter=desk.paid)
+    waive = f"{CASES}{other['receipt_number']}/fees/{other['fees'][0]['id']}/waive/"
+    assert post(clerk, waive, {"reason": "低保户"}).status_code == 403  # the director approves
+    response = post(director, waive, {"reason": "低保户"})
+    assert response.status_code == 200 and response.json()["fees"][0]["state"] == "waived"
+    assert post(clerk, f"{CASES}{case['receipt_number']}/fees/0/pay/", {}).status_code == 404
+    # Another center's clerk reaches nothing here.
+    make_user(other_township, "clerk1", Role.WINDOW_STAFF)
+    theirs = login(client_for(other_township), "clerk1")
+    assert post(theirs, pay, {"payment_reference": "X"}).status_code == 404
+
+
+def test_a_report_up_case_is_forwarded_through_the_api(desk, clerk):
+    ordinary = intake(clerk, desk)
+    response = step(clerk, ordinary, "refer-up", note="试试")
+    assert response.status_code == 400 and "kind" in response.json()
+    case = intake(clerk, desk, matter=desk.report)
+    response = step(clerk, case, "refer-up", note="初审通过")
+    assert response.status_code == 200, response.content
+    assert (response.json()["status"], response.json()["remote_center"]) == ("referred", "shenbei")
