@@ -1,0 +1,184 @@
+"""The search's query time at the issue's sizes: 5,000 matters in one center, and 300 centers
+× 60 matters city-wide. Rows go straight into the index (the centers need no schema for it);
+the figures are printed (pytest -s) and held to a loose bound, the bench holds the real one."""
+
+import random
+import statistics
+import time
+
+import pytest
+from django.db import connection
+
+from catalog_cms.search_index.models import PublishedMatter
+from catalog_cms.search_index.selectors import center_search, city_search
+from catalog_cms.search_index.tokens import tsvector_text
+from tenants.models import Center
+
+pytestmark = pytest.mark.django_db
+
+SUBJECTS = [
+    "建设工程",
+    "城乡规划",
+    "药品零售",
+    "医疗器械",
+    "食品经营",
+    "机动车驾驶证",
+    "住房公积金",
+    "最低生活保障",
+    "社会保险",
+    "医疗保险",
+    "残疾人证",
+    "老年人优待证",
+    "生育登记",
+    "户籍迁移",
+    "居民身份证",
+    "营业执照",
+    "特种设备",
+    "道路运输",
+    "排水许可",
+    "临时救助",
+    "特困人员",
+    "农村宅基地",
+    "林木采伐",
+    "渔业捕捞",
+    "建筑施工",
+    "消防设计",
+    "人防工程",
+    "文化娱乐",
+    "出版物零售",
+    "烟草专卖",
+    "危险化学品",
+    "教师资格",
+    "民办学校",
+    "养老机构",
+    "殡葬服务",
+    "退役军人",
+    "劳动合同",
+    "就业登记",
+    "失业保险",
+    "工伤认定",
+    "不动产登记",
+    "房屋租赁",
+    "燃气经营",
+    "供热经营",
+    "户外广告",
+]
+ACTIONS = [
+    "许可",
+    "核发",
+    "变更",
+    "注销",
+    "延续",
+    "补领",
+    "换领",
+    "登记",
+    "审核",
+    "审批",
+    "备案",
+    "认定",
+    "申请",
+    "提取",
+    "确认",
+    "办理",
+]
+QUERIES = ["社保", "低保", "医保", "驾照", "建设工程 规划", "药品零售", "证", "公积金 提取", "登记"]
+
+
+def _name(rng) -> str:
+    return rng.choice(SUBJECTS) + rng.choice(ACTIONS) + rng.choice(["", "", "（个人）", "（企业）"])
+
+
+def _rows(center, n, rng, prefix):
+    rows = []
+    for i in range(n):
+        name = _name(rng)
+        doc = tsvector_text(name, [f"申请人{rng.choice(SUBJECTS)}符合条件", "申请表", "身份证明"])
+        rows.append(
+            PublishedMatter(
+                center=center, code=f"{prefix}{i:05d}", name=name, category="综合",
+                mode="immediate", document=doc,
+            )
+        )  # fmt: skip
+    return rows
+
+
+def _p95(run) -> tuple[float, float]:
+    times = []
+    for _round in range(5):
+        for q in QUERIES:
+            start = time.perf_counter()
+            run(q)
+            times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+
+
+def _analyze():
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {PublishedMatter._meta.db_table}")
+
+
+def test_query_time_at_the_issues_sizes(city):
+    rng = random.Random(5)
+    parent = Center.objects.create(
+        schema_name="speed_district", slug="speed-district", name="测速区", kind="district",
+        division_code="210199000000",
+    )  # fmt: skip
+    centers = Center.objects.bulk_create(
+        Center(
+            schema_name=f"speed_{i}", slug=f"speed-{i}", name=f"测速{i}镇", kind="township",
+            division_code=f"210199{i + 1:06d}", parent=parent,
+        )
+        for i in range(300)
+    )  # fmt: skip
+    big = centers[0]
+    PublishedMatter.objects.bulk_create(_rows(big, 5000, rng, "B"), batch_size=2000)
+    _analyze()
+    median, p95 = _p95(lambda q: center_search(big, q))
+    print(f"\ncenter search, 5,000 matters: median {median:.1f} ms, p95 {p95:.1f} ms")
+    assert p95 < 500
+
+    rows = []
+    for center in centers[1:]:
+        # 60 matters per center from a city list of 400: many centers share a code and name.
+        for i in rng.sample(range(400), 60):
+            r = random.Random(i)
+            rows.append(_rows(center, 1, r, f"C{i:03d}-")[0])
+    PublishedMatter.objects.bulk_create(rows, batch_size=2000)
+    _analyze()
+    median, p95 = _p95(lambda q: city_search(q))
+    print(f"city search, 299 centers × 60 (+5,000): median {median:.1f} ms, p95 {p95:.1f} ms")
+    assert p95 < 500
+
+
+def test_publishing_time_of_a_large_catalog(township):
+    from django_tenants.utils import schema_context
+
+    from catalog_cms.search_index.services import center_matters_publish
+    from centers.catalog.models import LocalMatter
+
+    rng = random.Random(7)
+    with schema_context(township.schema_name):
+        LocalMatter.objects.bulk_create(
+            LocalMatter(
+                code=f"L{i:05d}", name=_name(rng), category_name="综合",
+                authority_level="township", mode="immediate",
+                conditions=f"申请人{rng.choice(SUBJECTS)}符合条件，材料齐全。",
+                materials=[{"name": "申请表"}, {"name": "居民身份证"}],
+            )
+            for i in range(5000)
+        )  # fmt: skip
+    start = time.perf_counter()
+    assert center_matters_publish(township) == 5000
+    seconds = time.perf_counter() - start
+    print(f"\npublishing 5,000 matters of one center: {seconds:.2f} s")
+    assert seconds < 30
+    _analyze()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN SELECT id FROM search_index_publishedmatter"
+            " WHERE center_id = %s AND document @@ '''社保'''::tsquery",
+            [township.pk],
+        )
+        plan = "\n".join(r[0] for r in cursor.fetchall())
+    print(plan)
