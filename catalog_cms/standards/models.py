@@ -158,7 +158,8 @@ class CenterStandard(models.Model):
 
 class CenterFacts(models.Model):
     """What one center declares about itself (written by its workspace through
-    services.center_facts_publish); the city's compliance view reads only this table."""
+    services.center_facts_publish); the city's compliance view and the public directory of
+    centers read only this table."""
 
     center = models.OneToOneField(
         "tenants.Center", on_delete=models.CASCADE, related_name="facts", verbose_name=_("center")
@@ -171,6 +172,14 @@ class CenterFacts(models.Model):
     )
     rules_kept = models.JSONField(_("rules kept"), default=list, blank=True)
     windows_count = models.PositiveIntegerField(_("windows"), default=0)
+    # What the city's directory shows (portal.city), so it never reads a center's schema.
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    supervision_phone = models.CharField(_("supervision phone"), max_length=30, blank=True)
+    # [[weekday (0 = Monday), "08:30", "12:00"], …]
+    opening_intervals = models.JSONField(_("weekly opening intervals"), default=list, blank=True)
+    # [["2026-12-01", "2026-12-02"], …]: the center's own closures not yet over (inclusive).
+    closures = models.JSONField(_("closures"), default=list, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

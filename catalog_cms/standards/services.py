@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -78,6 +79,42 @@ def brand_update(*, actor, **fields) -> Brand:
 
 # ---------------------------------------------------------------- center facts
 
+# The version of the published facts: readers that cache what they build from CenterFacts (the
+# city's directory, portal.city) key it by this; a publish drops it once committed.
+CENTER_FACTS_VERSION_KEY = "center-facts:version"
+
+
+def _center_facts_changed() -> None:
+    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+        cache.delete(CENTER_FACTS_VERSION_KEY)
+
+
+def _facts_intervals(intervals, errors: dict) -> list:
+    """(weekday, start, end) with times → [[weekday, "HH:MM", "HH:MM"], …], sorted."""
+    rows = []
+    for weekday, start, end in intervals:
+        if weekday not in range(7) or not start < end:
+            errors.setdefault("opening_intervals", []).append(
+                _("%(day)s %(start)s–%(end)s is not an opening interval.")
+                % {"day": weekday, "start": start, "end": end}
+            )
+            continue
+        rows.append([weekday, f"{start:%H:%M}", f"{end:%H:%M}"])
+    return sorted(rows)
+
+
+def _facts_closures(closures, errors: dict) -> list:
+    """(start, end) dates → [["YYYY-MM-DD", "YYYY-MM-DD"], …], sorted."""
+    rows = []
+    for start, end in closures:
+        if end < start:
+            errors.setdefault("closures", []).append(
+                _("%(start)s–%(end)s: the end is before the start.") % {"start": start, "end": end}
+            )
+            continue
+        rows.append([start.isoformat(), end.isoformat()])
+    return sorted(rows)
+
 
 def center_facts_publish(
     *,
@@ -86,9 +123,16 @@ def center_facts_publish(
     weekly_open_hours: Decimal | float | int | None,
     rules_kept: Iterable[str],
     windows_count: int,
+    address: str = "",
+    phone: str = "",
+    supervision_phone: str = "",
+    opening_intervals: Iterable[tuple[int, datetime.time, datetime.time]] = (),
+    closures: Iterable[tuple[datetime.date, datetime.date]] = (),
 ) -> CenterFacts:
     """A center's workspace publishes what the city's compliance view compares with the
-    standards. Called from inside the center's schema; writes the public table."""
+    standards and what the city's directory shows (contacts, the week's opening intervals,
+    the closures not yet over, from which the city computes open-now). Called from inside
+    the center's schema; writes the public table."""
     rules = sorted(set(rules_kept))
     unknown = set(rules) - set(CenterRule.values)
     errors = {}
@@ -100,6 +144,8 @@ def center_facts_publish(
         errors["weekly_open_hours"] = [_("Weekly opening hours must be between 0 and 168.")]
     if windows_count < 0:
         errors["windows_count"] = [_("The number of windows cannot be negative.")]
+    interval_rows = _facts_intervals(opening_intervals, errors)
+    closure_rows = _facts_closures(closures, errors)
     if errors:
         raise ValidationError(errors)
     with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
@@ -114,8 +160,14 @@ def center_facts_publish(
                 else Decimal(str(weekly_open_hours)).quantize(Decimal("0.1")),
                 "rules_kept": rules,
                 "windows_count": windows_count,
+                "address": address[:200],
+                "phone": phone[:30],
+                "supervision_phone": supervision_phone[:30],
+                "opening_intervals": interval_rows,
+                "closures": closure_rows,
             },
         )
+    transaction.on_commit(_center_facts_changed)
     return facts
 
 

@@ -142,6 +142,7 @@ def seed_center(center) -> None:
             hours="周一至周五 8:30–11:30，14:00–17:00",
             agents=[agent] if agent else [],
         )
+    services.facts_publish()  # a demo seeded before a newly published field gets it too
 
 
 # Which window serves an adopted matter, by the matter's category.

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog_cms.standards.services import center_facts_publish
+from centers.catalog.cache import catalog_changed
 from tenants.accounts.models import CENTER_ROLES, Role, User
 from tenants.accounts.permissions import Capability, can
 from tenants.selectors import current_center
@@ -115,16 +116,30 @@ def _current_center():
 
 
 def _publish_facts(center) -> dict:
-    """Publish the figures the city's compliance view compares with its standards."""
+    """Publish the figures the city's compliance view compares with its standards, and what
+    the city's directory shows: contacts, the week's hours and the closures not yet over
+    (the city computes open-now from them)."""
     from .selectors import weekly_open_hours
 
     profile = CenterProfile.objects.first()
+    today = timezone.localdate()
     facts = {
         "center": center,
         "floor_area_m2": profile.floor_area_m2 if profile else None,
         "weekly_open_hours": weekly_open_hours(),
         "rules_kept": sorted(profile.rules_kept) if profile else [],
         "windows_count": Window.objects.count(),
+        "address": profile.address if profile else "",
+        "phone": profile.phone if profile else "",
+        "supervision_phone": profile.supervision_phone if profile else "",
+        "opening_intervals": list(
+            OpeningInterval.objects.order_by("weekday", "start").values_list(
+                "weekday", "start", "end"
+            )
+        ),
+        "closures": list(
+            Closure.objects.filter(end_date__gte=today).values_list("start_date", "end_date")
+        ),
     }
     center_facts_publish(**facts)
     return facts
@@ -134,6 +149,13 @@ def _after_change() -> dict:
     """Called inside the writing transaction, so the city's copy of the facts changes with
     the workspace or not at all."""
     return _publish_facts(_current_center())
+
+
+def facts_publish() -> dict:
+    """Publish the current center's facts again as they stand: for centers whose facts
+    predate a newly published field (`manage.py publish_center_facts`, the demo seed)."""
+    with transaction.atomic():
+        return _after_change()
 
 
 # --- profile ----------------------------------------------------------------------------------
@@ -323,6 +345,7 @@ def window_save(
             {"kind": kind, "months": window.schedule_months, "weekdays": window.schedule_weekdays},
         )
         _after_change()
+        catalog_changed()
     return window
 
 
@@ -335,11 +358,13 @@ def window_matters_set(*, actor, window: Window, matters: Sequence) -> Window:
     with transaction.atomic():
         window.matters.set(matters)
         _audit(actor, "window_matters_set", window, {"matters": [m.code for m in matters]})
+        catalog_changed()
     return window
 
 
 def window_delete(*, actor, window: Window) -> None:
     _delete(actor, window, "window_delete", facts=True)
+    catalog_changed()  # the guides name the windows
 
 
 # --- opening hours and closures -------------------------------------------------------------
@@ -430,11 +455,12 @@ def closure_save(
         closure.reason = reason.strip()
         closure.save()
         _audit(actor, "closure_save", closure)
+        _after_change()
     return closure
 
 
 def closure_delete(*, actor, closure: Closure) -> None:
-    _delete(actor, closure, "closure_delete")
+    _delete(actor, closure, "closure_delete", facts=True)
 
 
 # --- posts and absences -----------------------------------------------------------------------
