@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from catalog_cms.search_index.services import current_center_publish
 from catalog_cms.standards.services import (
     ImportSummary,
     actor_name,
@@ -16,6 +17,7 @@ from catalog_cms.standards.services import (
 from catalog_cms.standards.tabular import parse_catalog_file, time_limit_text
 from tenants.accounts.permissions import Capability
 
+from .cache import catalog_changed
 from .models import LOCAL_FIELDS, TEMPLATE_FIELDS, CatalogEvent, LocalMatter
 from .selectors import matter_diff, template_copy
 
@@ -54,6 +56,8 @@ def catalog_adopt(*, templates: Iterable, actor) -> list[LocalMatter]:
             created.append(matter)
         if created:
             _audit("adopt", actor, "", codes=[m.code for m in created])
+            catalog_changed()
+            current_center_publish(codes=[m.code for m in created])
     return created
 
 
@@ -72,6 +76,8 @@ def matter_update_from_template(*, local_matter: LocalMatter, actor) -> LocalMat
         _stamp(local_matter, template)
         local_matter.save()
         _audit("update_from_template", actor, local_matter.code, fields=changed)
+        catalog_changed()
+        current_center_publish(codes=[local_matter.code])
     return local_matter
 
 
@@ -107,6 +113,8 @@ def local_matter_create(*, actor, code: str, name: str, **fields) -> LocalMatter
         _check_local(matter)
         matter.save()
         _audit("create_local", actor, code)
+        catalog_changed()
+        current_center_publish(codes=[matter.code])
     return matter
 
 
@@ -122,6 +130,8 @@ def local_matter_set_local_fields(*, local_matter: LocalMatter, actor, **fields)
         _check_local(local_matter)
         local_matter.save()
         _audit("set_local_fields", actor, local_matter.code, fields=sorted(fields))
+        catalog_changed()
+        current_center_publish(codes=[local_matter.code])
     return local_matter
 
 
@@ -203,4 +213,6 @@ def local_matters_import(
                 progress(number, len(plan))
         _audit("import", actor, "", filename=filename, created=len(summary.created),
                updated=len(summary.updated))  # fmt: skip
+        catalog_changed()
+        current_center_publish(codes=summary.created + summary.updated)
     return summary

@@ -41,6 +41,7 @@ TENANT_APPS = [
     "centers.catalog",
     "centers.cases",
     "centers.ledger",
+    "centers.feedback",
     "portal",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -66,6 +67,7 @@ SHARED_APPS = [
     "django_tenants",
     "catalog_cms.standards",  # public only: the city's standards and brand
     "tenants.exchange",  # public only: the outbox/inbox between centers
+    "catalog_cms.search_index",  # public only: synonyms and the published guide search index
     *TENANT_APPS,
     # apps without tables of their own
     "django.contrib.messages",
