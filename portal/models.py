@@ -45,3 +45,10 @@ class CenterHomePage(Page):
 
     class Meta:
         verbose_name = _("center portal home page")
+
+    def get_context(self, request, *args, **kwargs):
+        from .center_home import center_home_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(center_home_context())
+        return context
