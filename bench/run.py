@@ -10,7 +10,8 @@ BENCH_LOAD_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (16), BENCH
 BENCH_PROFILE=1 (always profile a fast-path provision), BENCH_LOADGEN=python (skip wrk),
 BENCH_CATALOG_MATTERS (2000), BENCH_ADOPT_TEMPLATES (300), BENCH_CASES (1000000),
 BENCH_INTAKE_SECONDS (20), BENCH_INTAKE_THREADS (4),
-BENCH_PHASES (provision,catalog,migrate,http,cases: a comma-separated subset runs only those).
+BENCH_PHASES (provision,catalog,migrate,http,cases,portal: a comma-separated subset runs only
+those).
 """
 
 import cProfile
@@ -68,7 +69,7 @@ DISTRICTS = [
 ]
 
 STARTED = time.perf_counter()
-ALL_PHASES = "provision,catalog,migrate,http,cases"
+ALL_PHASES = "provision,catalog,migrate,http,cases,portal"
 PHASES = set(os.environ.get("BENCH_PHASES", ALL_PHASES).replace(" ", "").split(","))
 
 
@@ -774,6 +775,15 @@ def print_table(results: dict) -> None:
         print_platform_table(results)
     if "cases" in results:
         print_cases_table(results["cases"])
+    if "portal" in results:
+        p = results["portal"]
+        print(
+            f"\n7. guide page {p['guide_cached']['path']} on {p['host']}: cached "
+            f"{p['guide_cached']['req_per_s']:.0f} req/s against the bare view "
+            f"{p['bare']['req_per_s']:.0f} req/s (ratio {p['ratio_guide_over_bare']:.2f}); "
+            f"cold render in-process p50 {p['cold_in_process_ms']['p50']} ms, "
+            f"p95 {p['cold_in_process_ms']['p95']} ms"
+        )
 
 
 def print_cases_table(c: dict) -> None:
@@ -971,6 +981,9 @@ def main() -> None:
     if "cases" in PHASES:
         results["cases"] = cases_phase(env)
 
+    if "portal" in PHASES:
+        results["portal"] = portal_phase(env, wrk)
+
     machine["loadavg_end"] = load_average()
     started_at = os.environ.get("BENCH_STARTED_AT")
     results["total_s"] = round(
@@ -979,6 +992,80 @@ def main() -> None:
     RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
     RESULTS_FILE.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     print_table(results)
+
+
+def portal_phase(env: dict[str, str], wrk: str | None) -> dict:
+    """Figure 7: a service guide page against the bare view, cached and cold."""
+    import statistics as stats
+
+    from django.test import Client
+    from django_tenants.utils import schema_context
+
+    from catalog_cms.standards import demo as standards_demo
+    from catalog_cms.standards.selectors import templates_for_center_kind
+    from centers.catalog.cache import catalog_changed
+    from centers.catalog.models import LocalMatter
+    from centers.catalog.services import catalog_adopt
+    from tenants.models import Center
+    from tenants.services import center_create
+
+    slug = "bench-portal"
+    if not Center.objects.filter(slug="shenbei").exists():
+        center_create(
+            kind="district", division_code="210113000000", name="沈北新区", slug="shenbei",
+            actor="bench",
+        )  # fmt: skip
+    if not Center.objects.filter(slug=slug).exists():
+        center_create(
+            kind="township", division_code="210113107000", name="指南镇", slug=slug,
+            parent_slug="shenbei", actor="bench",
+        )  # fmt: skip
+    standards_demo.seed_city()
+    schema = slug.replace("-", "_")
+    with schema_context(schema):
+        catalog_adopt(templates=templates_for_center_kind("township"), actor="bench")
+        code = LocalMatter.objects.order_by("code").values_list("code", flat=True).first()
+    host = f"{slug}.localhost"
+    path = f"/guides/{code}/"
+    # Cold: the catalog version moves before every request, so each one renders the guide.
+    client = Client(HTTP_HOST=host)
+    cold = []
+    for _ in range(40):
+        with schema_context(schema):
+            catalog_changed()
+        started = time.perf_counter()
+        response = client.get(path)
+        cold.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.status_code
+    port = free_port()
+    proc = gunicorn_start(env, port)
+    try:
+        gunicorn_wait(proc, port, host)
+
+        def load(target: str, seconds: int) -> dict:
+            if wrk:
+                return load_wrk(wrk, port, host, target, seconds)
+            return load_python(port, host, target, seconds)
+
+        for target in ("/livez", path):
+            load(target, WARMUP_SECONDS)
+        figures = {}
+        for label, target in (("bare", "/livez"), ("guide_cached", path)):
+            log(f"load: {target} on {host}")
+            figures[label] = {"path": target, **load(target, LOAD_SECONDS)}
+    finally:
+        gunicorn_stop(proc)
+    return {
+        "host": host,
+        "cold_in_process_ms": {
+            "p50": round(stats.median(cold) * 1000, 1),
+            "p95": round(sorted(cold)[int(0.95 * (len(cold) - 1))] * 1000, 1),
+        },
+        **figures,
+        "ratio_guide_over_bare": round(
+            figures["guide_cached"]["req_per_s"] / figures["bare"]["req_per_s"], 3
+        ),
+    }
 
 
 def cases_phase(env: dict[str, str]) -> dict:
