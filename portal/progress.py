@@ -24,6 +24,15 @@ from centers.cases.progress import (
 TEMPLATE = "portal/progress.html"
 
 
+def rate_points(receipt_number: str) -> list[str]:
+    """The points (accepted, completed) at which the case can be rated now and is not yet."""
+    from centers.cases.models import Case
+    from centers.ratings.selectors import open_points
+
+    case = Case.objects.filter(receipt_number=receipt_number).first()
+    return open_points(case) if case is not None else []
+
+
 class ProgressForm(forms.Form):
     receipt = forms.CharField(
         label=_("Receipt number"),
@@ -80,6 +89,7 @@ def progress(request):
                     form = ProgressForm(initial={"receipt": form.cleaned_data["receipt"]})
                 else:
                     context["result"] = result
+                    context["rate_points"] = rate_points(result["receipt_number"])
             else:
                 throttle_check(client_ip=ip, receipt_number="")
         except LookupThrottled as exc:

@@ -1,0 +1,249 @@
+"""The public 好差评 page on each center's domain: /rate/<receipt>/. A resident first proves
+the case is theirs with the last four digits of the applicant's phone (a wrong pair answers
+like an unknown receipt; every attempt is throttled with the progress lookup's counters); the
+session then remembers the case, and the page offers the rating for each open point, shows
+the ratings given and lets the resident add to them. ?point= preselects the point and
+?channel= (qr, portal, tablet) records where the rating came from. The rules live in
+centers.ratings; rating is voluntary and nothing else waits for it."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from centers.cases.models import Case
+from centers.cases.progress import (
+    IP_LIMIT,
+    LookupThrottled,
+    client_ip,
+    normalise_receipt,
+    throttle_check,
+    throttle_failure,
+)
+from centers.ratings import selectors, services
+from centers.ratings.models import Level, Point, Rating, RatingChannel
+
+TEMPLATE = "portal/ratings/rate.html"
+HONEYPOT = "website"
+
+
+class VerifyForm(forms.Form):
+    phone_last4 = forms.RegexField(
+        label=_("Last four digits of the applicant's phone"),
+        regex=r"^\d{4}$",
+        error_messages={"invalid": _("Enter the last four digits of the phone number.")},
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "pattern": "[0-9]{4}",
+                "maxlength": "4",
+                "autocomplete": "off",
+            }
+        ),
+    )
+
+
+class RateForm(forms.Form):
+    point = forms.ChoiceField(label=_("When are you rating?"), widget=forms.RadioSelect)
+    level = forms.TypedChoiceField(
+        label=_("How satisfied are you overall?"),
+        choices=Level.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    reasons = forms.CharField(
+        label=_("Reasons (required for 不满意 and 非常不满意)"),
+        required=False,
+        max_length=services.REASONS_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args, case: Case, points: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["point"].choices = [(p, Point(p).label) for p in points]
+        self.dimension_names = []
+        for key, label in services.dimensions_for(case).items():
+            name = f"dim_{key}"
+            self.fields[name] = forms.TypedChoiceField(
+                label=label,
+                choices=Level.choices,
+                coerce=int,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+            self.dimension_names.append(name)
+
+    def dimension_fields(self):
+        return [self[name] for name in self.dimension_names]
+
+    def dimensions(self) -> dict:
+        return {
+            name.removeprefix("dim_"): self.cleaned_data.get(name)
+            for name in self.dimension_names
+            if self.cleaned_data.get(name) not in (None, "")
+        }
+
+
+class AddForm(forms.Form):
+    rating = forms.IntegerField(widget=forms.HiddenInput)
+    text = forms.CharField(
+        label=_("Add to your rating"),
+        max_length=services.ADDITION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def _session_key(receipt: str) -> str:
+    return f"rate:{connection.schema_name}:{receipt}"
+
+
+def _verified_case(request, receipt: str) -> Case | None:
+    pk = request.session.get(_session_key(receipt)) if hasattr(request, "session") else None
+    if not pk:
+        return None
+    return Case.objects.filter(pk=pk, receipt_number=receipt).first()
+
+
+def _channel(value: str | None) -> str:
+    return value if value in RatingChannel.values else RatingChannel.PORTAL
+
+
+def _back(receipt: str, point: str, channel: str, **extra) -> HttpResponseRedirect:
+    query = {"channel": channel} | ({"point": point} if point in Point.values else {}) | extra
+    return HttpResponseRedirect(f"{reverse('rate', args=[receipt])}?{urlencode(query)}")
+
+
+def _render(request, context: dict, status: int = 200):
+    response = render(request, TEMPLATE, context, status=status)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def rate(request, receipt: str):
+    receipt = normalise_receipt(receipt)
+    source = request.GET if request.method == "GET" else request.POST
+    point = source.get("point", "")
+    point = point if point in Point.values else ""
+    channel = _channel(source.get("channel"))
+    context: dict = {
+        "receipt": receipt,
+        "point": point,
+        "channel": channel,
+        "ip_limit": IP_LIMIT,
+        "honeypot": HONEYPOT,
+    }
+    case = _verified_case(request, receipt)
+
+    if request.method == "POST":
+        try:
+            throttle_check(client_ip=client_ip(request), receipt_number=receipt)
+        except LookupThrottled as exc:
+            context.update(
+                throttled=True,
+                retry_minutes=max(1, -(-exc.retry_after // 60)),
+                verify_form=VerifyForm(),
+            )
+            response = _render(request, context, status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+        if (request.POST.get(HONEYPOT) or "").strip():
+            context.update(refused=True, verify_form=VerifyForm())
+            return _render(request, context, status=400)
+        action = request.POST.get("action", "")
+        if action == "verify" or case is None:
+            return _verify(request, receipt, point, channel, context)
+        if action == "add":
+            return _add(request, case, point, channel, context)
+        return _rate(request, case, point, channel, context)
+
+    if case is None:
+        context["verify_form"] = VerifyForm()
+        return _render(request, context)
+    context.update(rated=bool(request.GET.get("rated")), added=bool(request.GET.get("added")))
+    return _render(request, _case_context(case, point, context))
+
+
+def _verify(request, receipt, point, channel, context):
+    form = VerifyForm(request.POST)
+    case = None
+    if form.is_valid():
+        case = selectors.case_for_resident(receipt, form.cleaned_data["phone_last4"])
+        if case is None:
+            throttle_failure(receipt)
+            context["not_found"] = True
+            form = VerifyForm()
+    if case is None:
+        context["verify_form"] = form
+        return _render(request, context)
+    request.session.cycle_key()
+    request.session[_session_key(receipt)] = case.pk
+    return _back(receipt, point, channel)
+
+
+def _case_context(case: Case, point: str, context: dict, *, rate_form=None, add_form=None):
+    points = selectors.open_points(case)
+    if rate_form is None and points:
+        rate_form = RateForm(
+            case=case,
+            points=points,
+            initial={"point": point if point in points else points[0]},
+        )
+    context.update(
+        case=case,
+        ratings=selectors.case_ratings(case),
+        rate_form=rate_form if points else None,
+        add_form=add_form,
+        nothing_open=not points,
+    )
+    return context
+
+
+def _rate(request, case, point, channel, context):
+    form = RateForm(request.POST, case=case, points=list(Point.values))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            rating = services.rating_submit(
+                case=case,
+                point=data["point"],
+                level=data["level"],
+                dimensions=form.dimensions(),
+                reasons=data["reasons"],
+                channel=channel,
+            )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages)
+        else:
+            return _back(case.receipt_number, rating.point, channel, rated="1")
+    form.fields["point"].choices = [
+        (p, Point(p).label) for p in selectors.open_points(case)
+    ] or form.fields["point"].choices
+    return _render(request, _case_context(case, point, context, rate_form=form))
+
+
+def _add(request, case, point, channel, context):
+    form = AddForm(request.POST)
+    if form.is_valid():
+        rating = Rating.objects.filter(pk=form.cleaned_data["rating"], case=case).first()
+        if rating is None:
+            form.add_error(None, _("Unknown rating."))
+        else:
+            try:
+                services.rating_add(rating=rating, text=form.cleaned_data["text"])
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                return _back(case.receipt_number, point, channel, added="1")
+    return _render(request, _case_context(case, point, context, add_form=form))
