@@ -1,0 +1,32 @@
+"""Demo appointments of one center (inside its schema, after its workspace and catalog): the
+next free slots of a matter some window handles, booked by residents. Idempotent."""
+
+from django.utils import timezone
+
+from centers.workspace.models import Window
+
+from . import selectors, services
+from .models import Appointment
+
+RESIDENTS = [("王秀兰", "13700001111"), ("李建国", "13700002222"), ("赵丽", "13700003333")]
+
+
+def seed_center(center) -> list[Appointment]:
+    if Appointment.objects.exists():
+        return []
+    window = Window.objects.filter(matters__isnull=False).order_by("number").first()
+    if window is None:
+        return []
+    matter = window.matters.order_by("code").first()
+    slots = selectors.next_free_slots(matter, timezone.now(), count=len(RESIDENTS))
+    return [
+        services.appointment_book(
+            matter=matter,
+            window=slot["window"],
+            date=slot["date"],
+            start=slot["start"],
+            name=name,
+            phone=phone,
+        )
+        for slot, (name, phone) in zip(slots, RESIDENTS, strict=False)
+    ]
