@@ -28,6 +28,11 @@ def _schedule(sender, **kwargs):
         sender.signature("tenants.exchange.tasks.exchange_sweep"),
         name="re-send exchange messages whose delivery was lost or is due again",
     )
+    sender.add_periodic_task(
+        3600.0,
+        sender.signature("centers.appointments.tasks.dispatch_appointment_reminders"),
+        name="dispatch per-center appointment reminders",
+    )
 
 
 @beat_init.connect

@@ -3,9 +3,11 @@
 from django.urls import include, path
 
 from portal import apply as apply_views
+from portal import appointments as appointment_pages
 from portal import feedback as feedback_pages
 from portal import guides as guide_views
 from portal.progress import progress as progress_page
+from portal.ratings import rate as rate_page
 from portal.search import search as search_page
 
 from .urls_common import common_patterns, me_pattern
@@ -22,11 +24,18 @@ head, wagtail = common_patterns(
 urlpatterns = [
     *head,
     path("progress/", progress_page, name="progress"),
+    path("rate/<str:receipt>/", rate_page, name="rate"),
     path("search/", search_page, name="search"),
     path("guides/", guide_views.guides, name="guides"),
     path("guides/<str:code>/", guide_views.guide, name="guide"),
     path("guides/<str:code>/apply/", apply_views.apply, name="guide-apply"),
     path("complaints/", feedback_pages.complaints, name="complaints"),
     path("complaints/track/", feedback_pages.complaints_track, name="complaints-track"),
+    path("appointments/", appointment_pages.appointments, name="appointments"),
+    path(
+        "appointments/cancel/",
+        appointment_pages.appointments_cancel,
+        name="appointments-cancel",
+    ),
     *wagtail,
 ]

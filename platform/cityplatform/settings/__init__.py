@@ -42,6 +42,8 @@ TENANT_APPS = [
     "centers.cases",
     "centers.ledger",
     "centers.feedback",
+    "centers.appointments",
+    "centers.ratings",
     "portal",
     "django.contrib.contenttypes",
     "django.contrib.auth",

@@ -6,9 +6,11 @@ from django_tenants.utils import schema_context
 
 from catalog_cms.search_index.services import center_matters_publish
 from catalog_cms.standards import demo as standards_demo
+from centers.appointments import demo as appointments_demo
 from centers.cases import demo as cases_demo
 from centers.catalog import demo as catalog_demo
 from centers.feedback import demo as feedback_demo
+from centers.ratings import demo as ratings_demo
 from centers.workspace import demo as workspace_demo
 from tenants.accounts.models import Role, User
 from tenants.accounts.services import staff_user_create
@@ -66,6 +68,8 @@ class Command(BaseCommand):
                 workspace_demo.seed_center(center)
                 cases_demo.seed_center(center)
                 feedback_demo.seed_center(center)
+                ratings_demo.seed_center(center)
+                appointments_demo.seed_center(center)
         for township in Center.objects.centers().filter(parent__isnull=False):
             cases_demo.seed_referrals(township, township.parent)
         self._print(city)
