@@ -9,11 +9,9 @@ per-address limit counted in the cache (Redis)."""
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 
 from django import forms
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import render
@@ -27,6 +25,7 @@ from centers.cases.progress import client_ip
 from centers.cases.services import Intake, Outcome, case_intake
 from centers.cases.states import Channel
 from centers.catalog.models import LocalMatter
+from cityplatform import ratelimit
 
 TEMPLATE = "portal/guides/apply.html"
 DONE_TEMPLATE = "portal/guides/applied.html"
@@ -141,19 +140,11 @@ class ApplyForm(forms.Form):
 
 
 def _over_limit(ip: str) -> int:
-    """Count one submission from `ip`; the seconds to wait when over the limit, else 0. A
-    cache outage counts nothing (fail open, as the progress lookup does)."""
-    key = "portal-apply:ip:" + hashlib.sha256((ip or "unknown").encode()).hexdigest()[:32]
-    cache.add(key, 0, APPLY_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, APPLY_WINDOW_SECONDS)
-        count = 1
-    if int(count or 0) <= APPLY_LIMIT:
+    """Count one submission from `ip`; the seconds to wait when over the limit, else 0."""
+    key = ratelimit.key("portal-apply:ip", ip)
+    if ratelimit.hit(key, APPLY_WINDOW_SECONDS) <= APPLY_LIMIT:
         return 0
-    ttl = cache.ttl(key) if hasattr(cache, "ttl") else None
-    return int(ttl) if isinstance(ttl, int) and ttl > 0 else APPLY_WINDOW_SECONDS
+    return ratelimit.retry_after(key, APPLY_WINDOW_SECONDS)
 
 
 def _online_matter(code: str) -> LocalMatter:

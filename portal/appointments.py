@@ -8,9 +8,7 @@ in centers.appointments."""
 from __future__ import annotations
 
 import datetime
-import hashlib
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,6 +19,7 @@ from centers.appointments import selectors, services
 from centers.cases.progress import client_ip
 from centers.catalog.models import LocalMatter
 from centers.workspace.models import Window
+from cityplatform import ratelimit
 
 SESSION_KEY = "appointment_booked"
 HONEYPOT = "website"
@@ -29,19 +28,9 @@ POST_WINDOW_SECONDS = 600
 
 
 def _throttled(request) -> bool:
-    """Count one POST from the client's address; True over the limit (fail open on Redis)."""
-    digest = hashlib.sha256((client_ip(request) or "unknown").encode()).hexdigest()[:32]
-    key = f"appointments:post:{digest}"
-    try:
-        cache.add(key, 0, POST_WINDOW_SECONDS)
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            cache.add(key, 1, POST_WINDOW_SECONDS)
-            count = 1
-    except Exception:  # a cache outage must not stop residents
-        return False
-    return int(count or 0) > POST_LIMIT
+    """Count one POST from the client's address; True over the limit."""
+    key = ratelimit.key("appointments:post", client_ip(request))
+    return ratelimit.hit(key, POST_WINDOW_SECONDS) > POST_LIMIT
 
 
 def _too_many(request, template: str, context: dict):

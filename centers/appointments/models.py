@@ -5,6 +5,8 @@ Capacity is checked in services.py under a lock on the window row."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cityplatform.sequences import DailyCounter
+
 
 class AppointmentState(models.TextChoices):
     BOOKED = "booked", _("已预约 (booked)")
@@ -13,14 +15,8 @@ class AppointmentState(models.TextChoices):
     NO_SHOW = "no_show", _("未到场 (no show)")
 
 
-class AppointmentCounter(models.Model):
-    """The last booking number of a day (the number is taken in one statement)."""
-
-    day = models.DateField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.day}: {self.last}"
+class AppointmentCounter(DailyCounter):
+    """The last booking number of a day."""
 
 
 class Appointment(models.Model):

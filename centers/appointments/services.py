@@ -8,7 +8,7 @@ import datetime
 import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +19,7 @@ from cityplatform.sms import SmsError, send_sms
 from tenants.accounts.permissions import Capability, can
 
 from . import selectors
-from .models import Appointment, AppointmentState
+from .models import Appointment, AppointmentCounter, AppointmentState
 
 logger = logging.getLogger(__name__)
 
@@ -29,15 +29,7 @@ MARKABLE = (AppointmentState.ATTENDED, AppointmentState.NO_SHOW)
 
 def _number(day: datetime.date) -> str:
     """A + YYYYMMDD + a four-digit sequence of the day, atomically (one statement)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO appointments_appointmentcounter (day, last) VALUES (%s, 1) "
-            "ON CONFLICT (day) DO UPDATE SET last = appointments_appointmentcounter.last + 1 "
-            "RETURNING last",
-            [day],
-        )
-        (number,) = cursor.fetchone()
-    return f"A{day:%Y%m%d}{number:04d}"
+    return f"A{day:%Y%m%d}{AppointmentCounter.take(day):04d}"
 
 
 def _slots_text(slots: list[dict]) -> str:

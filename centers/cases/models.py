@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cityplatform.sequences import DailyCounter
+
 from .states import (
     CaseKind,
     CaseStatus,
@@ -29,14 +31,8 @@ class ApplicantKind(models.TextChoices):
     ORGANISATION = "organisation", _("法人/组织 (organisation)")
 
 
-class ReceiptCounter(models.Model):
-    """The last receipt sequence number used on a day (one row per day)."""
-
-    day = models.DateField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.day} {self.last}"
+class ReceiptCounter(DailyCounter):
+    """The last receipt sequence number used on a day."""
 
 
 class Case(models.Model):

@@ -8,15 +8,15 @@ center never finds another center's cases.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 from urllib.parse import urlencode
 
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
+
+from cityplatform import ratelimit
 
 from .models import Case, CaseMaterial
 from .states import CaseStatus, ProcessCode
@@ -223,48 +223,27 @@ def client_ip(request) -> str:
 
 
 def _key(kind: str, value: str) -> str:
-    digest = hashlib.sha256(value.encode()).hexdigest()[:32]
-    return f"progress-lookup:{kind}:{digest}"
-
-
-def _count(key: str, window: int) -> int:
-    """Add one to a fixed-window counter. A Redis outage counts nothing (fail open: the page
-    stays usable; /healthz reports the outage)."""
-    cache.add(key, 0, window)
-    try:
-        value = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, window)
-        value = 1
-    return int(value or 0)
-
-
-def _retry_after(key: str, window: int) -> int:
-    ttl = None
-    if hasattr(cache, "ttl"):
-        ttl = cache.ttl(key)
-    return int(ttl) if isinstance(ttl, int) and ttl > 0 else window
+    return ratelimit.key(f"progress-lookup:{kind}", value)
 
 
 def throttle_check(*, client_ip: str, receipt_number: str) -> None:
     """Count one lookup from `client_ip`, and raise LookupThrottled when that address or the
     receipt number is over its limit."""
     ip_key = _key("ip", client_ip or "unknown")
-    if _count(ip_key, IP_WINDOW_SECONDS) > IP_LIMIT:
-        raise LookupThrottled(_retry_after(ip_key, IP_WINDOW_SECONDS))
+    if ratelimit.hit(ip_key, IP_WINDOW_SECONDS) > IP_LIMIT:
+        raise LookupThrottled(ratelimit.retry_after(ip_key, IP_WINDOW_SECONDS))
     receipt = normalise_receipt(receipt_number)
     if receipt:
         receipt_key = _key("receipt", receipt)
-        failures = cache.get(receipt_key) or 0
-        if int(failures) >= RECEIPT_FAILURE_LIMIT:
-            raise LookupThrottled(_retry_after(receipt_key, RECEIPT_WINDOW_SECONDS))
+        if ratelimit.count(receipt_key) >= RECEIPT_FAILURE_LIMIT:
+            raise LookupThrottled(ratelimit.retry_after(receipt_key, RECEIPT_WINDOW_SECONDS))
 
 
 def throttle_failure(receipt_number: str) -> None:
     """Count one failed lookup of a receipt number (whether or not it exists)."""
     receipt = normalise_receipt(receipt_number)
     if receipt:
-        _count(_key("receipt", receipt), RECEIPT_WINDOW_SECONDS)
+        ratelimit.hit(_key("receipt", receipt), RECEIPT_WINDOW_SECONDS)
 
 
 def progress_lookup_limited(

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.cn import ric, uscc
@@ -35,6 +35,7 @@ from .models import (
     CaseTask,
     ClockPause,
     DocumentKind,
+    ReceiptCounter,
 )
 from .states import (
     CLOCK_RUNNING_STATUSES,
@@ -333,15 +334,7 @@ class Intake:
 
 def _receipt_number(day: datetime.date) -> str:
     """YYYYMMDD + a five-digit sequence of the day, atomically (one statement)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO cases_receiptcounter (day, last) VALUES (%s, 1) "
-            "ON CONFLICT (day) DO UPDATE SET last = cases_receiptcounter.last + 1 "
-            "RETURNING last",
-            [day],
-        )
-        (number,) = cursor.fetchone()
-    return f"{day:%Y%m%d}{number:05d}"
+    return f"{day:%Y%m%d}{ReceiptCounter.take(day):05d}"
 
 
 def case_intake(*, actor, intake: Intake, now: datetime.datetime | None = None) -> Case:

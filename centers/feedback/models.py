@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cityplatform.sequences import DailyCounter
+
 
 class FeedbackKind(models.TextChoices):
     COMPLAINT = "complaint", _("投诉")
@@ -20,14 +22,8 @@ class FeedbackStatus(models.TextChoices):
     CLOSED = "closed", _("已办结")
 
 
-class TrackingCounter(models.Model):
-    """The last tracking sequence number given out on a day (see services._tracking_number)."""
-
-    day = models.DateField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.day:%Y-%m-%d} {self.last}"
+class TrackingCounter(DailyCounter):
+    """The last tracking sequence number given out on a day."""
 
 
 class Feedback(models.Model):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +26,7 @@ from centers.catalog.cache import catalog_changed
 from centers.catalog.models import LocalMatter
 from tenants.accounts.permissions import Capability, can
 
-from .models import Feedback, FeedbackEvent, FeedbackKind, FeedbackStatus
+from .models import Feedback, FeedbackEvent, FeedbackKind, FeedbackStatus, TrackingCounter
 
 TEXT_MAX_LENGTH = 2000
 REPLY_MAX_LENGTH = 4000
@@ -85,15 +85,7 @@ def access_code_hash(tracking_number: str, code: str) -> str:
 
 def _tracking_number(day: datetime.date) -> str:
     """F + YYYYMMDD + a four-digit sequence of the day, atomically (one statement)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO feedback_trackingcounter (day, last) VALUES (%s, 1) "
-            "ON CONFLICT (day) DO UPDATE SET last = feedback_trackingcounter.last + 1 "
-            "RETURNING last",
-            [day],
-        )
-        (number,) = cursor.fetchone()
-    return f"F{day:%Y%m%d}{number:04d}"
+    return f"F{day:%Y%m%d}{TrackingCounter.take(day):04d}"
 
 
 def may_handle(user) -> bool:

@@ -3,9 +3,7 @@ address for submissions and lookups, and per tracking number for failed lookups.
 
 from __future__ import annotations
 
-import hashlib
-
-from django.core.cache import cache
+from cityplatform import ratelimit
 
 SUBMIT_LIMIT = 5
 SUBMIT_WINDOW_SECONDS = 600
@@ -22,45 +20,28 @@ class Throttled(Exception):
 
 
 def _key(kind: str, value: str) -> str:
-    digest = hashlib.sha256(value.encode()).hexdigest()[:32]
-    return f"feedback:{kind}:{digest}"
-
-
-def _count(key: str, window: int) -> int:
-    """Add one to a fixed-window counter (a Redis outage counts nothing: fail open)."""
-    cache.add(key, 0, window)
-    try:
-        value = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, window)
-        value = 1
-    return int(value or 0)
-
-
-def _retry_after(key: str, window: int) -> int:
-    ttl = cache.ttl(key) if hasattr(cache, "ttl") else None
-    return int(ttl) if isinstance(ttl, int) and ttl > 0 else window
+    return ratelimit.key(f"feedback:{kind}", value)
 
 
 def submit_check(client_ip: str) -> None:
     """Count one submission attempt from `client_ip`; raise Throttled over the limit."""
     key = _key("submit", client_ip or "unknown")
-    if _count(key, SUBMIT_WINDOW_SECONDS) > SUBMIT_LIMIT:
-        raise Throttled(_retry_after(key, SUBMIT_WINDOW_SECONDS))
+    if ratelimit.hit(key, SUBMIT_WINDOW_SECONDS) > SUBMIT_LIMIT:
+        raise Throttled(ratelimit.retry_after(key, SUBMIT_WINDOW_SECONDS))
 
 
 def track_check(client_ip: str, tracking_number: str) -> None:
     """Count one lookup from `client_ip`; raise Throttled when the address is over its limit
     or the tracking number has had too many failed lookups."""
     key = _key("track-ip", client_ip or "unknown")
-    if _count(key, TRACK_IP_WINDOW_SECONDS) > TRACK_IP_LIMIT:
-        raise Throttled(_retry_after(key, TRACK_IP_WINDOW_SECONDS))
+    if ratelimit.hit(key, TRACK_IP_WINDOW_SECONDS) > TRACK_IP_LIMIT:
+        raise Throttled(ratelimit.retry_after(key, TRACK_IP_WINDOW_SECONDS))
     if tracking_number:
         failures_key = _key("track-fail", tracking_number)
-        if int(cache.get(failures_key) or 0) >= TRACK_FAILURE_LIMIT:
-            raise Throttled(_retry_after(failures_key, TRACK_FAILURE_WINDOW_SECONDS))
+        if ratelimit.count(failures_key) >= TRACK_FAILURE_LIMIT:
+            raise Throttled(ratelimit.retry_after(failures_key, TRACK_FAILURE_WINDOW_SECONDS))
 
 
 def track_failure(tracking_number: str) -> None:
     if tracking_number:
-        _count(_key("track-fail", tracking_number), TRACK_FAILURE_WINDOW_SECONDS)
+        ratelimit.hit(_key("track-fail", tracking_number), TRACK_FAILURE_WINDOW_SECONDS)
