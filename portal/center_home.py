@@ -10,6 +10,8 @@ from centers.catalog.models import LocalMatter
 from centers.workspace.models import OpeningInterval, ServicePoint, Weekday, Window
 from centers.workspace.selectors import opening_status, profile_get
 
+from .notices import notices_latest
+
 
 def weekly_hours() -> list[dict]:
     """[{"weekday": label, "spans": ["08:30–12:00", ...]}] for the days the center opens."""
@@ -29,4 +31,5 @@ def center_home_context() -> dict:
         "weekly_hours": weekly_hours(),
         "windows": list(Window.objects.prefetch_related(matters, "departments")),
         "service_points": list(ServicePoint.objects.order_by("name")),
+        "notices": notices_latest(),
     }

@@ -1,6 +1,13 @@
 from catalog_cms.standards.selectors import city_brand
 
+from .preferences import elder_mode_on
+
 
 def brand(request):
-    """The city's brand and the current center on every page."""
-    return {"brand": city_brand(), "center": getattr(request, "tenant", None)}
+    """The city's brand, the current center and the resident's display preference on every
+    page."""
+    return {
+        "brand": city_brand(),
+        "center": getattr(request, "tenant", None),
+        "elder_mode": elder_mode_on(request),
+    }

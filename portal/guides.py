@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from catalog_cms.standards.selectors import material_samples
 from catalog_cms.standards.vocab import AUTHORITY_RANK, AuthorityLevel, ProcessingMode
 from centers.catalog.cache import catalog_version
 from centers.catalog.models import LocalMatter
@@ -101,6 +102,7 @@ def _decided_by(matter: LocalMatter, center) -> str | None:
 def guide_data(matter: LocalMatter, center) -> dict:
     """Everything a guide page shows of one matter."""
     windows = list(Window.objects.filter(matters=matter).order_by("number"))
+    samples = material_samples(matter.template_id) if matter.template_id else {}
     return {
         "matter": matter,
         "elements": [
@@ -114,6 +116,7 @@ def guide_data(matter: LocalMatter, center) -> dict:
                 "copies": m.get("copies", 0) or 0,
                 "required": m.get("required", True),
                 "note": m.get("note", ""),
+                "sample": samples.get(m.get("name", "")),
             }
             for m in matter.materials or []
             if isinstance(m, dict)

@@ -69,7 +69,9 @@ class ProgressForm(forms.Form):
 def progress(request):
     """GET: the form (the receipt may come prefilled from ?receipt=, as the QR code on every
     notice links it). POST: the lookup, throttled per client address and per receipt."""
-    context: dict = {"ip_limit": IP_LIMIT}
+    # Who came by the QR code on a printed notice rates through the "qr" channel.
+    via = "qr" if (request.GET.get("via") or request.POST.get("via")) == "qr" else ""
+    context: dict = {"ip_limit": IP_LIMIT, "via": via, "rate_channel": via or "portal"}
     retry_after = None
     if request.method == "GET":
         form = ProgressForm(initial={"receipt": normalise_receipt(request.GET.get("receipt"))})

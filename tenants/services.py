@@ -191,6 +191,7 @@ def _site_and_home_page_create(center: Center, hostname: str) -> None:
     from wagtail.models import Page, Site
 
     from portal.models import CenterHomePage
+    from portal.notices import notices_setup
 
     Site.objects.all().delete()
     Page.objects.filter(depth=2).delete()
@@ -205,6 +206,7 @@ def _site_and_home_page_create(center: Center, hostname: str) -> None:
         root_page=home,
         is_default_site=True,
     )
+    notices_setup()
 
 
 def _refill_spare_pool() -> None:
@@ -274,6 +276,8 @@ def center_archive(*, center: Center, actor: str, reason: str = "") -> Center:
 
 def city_ensure(*, name: str, division_code: str) -> Center:
     """The city's own tenant row (the public schema) and its domain; idempotent."""
+    from portal.notices import notices_setup
+
     with transaction.atomic():
         city, _created = Center.objects.get_or_create(
             schema_name=settings.PUBLIC_SCHEMA_NAME,
@@ -288,6 +292,7 @@ def city_ensure(*, name: str, division_code: str) -> Center:
             domain=settings.CITY_DOMAIN, defaults={"tenant": city, "is_primary": True}
         )
         _city_site_ensure(city)
+        notices_setup()
     return city
 
 

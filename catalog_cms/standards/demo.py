@@ -129,4 +129,62 @@ def seed_city():
     from .services import matter_templates_import
 
     with schema_context(settings.PUBLIC_SCHEMA_NAME):
-        return matter_templates_import(content=demo_file(), filename="demo.csv", actor="demo")
+        summary = matter_templates_import(content=demo_file(), filename="demo.csv", actor="demo")
+        seed_material_samples()
+        return summary
+
+
+SAMPLE_MATERIAL = "申请书"
+SAMPLE_TITLE = "申请书（填写样表）"
+SAMPLE_HTML = """<html><head><style>
+@page { size: A4; margin: 2cm }
+body { font-family: "AR PL UMing CN", "WenQuanYi Micro Hei", serif; font-size: 12pt }
+h1 { text-align: center; font-size: 18pt } .filled { color: #0b4f9c }
+table { width: 100%; border-collapse: collapse } td { border: 1px solid #333; padding: 6pt }
+</style></head><body>
+<h1>申请书（填写样表）</h1>
+<p>蓝色文字为填写示例，请按本人实际情况填写。</p>
+<table>
+<tr><td>申请人姓名</td><td class="filled">张三</td><td>公民身份号码</td><td class="filled">2101XXXXXXXXXXXXXX</td></tr>
+<tr><td>联系电话</td><td class="filled">139XXXXXXXX</td><td>住址</td><td class="filled">某某村某某组</td></tr>
+<tr><td>申请事项</td><td class="filled" colspan="3">（填写所申请事项的名称）</td></tr>
+<tr><td>申请理由</td><td class="filled" colspan="3">本人因……，特申请……。以上情况属实，如有虚假，愿承担相应责任。</td></tr>
+</table>
+<p style="margin-top:2cm">申请人（签字或按手印）：<span class="filled">张三</span>　　　年　月　日</p>
+</body></html>"""
+
+
+def seed_material_samples() -> int:
+    """Attach a filled-in sample (样表) of the application letter to every template material
+    named 申请书 that has none: a document in the city's collection, on the live rows and in
+    each template's latest revision (so an editor opening the template keeps it). Idempotent;
+    returns how many materials got it. Demo only: the city attaches real samples in the
+    template editor."""
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+    from weasyprint import HTML
+
+    from .models import MatterMaterial
+
+    materials = MatterMaterial.objects.filter(name=SAMPLE_MATERIAL, sample__isnull=True)
+    if not materials.exists():
+        return 0
+    Document = get_document_model()
+    document = Document.objects.filter(title=SAMPLE_TITLE).first()
+    if document is None:
+        document = Document(title=SAMPLE_TITLE)
+        document.file.save(
+            "sample-application.pdf", ContentFile(HTML(string=SAMPLE_HTML).write_pdf())
+        )
+    count = 0
+    for material in materials.select_related("template__latest_revision"):
+        material.sample = document
+        material.save(update_fields=["sample"])
+        revision = material.template.latest_revision
+        if revision is not None:
+            for row in revision.content.get("materials", []):
+                if row.get("pk") == material.pk:
+                    row["sample"] = document.pk
+            revision.save(update_fields=["content"])
+        count += 1
+    return count

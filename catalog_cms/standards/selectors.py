@@ -5,7 +5,14 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from .models import Brand, CenterFacts, CenterStandard, DistrictCatalogEntry, MatterTemplate
+from .models import (
+    Brand,
+    CenterFacts,
+    CenterStandard,
+    DistrictCatalogEntry,
+    MatterMaterial,
+    MatterTemplate,
+)
 from .vocab import NINE_ELEMENTS, AuthorityLevel, CenterRule
 
 BRAND_CACHE_KEY = "city-brand"
@@ -153,3 +160,31 @@ def compliance(user=None, centers=None) -> list[ComplianceRow]:
                     )
         rows.append(row)
     return rows
+
+
+def material_samples(template_id: int) -> dict[str, dict]:
+    """The sample files (样表, filled-in examples) the city attached to a template's materials,
+    by material name: {"title", "url" (absolute, on the city's domain, where the document
+    lives), "extension"}. Readable from any schema."""
+    from tenants.models import Center
+    from tenants.selectors import center_url
+
+    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+        materials = [
+            m
+            for m in MatterMaterial.objects.filter(
+                template_id=template_id, sample__isnull=False
+            ).select_related("sample")
+        ]
+        if not materials:
+            return {}
+        city = Center.objects.filter(schema_name=settings.PUBLIC_SCHEMA_NAME).first()
+        base = center_url(city).rstrip("/") if city else ""
+        return {
+            m.name: {
+                "title": m.sample.title,
+                "url": f"{base}{m.sample.url}",
+                "extension": m.sample.file_extension.upper(),
+            }
+            for m in materials
+        }

@@ -243,6 +243,20 @@ def _seed(center) -> list[Case]:
             window=None,
         )
 
+    # Online applications (网上申报): one waiting for pre-review, one accepted at the desk.
+    online = list(LocalMatter.objects.filter(online=True).order_by("code")[:2])
+    for n, matter in enumerate(online):
+        case = take(
+            matter,
+            Outcome.RECEIVE,
+            _working_days_ago(2 - n, 20),
+            actor=None,
+            channel="online",
+            window=None,
+        )
+        if n == 0:
+            services.case_accept(actor=clerk, case=case, now=_working_days_ago(1, 10))
+
     # A joint case with three departments, one still to sign off.
     departments = list(Department.objects.order_by("order")[:3])
     if len(departments) == 3:

@@ -191,6 +191,17 @@ class Case(models.Model):
             models.Index(fields=["applicant_name"], name="cases_applicant_idx"),
             models.Index(fields=["owner", "status"], name="cases_owner_idx"),
             models.Index(fields=["received_on", "window"], name="cases_day_window_idx"),
+            # 办理结果公开 (centers.cases.results): closed cases newest first, all or by matter.
+            models.Index(
+                fields=["-closed_at", "-id"],
+                name="cases_closed_idx",
+                condition=Q(status="closed"),
+            ),
+            models.Index(
+                fields=["matter_code", "-closed_at", "-id"],
+                name="cases_closed_matter_idx",
+                condition=Q(status="closed"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -73,12 +73,12 @@ def progress_path() -> str:
 
 def progress_url(center, receipt_number: str) -> str:
     """The public progress page of `center` with the receipt prefilled: what the QR code on
-    every notice encodes. Built from the center's primary domain like tenants.selectors'
-    center_url."""
+    every notice encodes, with `via=qr` so a rating made from there is recorded as by QR code.
+    Built from the center's primary domain like tenants.selectors' center_url."""
     from tenants.selectors import center_url
 
     base = center_url(center).rstrip("/")
-    return f"{base}{progress_path()}?{urlencode({'receipt': receipt_number})}"
+    return f"{base}{progress_path()}?{urlencode({'receipt': receipt_number, 'via': 'qr'})}"
 
 
 # --- lookup -----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from portal.preferences import elder_mode
 from tenants.accounts.api.views import MeView
 from tenants.health.views import healthz, livez
 from tenants.media import tenant_media
@@ -20,10 +21,14 @@ def common_patterns(urlconf: str, api_patterns: list) -> tuple[list, list]:
         path("api/schema/", SpectacularAPIView.as_view(urlconf=urlconf), name="api-schema"),
         path(
             "api/docs/",
-            SpectacularSwaggerView.as_view(url_name="api-schema"),
+            # GET only: DRF's OPTIONS answer cannot be rendered by this HTML view (was a 500).
+            SpectacularSwaggerView.as_view(
+                url_name="api-schema", http_method_names=["get", "head"]
+            ),
             name="api-docs",
         ),
         path("i18n/", include("django.conf.urls.i18n")),
+        path("elder-mode/", elder_mode, name="elder-mode"),
         path("admin/", include(wagtailadmin_urls)),
         path("documents/", include(wagtaildocs_urls)),
         path("media/<path:path>", tenant_media, name="tenant-media"),

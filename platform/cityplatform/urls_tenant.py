@@ -8,6 +8,7 @@ from portal import feedback as feedback_pages
 from portal import guides as guide_views
 from portal.progress import progress as progress_page
 from portal.ratings import rate as rate_page
+from portal.results import results as results_page
 from portal.search import search as search_page
 
 from .urls_common import common_patterns, me_pattern
@@ -26,6 +27,7 @@ urlpatterns = [
     path("progress/", progress_page, name="progress"),
     path("rate/<str:receipt>/", rate_page, name="rate"),
     path("search/", search_page, name="search"),
+    path("results/", results_page, name="results"),
     path("guides/", guide_views.guides, name="guides"),
     path("guides/<str:code>/", guide_views.guide, name="guide"),
     path("guides/<str:code>/apply/", apply_views.apply, name="guide-apply"),

@@ -12,6 +12,7 @@ from centers.catalog import demo as catalog_demo
 from centers.feedback import demo as feedback_demo
 from centers.ratings import demo as ratings_demo
 from centers.workspace import demo as workspace_demo
+from portal import demo as portal_demo
 from tenants.accounts.models import Role, User
 from tenants.accounts.services import staff_user_create
 from tenants.models import Center
@@ -70,6 +71,8 @@ class Command(BaseCommand):
                 feedback_demo.seed_center(center)
                 ratings_demo.seed_center(center)
                 appointments_demo.seed_center(center)
+                portal_demo.seed_center(center)
+        portal_demo.seed_city()
         for township in Center.objects.centers().filter(parent__isnull=False):
             cases_demo.seed_referrals(township, township.parent)
         self._print(city)

@@ -199,7 +199,7 @@ def test_progress_url_is_on_the_centers_own_domain(desk, settings):
     settings.CITY_URL_SCHEME = "https"
     settings.CITY_URL_PORT = 443
     url = progress_url(desk.center, "2026031000001")
-    assert url == f"https://{host(desk.center)}/progress/?receipt=2026031000001"
+    assert url == f"https://{host(desk.center)}/progress/?receipt=2026031000001&via=qr"
     # The QR code is a pure function of the address it encodes.
     assert qr_svg(url) == qr_svg(url)
     assert qr_svg(url) != qr_svg(url.replace("01", "02"))
