@@ -38,3 +38,34 @@ def test_demo_cases_cover_every_state_and_a_round_trip(district, township, make_
     with schema_context(district.schema_name):
         incoming = Counter(Case.objects.filter(channel="referral").values_list("status", flat=True))
     assert incoming == {CaseStatus.CLOSED: 2, CaseStatus.ACCEPTED: 1}
+
+
+def test_demo_portal_online_applications_notices_and_samples(township, make_user, media_root):
+    """Online applications wait in the desk and one is accepted; the portal has published
+    notices and one waiting for the director; the city's 申请书 materials carry a sample."""
+    from wagtail.models import WorkflowState
+
+    from catalog_cms.standards.models import MatterMaterial
+    from portal import demo as portal_demo
+    from portal.models import NoticePage
+
+    standards_demo.seed_city()
+    with schema_context("public"):
+        samples = MatterMaterial.objects.filter(name=standards_demo.SAMPLE_MATERIAL)
+        assert samples.exists() and not samples.filter(sample__isnull=True).exists()
+        assert standards_demo.seed_material_samples() == 0  # idempotent
+        assert portal_demo.seed_city() == 2 and portal_demo.seed_city() == 0
+    make_user(township, "window1", Role.WINDOW_STAFF)
+    make_user(township, "window2", Role.WINDOW_STAFF)
+    with schema_context(township.schema_name):
+        catalog_demo.seed_center(township)
+        workspace_demo.seed_center(township)
+        cases_demo.seed_center(township)
+        online = Counter(Case.objects.filter(channel="online").values_list("status", flat=True))
+        assert online == {CaseStatus.RECEIVED: 1, CaseStatus.ACCEPTED: 1}
+        assert portal_demo.seed_center(township) == 4
+        assert portal_demo.seed_center(township) == 0
+        assert NoticePage.objects.live().count() == 3
+        pending = NoticePage.objects.get(live=False)
+        state = WorkflowState.objects.get(object_id=str(pending.pk))
+        assert state.status == WorkflowState.STATUS_IN_PROGRESS
