@@ -80,7 +80,7 @@ def test_window_staff_submit_and_the_director_approves(desk, other_township, cli
         assert not NoticePage.objects.filter(live=True).exists()
     # ...but can submit it for the director's approval.
     response = _submit(clerk, index, "关于冬季办公时间的公告", "winter-hours", "action-submit")
-    assert response.status_code == 302, response.context["form"].errors if response.context else response.status_code
+    assert response.status_code == 302
     with schema_context(desk.center.schema_name):
         notice = NoticePage.objects.get(title="关于冬季办公时间的公告")
         assert not notice.live
