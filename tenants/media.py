@@ -1,6 +1,9 @@
+from pathlib import Path
+from urllib.parse import quote
+
 from django.conf import settings
 from django.db import connection
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.views.static import serve
 
 
@@ -15,4 +18,13 @@ def tenant_media(request, path: str):
     private = path.startswith(f"{connection.schema_name}/cases/")
     if not (own or brand) or private or ".." in path.split("/"):
         raise Http404
+    accel = getattr(settings, "MEDIA_X_ACCEL_REDIRECT", None)
+    if accel:
+        # Behind nginx (deploy/nginx/city.conf.template): checked here, sent by nginx.
+        if not (Path(settings.MEDIA_ROOT) / path).is_file():
+            raise Http404
+        response = HttpResponse()
+        del response["Content-Type"]  # nginx sets it from the file's extension
+        response["X-Accel-Redirect"] = f"{accel.rstrip('/')}/{quote(path)}"
+        return response
     return serve(request, path, document_root=settings.MEDIA_ROOT)

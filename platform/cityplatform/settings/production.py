@@ -16,4 +16,32 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
+# No script of ours reads the CSRF cookie: Wagtail and the API docs take the token from the page.
+CSRF_COOKIE_HTTPONLY = True  # security headers (issue 7)
 X_FRAME_OPTIONS = "DENY"
+
+# --- deploy/ and `make run-prod` (issue #7) --------------------------------------------------
+
+# collectstatic writes content-hashed names, so nginx serves /static/ with a year's cache.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+}
+# Behind nginx (the edge, one hop): the progress-lookup throttle reads the client address from
+# X-Forwarded-For only when this is set (centers/cases/progress.py client_ip).
+REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": env.int("NUM_PROXIES", default=None)}  # noqa: F405
+# Uploads: a case scan is at most 10 MB (centers/cases/files.py) and an intake may carry
+# several; nginx caps the whole request body (client_max_body_size, deploy/README.md). Django
+# keeps form fields (everything but files) to 2.5 MB and writes files above 2.5 MB to disk
+# while reading them, so a worker never holds a whole upload in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 200
+FILE_UPLOAD_TEMP_DIR = env.str("DJANGO_FILE_UPLOAD_TEMP_DIR", default=None)
+# With nginx in front, media leaves through X-Accel-Redirect once Django has checked the domain
+# (tenants/media.py); unset, Django streams the file itself (dev, tests).
+MEDIA_X_ACCEL_REDIRECT = env.str("MEDIA_X_ACCEL_REDIRECT", default="") or None
+# Links in mails, SMS and the admin carry the public scheme and port.
+CITY_URL_SCHEME = env.str("CITY_URL_SCHEME", default="https")
+CITY_URL_PORT = env.int("CITY_URL_PORT", default=443)
+WAGTAILADMIN_BASE_URL = f"{CITY_URL_SCHEME}://{CITY_DOMAIN}:{CITY_URL_PORT}"  # noqa: F405
