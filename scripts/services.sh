@@ -388,7 +388,9 @@ unix_socket_directories = '$PG_RUN_DIR'
 unix_socket_permissions = 0700
 max_connections = 200
 shared_buffers = 256MB
-max_locks_per_transaction = 256
+# A whole-database pg_dump locks every table and sequence of every schema: 300 centers need
+# more than 256 (docs/backup.md); the same value as deploy/postgresql.conf.
+max_locks_per_transaction = 512
 fsync = $PG_FSYNC
 password_encryption = 'scram-sha-256'
 logging_collector = off
