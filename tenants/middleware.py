@@ -42,7 +42,10 @@ class CenterMiddleware(TenantMainMiddleware):
 def _status_page(request, template: str, status: int, context: dict) -> HttpResponse:
     language = translation.get_language_from_request(request) or settings.LANGUAGE_CODE
     with translation.override(language):
-        body = render_to_string(template, {**context, "LANGUAGE_CODE": language})
+        nonce = getattr(request, "csp_nonce", "")  # cityplatform.security's CSP
+        body = render_to_string(
+            template, {**context, "LANGUAGE_CODE": language, "csp_nonce": nonce}
+        )
     response = HttpResponse(body, status=status)
     if status == 503:
         response["Retry-After"] = "3600"

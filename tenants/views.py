@@ -11,6 +11,7 @@ from cityplatform.admin_views import AdminScreenMixin
 
 from . import services
 from .accounts.permissions import Capability, can
+from .accounts.reauth import RecentAuthRequiredMixin
 from .forms import CenterCreateForm, StatusChangeForm
 from .models import Center
 from .selectors import center_directory, center_url
@@ -35,7 +36,7 @@ class CenterIndexView(CityAdminRequired, AdminScreenMixin, TemplateView):
         return context
 
 
-class CenterCreateView(CityAdminRequired, AdminScreenMixin, FormView):
+class CenterCreateView(CityAdminRequired, RecentAuthRequiredMixin, AdminScreenMixin, FormView):
     template_name = "tenants/admin/create.html"
     page_title = gettext_lazy("New service center")
     header_icon = "plus"

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from tenants.accounts.permissions import Capability, can
+from tenants.audit.services import export_recorded
 
 from . import selectors, services
 from .forms import CenterStandardForm, MatterTemplateImportForm
@@ -191,6 +192,7 @@ def templates_export(request):
     items = [selectors.matter_data(t) for t in selectors.published_templates()]
     response = HttpResponse(export_catalog(items, fmt), content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="matter-templates.{fmt}"'
+    export_recorded(request, "matter-templates", rows=len(items), format=fmt)
     return response
 
 

@@ -18,6 +18,7 @@ from catalog_cms.standards.selectors import templates_for_center_kind
 from catalog_cms.standards.tabular import CONTENT_TYPES, export_catalog
 from cityplatform.admin_views import AdminScreenMixin
 from tenants.accounts.permissions import Capability, can
+from tenants.audit.services import export_recorded
 
 from . import selectors, services
 from .forms import FilterForm, ImportUploadForm, LocalFieldsForm, LocalMatterCreateForm
@@ -257,4 +258,5 @@ class ExportView(CatalogAccess, View):
             export_catalog(items, file_format), content_type=CONTENT_TYPES[file_format]
         )
         response["Content-Disposition"] = f'attachment; filename="catalog.{file_format}"'
+        export_recorded(request, "catalog", rows=len(items), format=file_format)
         return response

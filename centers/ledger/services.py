@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from centers.workspace.models import WorkspaceAuditEvent
 from tenants.accounts.permissions import Capability, can
+from tenants.audit.models import Action
+from tenants.audit.services import audit_record
 
 from . import exports, selectors
 
@@ -26,6 +28,8 @@ def _audit_export(actor, action: str, what: str, detail: dict) -> None:
     WorkspaceAuditEvent.objects.create(
         actor=actor.username, action=action, object_repr=what[:200], detail=detail
     )
+    # And in the platform's audit log, which the city reads across centers.
+    audit_record(action=Action.EXPORT, actor=actor, obj=what, detail={"what": action, **detail})
 
 
 def _window_detail(window: int | None):

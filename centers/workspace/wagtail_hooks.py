@@ -16,6 +16,7 @@ from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from tenants.accounts.permissions import Capability, can
+from tenants.audit.services import export_recorded
 
 from . import resources, selectors, services, views
 from .models import (
@@ -388,6 +389,7 @@ def export_view(request, what: str):
         content_type=resources.CONTENT_TYPES[fmt],
     )
     response["Content-Disposition"] = f'attachment; filename="{what}.{fmt}"'
+    export_recorded(request, what, format=fmt)
     return response
 
 

@@ -3,6 +3,7 @@ tenants.accounts.permissions."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import permissions
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -13,6 +14,17 @@ def exception_handler(exc, context):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(detail, status=400)
     return drf_exception_handler(exc, context)
+
+
+class Pagination(LimitOffsetPagination):
+    """?limit= and ?offset= within what PostgreSQL takes: an unbounded limit or offset was a
+    500 (bigint out of range), found by schemathesis."""
+
+    max_limit = 1000
+    max_offset = 2**62
+
+    def get_offset(self, request):
+        return min(super().get_offset(request), self.max_offset)
 
 
 def capability_required(capability):

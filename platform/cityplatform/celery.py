@@ -33,6 +33,11 @@ def _schedule(sender, **kwargs):
         sender.signature("centers.appointments.tasks.dispatch_appointment_reminders"),
         name="dispatch per-center appointment reminders",
     )
+    sender.add_periodic_task(
+        86400.0,
+        sender.signature("tenants.audit.tasks.audit_purge"),
+        name="remove audit entries older than AUDIT_RETENTION_DAYS",
+    )
 
 
 @beat_init.connect

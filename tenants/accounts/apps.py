@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "tenants.accounts"
     label = "accounts"
     verbose_name = _("Users and roles")
+
+    def ready(self):
+        from . import receivers  # noqa: F401

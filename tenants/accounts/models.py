@@ -36,3 +36,24 @@ class User(AbstractUser):
     def __str__(self) -> str:
         full = f"{self.last_name}{self.first_name}".strip()
         return f"{full} ({self.username})" if full else self.username
+
+
+class UserSession(models.Model):
+    """One signed-in session of a staff user on this schema's domain, so that a user keeps at
+    most MAX_SESSIONS_PER_USER of them (tenants.accounts.sessions)."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="sessions"
+    )
+    session_key = models.CharField(_("session key"), max_length=40, unique=True)
+    created = models.DateTimeField(_("signed in"), auto_now_add=True)
+    last_seen = models.DateTimeField(_("last seen"), auto_now_add=True)
+    ip = models.CharField(_("network (masked)"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created:%Y-%m-%d %H:%M}"

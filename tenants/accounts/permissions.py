@@ -26,6 +26,7 @@ class Capability(StrEnum):
     MANAGE_CENTER_STAFF = "manage_center_staff"
     HANDLE_CASES = "handle_cases"
     TAKE_VILLAGE_APPLICATIONS = "take_village_applications"
+    VIEW_AUDIT_LOG = "view_audit_log"  # the city: every domain's; a director: their center's
 
 
 _ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -36,6 +37,7 @@ _ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.EDIT_CITY_STANDARDS,
             Capability.PUBLISH_RANKING,
             Capability.SUPERVISE_CENTER,
+            Capability.VIEW_AUDIT_LOG,
         }
     ),
     Role.DISTRICT_SUPERVISOR: frozenset({Capability.ACCESS_ADMIN, Capability.SUPERVISE_CENTER}),
@@ -46,6 +48,7 @@ _ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_CENTER_WORKSPACE,
             Capability.MANAGE_CENTER_STAFF,
             Capability.HANDLE_CASES,
+            Capability.VIEW_AUDIT_LOG,
         }
     ),
     Role.WINDOW_STAFF: frozenset({Capability.ACCESS_ADMIN, Capability.HANDLE_CASES}),

@@ -8,13 +8,13 @@ from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cityplatform.api import capability_required
+from cityplatform.api import Pagination, capability_required
 from tenants.accounts.permissions import Capability, can, visible_centers
+from tenants.audit.services import export_recorded
 from tenants.models import Center
 
 from .. import selectors, services
@@ -51,7 +51,7 @@ class ComplianceView(APIView):
         compliant = request.query_params.get("compliant")
         if compliant in ("true", "false"):
             rows = [r for r in rows if r.compliant == (compliant == "true")]
-        paginator = LimitOffsetPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response([_compliance_row(r) for r in page])
 
@@ -164,6 +164,7 @@ class MatterTemplateExport(APIView):
         items = [selectors.matter_data(t) for t in selectors.published_templates()]
         response = HttpResponse(export_catalog(items, fmt), content_type=CONTENT_TYPES[fmt])
         response["Content-Disposition"] = f'attachment; filename="matter-templates.{fmt}"'
+        export_recorded(request, "matter-templates", rows=len(items), format=fmt)
         return response
 
 

@@ -6,14 +6,15 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from rest_framework import generics, permissions, serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog_cms.standards.selectors import published_templates, templates_for_center_kind
 from catalog_cms.standards.tabular import CONTENT_TYPES, export_catalog
+from cityplatform.api import Pagination
 from tenants.accounts.permissions import Capability, can
+from tenants.audit.services import export_recorded
 
 from .. import selectors, services
 from ..models import LOCAL_FIELDS, TEMPLATE_FIELDS, LocalMatter
@@ -153,7 +154,7 @@ class DriftView(APIView):
             }
             for local, template in selectors.catalog_drift()
         ]
-        paginator = LimitOffsetPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(page)
 
@@ -218,4 +219,5 @@ class ExportView(APIView):
         items = [selectors.local_matter_data(m) for m in selectors.local_matters()]
         response = HttpResponse(export_catalog(items, fmt), content_type=CONTENT_TYPES[fmt])
         response["Content-Disposition"] = f'attachment; filename="catalog.{fmt}"'
+        export_recorded(request, "catalog", rows=len(items), format=fmt)
         return response

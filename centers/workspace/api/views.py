@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from cityplatform.api import capability_required
 from tenants.accounts.permissions import Capability, can
+from tenants.audit.services import export_recorded
 
 from .. import resources, selectors, services
 from ..models import Absence, Closure, Department, DutyShift, Post, ServicePoint
@@ -51,6 +52,7 @@ def export_response(resource, queryset, request, basename: str) -> HttpResponse:
     response = HttpResponse(data, content_type=resources.CONTENT_TYPES[fmt])
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="{basename}-{stamp}.{fmt}"'
+    export_recorded(request, basename, format=fmt)
     return response
 
 

@@ -5,9 +5,11 @@ Redis that scripts/services.sh starts. `cityplatform.settings.production` tighte
 a real deployment.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent  # platform/cityplatform
@@ -53,7 +55,7 @@ TENANT_APPS = [
     "wagtail.contrib.redirects",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "tenants.accounts.users_app.StaffUsersAppConfig",  # wagtail.users, with roles (issue 7)
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
@@ -62,6 +64,8 @@ TENANT_APPS = [
     "wagtail",
     "taggit",
     "rest_framework.authtoken",
+    # Security (issue 7): login attempts per schema, since users live per schema.
+    "axes",
 ]
 
 SHARED_APPS = [
@@ -70,6 +74,7 @@ SHARED_APPS = [
     "catalog_cms.standards",  # public only: the city's standards and brand
     "tenants.exchange",  # public only: the outbox/inbox between centers
     "catalog_cms.search_index",  # public only: synonyms and the published guide search index
+    "tenants.audit",  # public only: the audit log of every domain (security, issue 7)
     *TENANT_APPS,
     # apps without tables of their own
     "django.contrib.messages",
@@ -133,16 +138,21 @@ CACHES = {
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 MIDDLEWARE = [
-    "tenants.middleware.CenterMiddleware",
+    # Security headers (issue 7) come first, so that every response, the status pages of
+    # CenterMiddleware included, carries them.
     "django.middleware.security.SecurityMiddleware",
+    "cityplatform.security.CityCSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tenants.middleware.CenterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tenants.accounts.middleware.SessionGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cityplatform.urls_tenant"
@@ -170,6 +180,7 @@ WSGI_APPLICATION = "cityplatform.wsgi.application"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out logins
     "django.contrib.auth.backends.ModelBackend",
     "tenants.accounts.permissions.RoleBackend",
 ]
@@ -181,12 +192,39 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {
+        "NAME": "tenants.accounts.validators.CharacterClassesValidator",
+        "OPTIONS": {"min_classes": 3},
+    },
 ]
 LOGIN_URL = "wagtailadmin_login"
+
+# --- Security: logins, sessions, re-authentication, audit (issue 7) ---------------------------
+# django-axes, database handler: AccessAttempt rows live in each schema (axes is a tenant app),
+# so a lockout on one domain never locks the same username on another.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+# A username is locked whatever the address (no guessing one account from many machines); one
+# browser at one address is locked whatever the usernames (no spraying). Not the address alone:
+# a center's whole office shares one address.
+AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "user_agent"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # successful logins go to the audit log instead
+AXES_LOCKOUT_CALLABLE = "tenants.accounts.lockout.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
+# Staff sessions end after this many seconds without a request, and a staff user keeps at most
+# MAX_SESSIONS_PER_USER sessions (the oldest end on a new login).
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+MAX_SESSIONS_PER_USER = env.int("MAX_SESSIONS_PER_USER", default=3)
+# Creating users and changing roles need a password entered within this many seconds.
+REAUTH_MAX_AGE = env.int("REAUTH_MAX_AGE", default=5 * 60)
+# Audit entries are kept this many days (never fewer than 180: checked at start-up).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=400)
 
 # --- Language and time ----------------------------------------------------------------------
 
@@ -237,7 +275,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "cityplatform.api.Pagination",  # bounded (issue 7)
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "cityplatform.api.exception_handler",
 }
@@ -252,6 +290,30 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "PREPROCESSING_HOOKS": ["cityplatform.api.only_v1_endpoints"],
 }
+
+# --- Security headers (issue 7): CSP, referrer policy, framing ---------------------------------
+# The strict policy of every page; cityplatform.security loosens it for Wagtail's admin only.
+# Inline <script>/<style> blocks carry nonce="{{ request.csp_nonce }}". Nothing from outside.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# No avatars from gravatar.com: the admin loads nothing from outside.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- Celery (tenant-schemas-celery: tasks run in the schema that sent them) -----------------
 
@@ -283,10 +345,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Resident ID numbers and mobile numbers are masked in every record (security, issue 7).
+    "filters": {"personal_data": {"()": "cityplatform.logfilters.PersonalDataFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["personal_data"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # failures and lockouts; every attempt is in the audit log
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},

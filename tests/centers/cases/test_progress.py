@@ -49,6 +49,7 @@ def _normalised(response, *values) -> str:
     """The page without its per-response CSRF token and without the values the user typed."""
     text = response.content.decode()
     text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", text)
+    text = re.sub(r'nonce="[^"]+"', "", text)  # a fresh CSP nonce in every response
     for value in values:
         text = text.replace(value, "…")
     return text

@@ -1,0 +1,66 @@
+"""/admin/reauth/: enter the password again before a sensitive action, then back to `next`.
+Wrong passwords count towards django-axes' lockout like failed logins do."""
+
+from django import forms
+from django.contrib.auth import authenticate
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView
+
+from cityplatform.admin_views import AdminScreenMixin
+from tenants.audit.models import Action
+from tenants.audit.services import audit_record
+
+from .reauth import mark_recent_auth
+
+
+class ReauthForm(forms.Form):
+    password = forms.CharField(
+        label=gettext_lazy("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    next = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, request, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        password = data.get("password")
+        if password:
+            user = authenticate(
+                self.request, username=self.request.user.get_username(), password=password
+            )
+            if user is None or user.pk != self.request.user.pk:
+                raise forms.ValidationError(_("The password is not right."))
+        return data
+
+
+class ReauthView(AdminScreenMixin, FormView):
+    template_name = "accounts/admin/reauth.html"
+    form_class = ReauthForm
+    page_title = gettext_lazy("Confirm your password")
+    header_icon = "lock"
+
+    def get_initial(self):
+        return {"next": self.request.GET.get("next", "")}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def _next_url(self, candidate: str) -> str:
+        if candidate and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={self.request.get_host()}, require_https=False
+        ):
+            return candidate
+        return reverse("wagtailadmin_home")
+
+    def form_valid(self, form):
+        mark_recent_auth(self.request)
+        audit_record(action=Action.REAUTH, actor=self.request.user, request=self.request)
+        return redirect(self._next_url(form.cleaned_data.get("next", "")))
