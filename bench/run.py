@@ -10,8 +10,10 @@ BENCH_LOAD_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (16), BENCH
 BENCH_PROFILE=1 (always profile a fast-path provision), BENCH_LOADGEN=python (skip wrk),
 BENCH_CATALOG_MATTERS (2000), BENCH_ADOPT_TEMPLATES (300), BENCH_CASES (1000000),
 BENCH_INTAKE_SECONDS (20), BENCH_INTAKE_THREADS (4),
-BENCH_PHASES (provision,catalog,migrate,http,cases,portal: a comma-separated subset runs only
-those).
+BENCH_SEARCH_MATTERS (5000), BENCH_SEARCH_CENTERS (300), BENCH_SEARCH_PER_CENTER (200),
+BENCH_SEARCH_ROUNDS (20),
+BENCH_PHASES (provision,catalog,migrate,dump,http,cases,portal,search: a comma-separated subset
+runs only those).
 """
 
 import cProfile
@@ -69,7 +71,7 @@ DISTRICTS = [
 ]
 
 STARTED = time.perf_counter()
-ALL_PHASES = "provision,catalog,migrate,http,cases,portal"
+ALL_PHASES = "provision,catalog,migrate,dump,http,cases,portal,search"
 PHASES = set(os.environ.get("BENCH_PHASES", ALL_PHASES).replace(" ", "").split(","))
 
 
@@ -784,6 +786,11 @@ def print_table(results: dict) -> None:
             f"cold render in-process p50 {p['cold_in_process_ms']['p50']} ms, "
             f"p95 {p['cold_in_process_ms']['p95']} ms"
         )
+    if "search" in results:
+        sys.path.insert(0, str(ROOT / "bench"))
+        import search as search_bench
+
+        search_bench.print_table(results["search"])
 
 
 def print_cases_table(c: dict) -> None:
@@ -974,6 +981,13 @@ def main() -> None:
         log("manage.py migrate_schemas (nothing to apply)")
         results["migrate_schemas"] = migrate_noop(env)
 
+    if "dump" in PHASES:  # the whole-city backup (bench/dump.py)
+        sys.path.insert(0, str(ROOT / "bench"))
+        import dump as dump_bench
+
+        results["dump"] = dump_bench.dump_bench(env["DATABASE_URL"], log)
+        dump_bench.print_table(results["dump"])
+
     if "http" in PHASES and target is not None:
         log(f"HTTP load on {target.slug}.localhost")
         results["http"] = http_bench(env, target.slug, target.name, wrk)
@@ -983,6 +997,9 @@ def main() -> None:
 
     if "portal" in PHASES:
         results["portal"] = portal_phase(env, wrk)
+
+    if "search" in PHASES:
+        results["search"] = search_phase()
 
     machine["loadavg_end"] = load_average()
     started_at = os.environ.get("BENCH_STARTED_AT")
@@ -1066,6 +1083,15 @@ def portal_phase(env: dict[str, str], wrk: str | None) -> dict:
             figures["guide_cached"]["req_per_s"] / figures["bare"]["req_per_s"], 3
         ),
     }
+
+
+def search_phase() -> dict:
+    """Figure 8: the guide search at 5,000 matters in a center and over 300 centers
+    (bench/search.py); last, as it adds index-only centers for its run and removes them."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import search as search_bench
+
+    return search_bench.search_bench(log)
 
 
 def cases_phase(env: dict[str, str]) -> dict:

@@ -1,16 +1,15 @@
-"""The search's query time at the issue's sizes: 5,000 matters in one center, and 300 centers
-× 60 matters city-wide. Rows go straight into the index (the centers need no schema for it);
-the figures are printed (pytest -s) and held to a loose bound, the bench holds the real one."""
+"""The search at the issue's sizes: 5,000 matters in one center, and 300 centers × 60 matters
+city-wide; and publishing a 5,000-matter catalog. Rows go straight into the index (the centers
+need no schema for it). These tests check what the search answers at that size; how fast it
+answers is measured by `BENCH_PHASES=search make bench` (bench/search.py), never in a test."""
 
 import random
-import statistics
-import time
 
 import pytest
 from django.db import connection
 
 from catalog_cms.search_index.models import PublishedMatter
-from catalog_cms.search_index.selectors import center_search, city_search
+from catalog_cms.search_index.selectors import CENTER_LIMIT, CITY_LIMIT, center_search, city_search
 from catalog_cms.search_index.tokens import tsvector_text
 from tenants.models import Center
 
@@ -102,23 +101,21 @@ def _rows(center, n, rng, prefix):
     return rows
 
 
-def _p95(run) -> tuple[float, float]:
-    times = []
-    for _round in range(5):
-        for q in QUERIES:
-            start = time.perf_counter()
-            run(q)
-            times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    return statistics.median(times), times[int(len(times) * 0.95) - 1]
-
-
 def _analyze():
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {PublishedMatter._meta.db_table}")
 
 
-def test_query_time_at_the_issues_sizes(city):
+def _check_center(center, q):
+    found = center_search(center, q)
+    assert 0 < len(found) <= CENTER_LIMIT, q
+    assert {m.center_id for m in found} == {center.pk}
+    scores = [m.score for m in found]
+    assert scores == sorted(scores, reverse=True), q
+    return found
+
+
+def test_answers_at_the_issues_sizes(city):
     rng = random.Random(5)
     parent = Center.objects.create(
         schema_name="speed_district", slug="speed-district", name="测速区", kind="district",
@@ -131,13 +128,6 @@ def test_query_time_at_the_issues_sizes(city):
         )
         for i in range(300)
     )  # fmt: skip
-    big = centers[0]
-    PublishedMatter.objects.bulk_create(_rows(big, 5000, rng, "B"), batch_size=2000)
-    _analyze()
-    median, p95 = _p95(lambda q: center_search(big, q))
-    print(f"\ncenter search, 5,000 matters: median {median:.1f} ms, p95 {p95:.1f} ms")
-    assert p95 < 500
-
     rows = []
     for center in centers[1:]:
         # 60 matters per center from a city list of 400: many centers share a code and name.
@@ -146,12 +136,36 @@ def test_query_time_at_the_issues_sizes(city):
             rows.append(_rows(center, 1, r, f"C{i:03d}-")[0])
     PublishedMatter.objects.bulk_create(rows, batch_size=2000)
     _analyze()
-    median, p95 = _p95(lambda q: city_search(q))
-    print(f"city search, 299 centers × 60 (+5,000): median {median:.1f} ms, p95 {p95:.1f} ms")
-    assert p95 < 500
+    # A city matter that many centers hold lists every one of them, once.
+    hit = city_search("公积金")[0]
+    holders = PublishedMatter.objects.filter(code=hit.code, name=hit.name).count()
+    assert len(hit.centers) == holders > 1
+
+    big = centers[0]
+    PublishedMatter.objects.bulk_create(_rows(big, 5000, rng, "B"), batch_size=2000)
+    _analyze()
+    for q in QUERIES:
+        _check_center(big, q)
+    # A synonym: 医保 finds the 医疗保险 matters, the names that hold it first.
+    found = _check_center(big, "医保")
+    assert "医疗保险" in found[0].name
+    # Several words, a synonym among them: the names that hold both come first.
+    top = _check_center(big, "公积金 提取")[0]
+    assert "住房公积金" in top.name and "提取" in top.name
+    assert center_search(big, "火星") == []
+
+    for q in QUERIES:
+        hits = city_search(q)
+        assert 0 < len(hits) <= CITY_LIMIT, q
+        assert len({(h.code, h.name) for h in hits}) == len(hits)
+        for hit in hits:
+            holders = PublishedMatter.objects.filter(code=hit.code, name=hit.name).count()
+            assert len(hit.centers) == holders
+            codes = [c.division_code for c, _url in hit.centers]
+            assert codes == sorted(codes)
 
 
-def test_publishing_time_of_a_large_catalog(township):
+def test_publishing_a_large_catalog(township):
     from django_tenants.utils import schema_context
 
     from catalog_cms.search_index.services import center_matters_publish
@@ -168,17 +182,11 @@ def test_publishing_time_of_a_large_catalog(township):
             )
             for i in range(5000)
         )  # fmt: skip
-    start = time.perf_counter()
     assert center_matters_publish(township) == 5000
-    seconds = time.perf_counter() - start
-    print(f"\npublishing 5,000 matters of one center: {seconds:.2f} s")
-    assert seconds < 30
+    assert PublishedMatter.objects.filter(center=township).count() == 5000
+    # Republishing rewrites the rows, never adds to them.
+    assert center_matters_publish(township) == 5000
+    assert PublishedMatter.objects.filter(center=township).count() == 5000
     _analyze()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "EXPLAIN SELECT id FROM search_index_publishedmatter"
-            " WHERE center_id = %s AND document @@ '''社保'''::tsquery",
-            [township.pk],
-        )
-        plan = "\n".join(r[0] for r in cursor.fetchall())
-    print(plan)
+    found = center_search(township, "社保")
+    assert found and all(m.center_id == township.pk for m in found)

@@ -12,21 +12,9 @@ import uuid
 import pytest
 from django_tenants.utils import schema_context
 
+from tests.browser import CHROMIUM, CHROMIUM_FLAGS
 from tests.centers.cases.conftest import PERSON_ID, make_matter
 from tests.conftest import PASSWORD, host
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    # Center domains are <slug>.localhost: never ask a resolver for them.
-    "--host-resolver-rules=MAP *.localhost 127.0.0.1",
-]
-
 
 # The mark sets up the test database (a session whose tests need none would otherwise stay
 # on the development database); the test itself writes nothing.
