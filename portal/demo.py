@@ -68,10 +68,13 @@ CITY_NOTICES = [
 
 
 def _add(index, category, title, days_ago, summary, body, *, user=None, publish=True):
+    day = timezone.localdate() - datetime.timedelta(days=days_ago)
+    number = NoticePage.objects.child_of(index).count() + 1
     notice = NoticePage(
         title=title,
+        slug=f"{day:%Y%m%d}-{number}",
         category=category,
-        notice_date=timezone.localdate() - datetime.timedelta(days=days_ago),
+        notice_date=day,
         summary=summary,
         body=body,
         live=False,

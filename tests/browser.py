@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import struct
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
@@ -125,3 +126,21 @@ def pdf_bytes(text: str = "scan") -> bytes:
         xref,
     )
     return bytes(out)
+
+
+@contextmanager
+def browser_page(live_gunicorn: str, viewport=DESKTOP):
+    """A page in a fresh chromium whose links to other domains reach the test server and
+    whose /static/ requests are answered (see reach_server_from_links and serve_static)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            context = browser.new_context(locale="zh-CN", viewport=viewport)
+            context.set_default_timeout(15_000)
+            reach_server_from_links(context, server_port(live_gunicorn))
+            serve_static(context)
+            yield context.new_page()
+        finally:
+            browser.close()

@@ -2,6 +2,7 @@
 center publishes its catalog into (so the city-wide search reads one table, never a loop over
 schemas, and a center's own search reads its rows of the same table)."""
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -61,7 +62,37 @@ class PublishedMatter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["center", "code"], name="published_matter_unique"),
         ]
-        indexes = [GinIndex(fields=["document"], name="published_matter_document")]
+        indexes = [
+            GinIndex(fields=["document"], name="published_matter_document"),
+            # The city index is rebuilt per (code, name) from these rows.
+            models.Index(fields=["code", "name"], name="published_matter_code_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class CityMatter(models.Model):
+    """One distinct matter (code and name) across every center, for the city-wide search:
+    scoring runs over the few thousand distinct matters, not the rows of 300 centers. Derived
+    from PublishedMatter only, by services.city_matters_refresh, in the same transaction as
+    every publish; `center_ids` are the centers holding it, in division-code order (a center
+    suspended since is dropped when read)."""
+
+    code = models.CharField(_("matter code"), max_length=64)
+    name = models.CharField(_("matter name"), max_length=200)
+    category = models.CharField(_("category"), max_length=50, blank=True)
+    online = models.BooleanField(_("can be applied for online"), default=False)
+    document = SearchVectorField(_("search document"))
+    center_ids = ArrayField(models.BigIntegerField(), verbose_name=_("centers"))
+
+    class Meta:
+        verbose_name = _("matter in the city-wide search")
+        verbose_name_plural = _("matters in the city-wide search")
+        constraints = [
+            models.UniqueConstraint(fields=["code", "name"], name="city_matter_unique"),
+        ]
+        indexes = [GinIndex(fields=["document"], name="city_matter_document")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, FloatField, Max, Q
+from django.db.models import BooleanField, FloatField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 
 from tenants.models import CenterStatus
 
-from .models import PublishedMatter, Synonym
+from .models import CityMatter, PublishedMatter, Synonym
 from .tokens import query_terms, tsquery_text
 
 # How many results a page shows; the search is for finding a matter, not for browsing.
@@ -44,16 +44,16 @@ def search_query(q: str) -> Query:
     )
 
 
-def _document() -> str:
-    return f'"{PublishedMatter._meta.db_table}"."document"'
+def _document(model=PublishedMatter) -> str:
+    return f'"{model._meta.db_table}"."document"'
 
 
-def _matches(query: Query) -> RawSQL:
-    return RawSQL(f"{_document()} @@ %s::tsquery", [query.match], output_field=BooleanField())
+def _matches(query: Query, model=PublishedMatter) -> RawSQL:
+    return RawSQL(f"{_document(model)} @@ %s::tsquery", [query.match], output_field=BooleanField())
 
 
-def _score(query: Query) -> RawSQL:
-    document = _document()
+def _score(query: Query, model=PublishedMatter) -> RawSQL:
+    document = _document(model)
     return RawSQL(
         f"(CASE WHEN {document} @@ %s::tsquery THEN {_NAME_BONUS} ELSE 0 END)"
         f" + ts_rank('{_RANK_WEIGHTS}'::float4[], {document}, %s::tsquery)",
@@ -81,35 +81,43 @@ class CityHit:
 
 
 def city_search(q: str, *, limit: int = CITY_LIMIT) -> list[CityHit]:
-    """Matters of every active center that match, grouped by code and name, best first, each
-    with the centers that handle it (ordered by division code)."""
+    """Matters of every active center that match, best first, each with the centers that
+    handle it (ordered by division code). Reads the city-wide rows (one per distinct matter),
+    then the centers of the hits in one query."""
+    from tenants.models import Center
     from tenants.selectors import center_url
 
     query = search_query(q)
     if not query.match:
         return []
-    base = PublishedMatter.objects.filter(center__status=CenterStatus.ACTIVE)
-    groups = list(
-        base.filter(_matches(query))
-        .values("code", "name")
-        .annotate(best=Max(_score(query)))
-        .order_by("-best", Length("name"), "code")[:limit]
+    matters = list(
+        CityMatter.objects.filter(_matches(query, CityMatter))
+        .annotate(score=_score(query, CityMatter))
+        .order_by("-score", Length("name"), "code")
+        .only("code", "name", "category", "online", "center_ids")[: limit * 2]
     )
-    if not groups:
-        return []
-    hits = {(g["code"], g["name"]): CityHit(code=g["code"], name=g["name"]) for g in groups}
-    wanted = Q()
-    for g in groups:
-        wanted |= Q(code=g["code"], name=g["name"])
-    rows = (
-        base.filter(wanted)
-        .select_related("center", "center__parent")
-        .prefetch_related("center__domains")
-        .order_by("center__division_code")
-    )
-    for row in rows:
-        hit = hits[(row.code, row.name)]
-        hit.category = hit.category or row.category
-        hit.online = hit.online or row.online
-        hit.centers.append((row.center, f"{center_url(row.center)}guides/{row.code}/"))
-    return list(hits.values())
+    wanted = {pk for matter in matters for pk in matter.center_ids}
+    centers = {
+        center.pk: center
+        for center in Center.objects.filter(pk__in=wanted, status=CenterStatus.ACTIVE)
+        .select_related("parent")
+        .prefetch_related("domains")
+    }
+    base_urls = {pk: center_url(center) for pk, center in centers.items()}
+    hits = []
+    for matter in matters:
+        held = [pk for pk in matter.center_ids if pk in centers]
+        if not held:
+            continue  # every center holding it is suspended or gone
+        hits.append(
+            CityHit(
+                code=matter.code,
+                name=matter.name,
+                category=matter.category,
+                online=matter.online,
+                centers=[(centers[pk], f"{base_urls[pk]}guides/{matter.code}/") for pk in held],
+            )
+        )
+        if len(hits) == limit:
+            break
+    return hits

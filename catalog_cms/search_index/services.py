@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
-from .models import PublishedMatter
+from .models import CityMatter, PublishedMatter
 from .tokens import tsvector_text
+
+# Publishes run one at a time (a transaction-scoped advisory lock), so that two centers
+# publishing the same matter at once cannot leave its city row without one of them.
+_PUBLISH_LOCK = "search_index.publish"
 
 
 def _document(matter) -> str:
@@ -31,6 +35,8 @@ def center_matters_publish(center, *, codes: Iterable[str] | None = None) -> int
         if codes is not None:
             matters = matters.filter(code__in=codes)
             rows = rows.filter(code__in=codes)
+        _publish_lock()
+        keys = set(rows.values_list("code", "name"))
         rows.delete()
         written = PublishedMatter.objects.bulk_create(
             [
@@ -47,7 +53,62 @@ def center_matters_publish(center, *, codes: Iterable[str] | None = None) -> int
             ],
             batch_size=1000,
         )
+        city_matters_refresh(keys | {(row.code, row.name) for row in written})
     return len(written)
+
+
+def _publish_lock() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [_PUBLISH_LOCK])
+
+
+def _city_matters_insert(where: str = "", params: list | None = None) -> None:
+    from tenants.models import Center
+
+    published, city = PublishedMatter._meta.db_table, CityMatter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {city} (code, name, category, online, document, center_ids)
+            SELECT p.code, p.name, max(p.category), bool_or(p.online),
+                   string_agg(p.document::text, ' ')::tsvector,
+                   array_agg(p.center_id ORDER BY c.division_code, c.id)
+            FROM {published} p JOIN {Center._meta.db_table} c ON c.id = p.center_id
+            {where}
+            GROUP BY p.code, p.name
+            """,
+            params or [],
+        )
+
+
+def city_matters_refresh(keys) -> None:
+    """Rebuild the city-wide rows of these (code, name) keys from the published rows. Call
+    inside the transaction that changed them."""
+    keys = sorted(set(keys))
+    if not keys:
+        return
+    codes, names = [k[0] for k in keys], [k[1] for k in keys]
+    with transaction.atomic():
+        _publish_lock()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {CityMatter._meta.db_table} WHERE (code, name) IN"
+                " (SELECT * FROM unnest(%s::text[], %s::text[]))",
+                [codes, names],
+            )
+        _city_matters_insert(
+            "WHERE (p.code, p.name) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
+            [codes, names],
+        )
+
+
+def city_matters_rebuild() -> int:
+    """Rebuild the whole city-wide index from the published rows (after a bulk load)."""
+    with transaction.atomic():
+        _publish_lock()
+        CityMatter.objects.all().delete()
+        _city_matters_insert()
+    return CityMatter.objects.count()
 
 
 def current_center_publish(*, codes: Iterable[str] | None = None) -> int:
@@ -65,4 +126,5 @@ def all_centers_publish() -> dict[str, int]:
     written = {}
     for center in Center.objects.centers().filter(status=CenterStatus.ACTIVE).order_by("pk"):
         written[center.schema_name] = center_matters_publish(center)
+    city_matters_rebuild()
     return written

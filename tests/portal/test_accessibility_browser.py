@@ -9,7 +9,6 @@ elder-friendly switch as a resident uses them. Screenshots go to var/screenshots
 import datetime
 import random
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,10 +17,8 @@ from django_tenants.utils import schema_context
 from tests.browser import (
     DESKTOP,
     MOBILE,
-    launch,
-    reach_server_from_links,
+    browser_page,
     screenshot,
-    serve_static,
     server_port,
 )
 from tests.centers.cases.conftest import PERSON_ID, make_matter
@@ -98,22 +95,6 @@ def portal(committed_center, django_db_blocker):
             document.file.delete(save=False)
 
 
-@contextmanager
-def _page(live_gunicorn, viewport):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        try:
-            context = browser.new_context(locale="zh-CN", viewport=viewport)
-            context.set_default_timeout(15_000)
-            reach_server_from_links(context, server_port(live_gunicorn))
-            serve_static(context)
-            yield context.new_page()
-        finally:
-            browser.close()
-
-
 def _center_pages(portal) -> list[tuple[str, str]]:
     """(screenshot name, path) of every resident page of a center."""
     code = portal["matter"].code
@@ -153,7 +134,7 @@ def test_every_portal_page_meets_the_checks(portal, live_gunicorn, viewport, eld
     ]
     targets += [(portal["city_host"], f"city-{name}", path) for name, path in CITY_PAGES]
     failures = {}
-    with _page(live_gunicorn, viewport) as page:
+    with browser_page(live_gunicorn, viewport) as page:
         if elder:
             for domain in {portal["center_host"], portal["city_host"]}:
                 page.context.add_cookies(
@@ -173,7 +154,7 @@ def test_every_portal_page_meets_the_checks(portal, live_gunicorn, viewport, eld
 
 def test_the_keyboard_reaches_the_content_and_every_control(portal, live_gunicorn):
     port = server_port(live_gunicorn)
-    with _page(live_gunicorn, DESKTOP) as page:
+    with browser_page(live_gunicorn, DESKTOP) as page:
         page.goto(f"http://{portal['center_host']}:{port}/results/")
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.className") == "skip"
@@ -201,7 +182,7 @@ def test_the_keyboard_reaches_the_content_and_every_control(portal, live_gunicor
 def test_a_resident_reads_notices_and_results_in_the_elder_view(portal, live_gunicorn):
     port = server_port(live_gunicorn)
     base = f"http://{portal['center_host']}:{port}"
-    with _page(live_gunicorn, MOBILE) as page:
+    with browser_page(live_gunicorn, MOBILE) as page:
         page.goto(f"{base}/")
         standard_size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
         page.get_by_role("button", name="长者模式").click()

@@ -12,20 +12,16 @@ import datetime
 import random
 import re
 import uuid
-from contextlib import contextmanager
 
 import pytest
 from django_tenants.utils import schema_context
 
 from tests.browser import (
-    DESKTOP,
     MOBILE,
-    launch,
+    browser_page,
     pdf_bytes,
     png_bytes,
-    reach_server_from_links,
     screenshot,
-    serve_static,
     server_port,
 )
 from tests.centers.cases.conftest import PERSON_ID, make_matter
@@ -120,23 +116,6 @@ def site(committed_center, django_db_blocker):
         for case in Case.objects.all():
             for stored in [*case.files.all(), *case.documents.all()]:
                 stored.file.delete(save=False)
-
-
-@contextmanager
-def browser_page(live_gunicorn, viewport=DESKTOP):
-    """A page in a fresh chromium whose links to other domains reach the test server."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        try:
-            context = browser.new_context(locale="zh-CN", viewport=viewport)
-            context.set_default_timeout(15_000)
-            reach_server_from_links(context, server_port(live_gunicorn))
-            serve_static(context)
-            yield context.new_page()
-        finally:
-            browser.close()
 
 
 # Playwright's sync API runs an event loop in the test's thread, where Django refuses database

@@ -8,8 +8,9 @@ import random
 import pytest
 from django.db import connection
 
-from catalog_cms.search_index.models import PublishedMatter
+from catalog_cms.search_index.models import CityMatter, PublishedMatter
 from catalog_cms.search_index.selectors import CENTER_LIMIT, CITY_LIMIT, center_search, city_search
+from catalog_cms.search_index.services import city_matters_rebuild
 from catalog_cms.search_index.tokens import tsvector_text
 from tenants.models import Center
 
@@ -102,8 +103,11 @@ def _rows(center, n, rng, prefix):
 
 
 def _analyze():
+    """After a bulk load of published rows: the city-wide rows from them, and statistics."""
+    city_matters_rebuild()
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {PublishedMatter._meta.db_table}")
+        for model in (PublishedMatter, CityMatter, Center):
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
 
 
 def _check_center(center, q):
