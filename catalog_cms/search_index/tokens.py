@@ -27,6 +27,7 @@ _IS_CJK = re.compile(rf"[{_CJK}]")
 # Bounds on what one query may ask for: the tsquery stays small whatever is typed.
 MAX_QUERY_LENGTH = 60
 MAX_WORDS = 6
+MAX_VARIANTS = 16  # spellings of one word after synonyms
 # tsvector positions stop at 16383.
 _MAX_POSITION = 16383
 
@@ -69,17 +70,23 @@ def query_terms(
 ) -> list[list[list[str]]]:
     """What a query asks for: one entry per word (all words must match); each entry the
     alternatives for that word (the word itself, and the word with a resident's term replaced
-    by each official word the synonym list gives); each alternative the bigram terms that must
-    all occur. 医保 报销 with 医保 → 医疗保险 gives
+    by each official word the synonym list gives, and by several at once); each alternative the
+    bigram terms that must all occur. 医保 报销 with 医保 → 医疗保险 gives
     [[["医保"], ["医疗", "疗保", "保险"]], [["报销"]]]."""
     synonyms = synonyms or {}
     result = []
     for word in query_words(q):
+        # Every combination of the resident's terms replaced (驾照丢了 → 机动车驾驶证补领),
+        # the word itself first; bounded, a query is short.
         variants = [word]
         for term, officials in synonyms.items():
             term = _normalise(term)
-            if term and term in word:
-                variants.extend(word.replace(term, _normalise(o)) for o in officials)
+            if not term:
+                continue
+            for variant in list(variants):
+                if term in variant:
+                    variants.extend(variant.replace(term, _normalise(o)) for o in officials)
+            del variants[MAX_VARIANTS:]
         alternatives = []
         for variant in variants:
             terms = list(dict.fromkeys(bigrams(variant)))

@@ -52,6 +52,9 @@ def codes(center, q):
         ("驾照", ["M-004"]),
         ("公积金", ["M-005"]),
         ("低保", ["M-006"]),
+        # Everyday phrases, through the seeded list, several synonyms at once.
+        ("驾照丢了", ["M-004"]),
+        ("驾驶证遗失", ["M-004"]),
         ("规划许可", ["M-001", "M-009"]),
         ("火星", []),
         ("", []),
