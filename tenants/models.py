@@ -23,6 +23,13 @@ class CenterQuerySet(models.QuerySet):
         return self.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
 
 
+def center_display_name(name: str, kind: str) -> str:
+    """The official name: always "<place>政务服务中心"; the city row is the city's name."""
+    if kind == CenterKind.CITY:
+        return name
+    return f"{name}政务服务中心"
+
+
 class Center(TenantMixin):
     """A government service center (政务服务中心): one PostgreSQL schema, one domain, one portal.
 
@@ -77,10 +84,7 @@ class Center(TenantMixin):
 
     @property
     def display_name(self) -> str:
-        """The official name: always "<place>政务服务中心"; the city row is the city's name."""
-        if self.kind == CenterKind.CITY:
-            return self.name
-        return f"{self.name}政务服务中心"
+        return center_display_name(self.name, self.kind)
 
     @property
     def is_city(self) -> bool:

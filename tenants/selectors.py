@@ -30,7 +30,11 @@ def center_primary_domain(center: Center) -> str | None:
 
 
 def center_url(center: Center) -> str:
-    domain = center_primary_domain(center) or f"{center.slug}.{settings.CITY_DOMAIN}"
+    return domain_url(center_primary_domain(center) or f"{center.slug}.{settings.CITY_DOMAIN}")
+
+
+def domain_url(domain: str) -> str:
+    """The portal's address on `domain`, with the scheme and port links carry."""
     port = settings.CITY_URL_PORT
     default_port = {"http": 80, "https": 443}[settings.CITY_URL_SCHEME]
     suffix = "" if port == default_port else f":{port}"

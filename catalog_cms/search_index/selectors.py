@@ -71,22 +71,59 @@ def center_search(center, q: str, *, limit: int = CENTER_LIMIT) -> list[Publishe
     return list(qs.annotate(score=_score(query)).order_by("-score", Length("name"), "code")[:limit])
 
 
+@dataclass(frozen=True)
+class CenterRef:
+    """What a search hit shows of a center that holds the matter."""
+
+    pk: int
+    display_name: str
+    parent_name: str
+    division_code: str
+    url: str
+
+
 @dataclass
 class CityHit:
     code: str
     name: str
     category: str = ""
     online: bool = False
-    centers: list = field(default_factory=list)  # [(Center, guide url)]
+    centers: list = field(default_factory=list)  # [(CenterRef, guide url)]
+
+
+def _active_centers(ids) -> dict[int, CenterRef]:
+    """The active ones among these centers, read as plain values (a hit may list hundreds)."""
+    from django.conf import settings
+
+    from tenants.models import Center, Domain, center_display_name
+    from tenants.selectors import domain_url
+
+    rows = list(
+        Center.objects.filter(pk__in=ids, status=CenterStatus.ACTIVE).values_list(
+            "pk", "name", "kind", "division_code", "slug", "parent__name"
+        )
+    )
+    primary = dict(
+        Domain.objects.filter(tenant_id__in=[row[0] for row in rows], is_primary=True).values_list(
+            "tenant_id", "domain"
+        )
+    )
+    return {
+        pk: CenterRef(
+            pk=pk,
+            display_name=center_display_name(name, kind),
+            parent_name=parent_name or "",
+            division_code=division_code,
+            url=domain_url(primary.get(pk) or f"{slug}.{settings.CITY_DOMAIN}"),
+        )
+        for pk, name, kind, division_code, slug, parent_name in rows
+    }
 
 
 def city_search(q: str, *, limit: int = CITY_LIMIT) -> list[CityHit]:
     """Matters of every active center that match, best first, each with the centers that
     handle it (ordered by division code). Reads the city-wide rows (one per distinct matter),
-    then the centers of the hits in one query."""
-    from tenants.models import Center
-    from tenants.selectors import center_url
-
+    then the centers of the hits as plain values."""
     query = search_query(q)
     if not query.match:
         return []
@@ -94,28 +131,21 @@ def city_search(q: str, *, limit: int = CITY_LIMIT) -> list[CityHit]:
         CityMatter.objects.filter(_matches(query, CityMatter))
         .annotate(score=_score(query, CityMatter))
         .order_by("-score", Length("name"), "code")
-        .only("code", "name", "category", "online", "center_ids")[: limit * 2]
+        .values_list("code", "name", "category", "online", "center_ids")[: limit * 2]
     )
-    wanted = {pk for matter in matters for pk in matter.center_ids}
-    centers = {
-        center.pk: center
-        for center in Center.objects.filter(pk__in=wanted, status=CenterStatus.ACTIVE)
-        .select_related("parent")
-        .prefetch_related("domains")
-    }
-    base_urls = {pk: center_url(center) for pk, center in centers.items()}
+    centers = _active_centers({pk for *_rest, ids in matters for pk in ids})
     hits = []
-    for matter in matters:
-        held = [pk for pk in matter.center_ids if pk in centers]
+    for code, name, category, online, ids in matters:
+        held = [centers[pk] for pk in ids if pk in centers]
         if not held:
             continue  # every center holding it is suspended or gone
         hits.append(
             CityHit(
-                code=matter.code,
-                name=matter.name,
-                category=matter.category,
-                online=matter.online,
-                centers=[(centers[pk], f"{base_urls[pk]}guides/{matter.code}/") for pk in held],
+                code=code,
+                name=name,
+                category=category,
+                online=online,
+                centers=[(center, f"{center.url}guides/{code}/") for center in held],
             )
         )
         if len(hits) == limit:
