@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET
 
 from catalog_cms.standards.selectors import material_samples
 from catalog_cms.standards.vocab import AUTHORITY_RANK, AuthorityLevel, ProcessingMode
-from centers.catalog.cache import catalog_version
+from centers.catalog.cache import VERSION_KEY, catalog_version
 from centers.catalog.models import LocalMatter
 from centers.feedback.selectors import published_questions
 from centers.workspace.models import Window
@@ -43,9 +43,9 @@ NINE_ELEMENTS = (
 
 
 def cache_key(page: str, code: str = "") -> str:
-    """The key of a rendered guide body: page, matter, catalog version and language (the
-    schema is added by the cache's key function)."""
-    return f"portal:guides:{catalog_version()}:{get_language()}:{page}:{code}"
+    """The key of a rendered guide body: page, matter and language (the schema is added by
+    the cache's key function). The value carries the catalog version it was rendered under."""
+    return f"portal:guides:{get_language()}:{page}:{code}"
 
 
 # --- reads ------------------------------------------------------------------------------------
@@ -140,13 +140,20 @@ def guide_data(matter: LocalMatter, center) -> dict:
 
 
 def _cached(key: str, build) -> dict | None:
-    """The cached {"title", "body"} under `key`, built (and cached) on a miss; None when
-    `build` finds nothing (not cached, so a matter created later shows at once)."""
-    page = cache.get(key)
-    if page is None:
+    """The cached {"title", "body", "version"} under `key` if it was rendered under the
+    catalog's current version, else built (and cached); None when `build` finds nothing (not
+    cached, so a matter created later shows at once). The version and the page come in one
+    round trip to the cache."""
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    if version is None:
+        version = catalog_version()
+    page = found.get(key)
+    if page is None or page.get("version") != version:
         page = build()
         if page is None:
             return None
+        page["version"] = version
         cache.set(key, page, CACHE_SECONDS)
     return page
 

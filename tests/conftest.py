@@ -27,9 +27,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _clean_cache_and_schema():
+    from catalog_cms.standards.selectors import city_brand_forget
+
     cache.clear()
+    city_brand_forget()  # the process's copy of the brand (a test rolls its brand back)
     yield
     cache.clear()
+    city_brand_forget()
     connection.set_schema_to_public()
     # Tests create and roll back schemas; a PostgreSQL backend that has seen hundreds of them
     # keeps their catalog entries cached and slows down (its memory grows past 800 MB over

@@ -100,9 +100,10 @@ class Brand(BaseGenericSetting):
         super().save(*args, **kwargs)
         from django.core.cache import cache
 
-        from .selectors import BRAND_CACHE_KEY
+        from .selectors import BRAND_CACHE_KEY, city_brand_forget
 
         cache.delete(BRAND_CACHE_KEY)
+        city_brand_forget()
 
 
 class StandardsAuditEvent(models.Model):

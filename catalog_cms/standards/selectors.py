@@ -1,3 +1,4 @@
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -18,15 +19,33 @@ from .vocab import NINE_ELEMENTS, AuthorityLevel, CenterRule
 BRAND_CACHE_KEY = "city-brand"
 
 
+# Every page shows the brand: each process keeps it BRAND_LOCAL_SECONDS, so a page costs no
+# cache round trip (and no schema switch) for it; a change shows everywhere within that time.
+BRAND_LOCAL_SECONDS = 30
+_brand_local: tuple[float, Brand] | None = None
+
+
 def city_brand() -> Brand:
     """The city's brand, read from the public schema whichever schema is active (cached under
-    the public schema's key space, dropped when the brand is saved)."""
+    the public schema's key space, dropped when the brand is saved, and kept in each process
+    for BRAND_LOCAL_SECONDS)."""
+    global _brand_local
+    now = time.monotonic()
+    if _brand_local is not None and now - _brand_local[0] < BRAND_LOCAL_SECONDS:
+        return _brand_local[1]
     with schema_context(settings.PUBLIC_SCHEMA_NAME):
         brand = cache.get(BRAND_CACHE_KEY)
         if brand is None:
             brand = Brand.load()
             cache.set(BRAND_CACHE_KEY, brand, 3600)
+    _brand_local = (now, brand)
     return brand
+
+
+def city_brand_forget() -> None:
+    """Drop this process's copy (the brand was saved here)."""
+    global _brand_local
+    _brand_local = None
 
 
 # ---------------------------------------------------------------- matters
