@@ -139,3 +139,22 @@ def test_the_city_has_news_and_notices(city, client_for):
         assert NoticeIndexPage.objects.count() == 1
     response = client_for(city).get("/notices/")
     assert response.status_code == 200
+
+
+def test_notices_setup_is_idempotent_and_makes_a_missing_section(desk):
+    """setup_platform runs it for every center: a center made before notices existed gets
+    its section, one that has it is left as it is."""
+    from wagtail.models import WorkflowPage
+
+    from portal.models import NoticeIndexPage
+    from portal.notices import notices_setup
+
+    with schema_context(desk.center.schema_name):
+        first = notices_setup()
+        assert notices_setup().pk == first.pk
+        assert WorkflowPage.objects.filter(page=first).count() == 1
+        first.delete()
+        made = notices_setup()
+        assert NoticeIndexPage.objects.get().pk == made.pk != first.pk
+        assert WorkflowPage.objects.filter(page=made).exists()
+        assert desk.clerk.groups.filter(name="role:window_staff").exists()

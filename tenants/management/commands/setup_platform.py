@@ -1,7 +1,10 @@
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django_tenants.utils import schema_context
 
+from portal.notices import notices_setup
+from tenants.models import Center
 from tenants.schemas import spare_schemas_fill, template_schema_ensure
 from tenants.services import city_ensure
 
@@ -9,7 +12,8 @@ from tenants.services import city_ensure
 class Command(BaseCommand):
     help = (
         "Deploy step: migrate the public schema, the template schema and every center "
-        "(skipping those up to date), make sure the city row exists, fill the spare pool."
+        "(skipping those up to date), make sure the city row exists and every site has its "
+        "notices section, fill the spare pool."
     )
 
     def add_arguments(self, parser):
@@ -22,5 +26,9 @@ class Command(BaseCommand):
         template_schema_ensure(verbosity=verbosity)
         call_command("migrate_schemas", tenant=True, interactive=False, verbosity=verbosity)
         city = city_ensure(name=options["city_name"], division_code=options["city_code"])
+        # Centers provisioned before notices existed get theirs (idempotent, a few queries).
+        for schema_name in Center.objects.centers().values_list("schema_name", flat=True):
+            with schema_context(schema_name):
+                notices_setup()
         made = spare_schemas_fill()
         self.stdout.write(f"city: {city.name} ({city.division_code}); spare schemas made: {made}")
