@@ -21,11 +21,11 @@ from django.views.decorators.http import require_http_methods
 
 from centers.cases import files
 from centers.cases.models import ApplicantKind, CaseMaterial
-from centers.cases.progress import client_ip
 from centers.cases.services import Intake, Outcome, case_intake
 from centers.cases.states import Channel
 from centers.catalog.models import LocalMatter
 from cityplatform import ratelimit
+from cityplatform.ratelimit import client_ip
 
 TEMPLATE = "portal/guides/apply.html"
 DONE_TEMPLATE = "portal/guides/applied.html"

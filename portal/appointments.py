@@ -16,10 +16,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from centers.appointments import selectors, services
-from centers.cases.progress import client_ip
 from centers.catalog.models import LocalMatter
 from centers.workspace.models import Window
 from cityplatform import ratelimit
+from cityplatform.ratelimit import client_ip
 
 SESSION_KEY = "appointment_booked"
 HONEYPOT = "website"

@@ -13,10 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from centers.cases.progress import client_ip
 from centers.catalog.models import LocalMatter
 from centers.feedback import selectors, services, throttle
 from centers.feedback.models import FeedbackKind
+from cityplatform.ratelimit import client_ip
 
 SESSION_KEY = "feedback_submitted"
 HONEYPOT = "website"

@@ -15,11 +15,11 @@ from centers.cases.progress import (
     IP_LIMIT,
     RECEIPT_MAX_LENGTH,
     LookupThrottled,
-    client_ip,
     normalise_receipt,
     progress_lookup_limited,
     throttle_check,
 )
+from cityplatform.ratelimit import client_ip
 
 TEMPLATE = "portal/progress.html"
 

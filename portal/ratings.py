@@ -24,13 +24,13 @@ from centers.cases.models import Case
 from centers.cases.progress import (
     IP_LIMIT,
     LookupThrottled,
-    client_ip,
     normalise_receipt,
     throttle_check,
     throttle_failure,
 )
 from centers.ratings import selectors, services
 from centers.ratings.models import Level, Point, Rating, RatingChannel
+from cityplatform.ratelimit import client_ip
 
 TEMPLATE = "portal/ratings/rate.html"
 HONEYPOT = "website"

@@ -206,22 +206,6 @@ class LookupThrottled(Exception):
         self.retry_after = retry_after
 
 
-def client_ip(request) -> str:
-    """The client's address: REMOTE_ADDR, or, behind N trusted proxies (DRF's NUM_PROXIES
-    setting, which the proxies' X-Forwarded-For must honour), the address the outermost
-    trusted proxy saw. A client-sent X-Forwarded-For is never trusted on its own."""
-    from rest_framework.settings import api_settings
-
-    remote = request.META.get("REMOTE_ADDR", "") or ""
-    proxies = api_settings.NUM_PROXIES
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            return hops[-min(proxies, len(hops))]
-    return remote
-
-
 def _key(kind: str, value: str) -> str:
     return ratelimit.key(f"progress-lookup:{kind}", value)
 

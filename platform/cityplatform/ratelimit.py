@@ -1,6 +1,6 @@
 """Fixed-window counters in Redis (the default cache) for the public forms: per client address
-and per looked-up number. A cache outage counts nothing — the forms fail open and /healthz
-reports the outage."""
+(`client_ip`, which the audit log records too) and per looked-up number. A cache outage
+counts nothing — the forms fail open and /healthz reports the outage."""
 
 from __future__ import annotations
 
@@ -38,3 +38,19 @@ def retry_after(counter_key: str, window: int) -> int:
     """Seconds until the counter's window ends (the whole window when unknown)."""
     ttl = cache.ttl(counter_key) if hasattr(cache, "ttl") else None
     return int(ttl) if isinstance(ttl, int) and ttl > 0 else window
+
+
+def client_ip(request) -> str:
+    """The client's address: REMOTE_ADDR, or, behind N trusted proxies (DRF's NUM_PROXIES
+    setting, which the proxies' X-Forwarded-For must honour), the address the outermost
+    trusted proxy saw. A client-sent X-Forwarded-For is never trusted on its own."""
+    from rest_framework.settings import api_settings
+
+    remote = request.META.get("REMOTE_ADDR", "") or ""
+    proxies = api_settings.NUM_PROXIES
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-min(proxies, len(hops))]
+    return remote

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from cityplatform.ratelimit import client_ip
+
 from .models import MIN_RETENTION_DAYS, Action, AuditEntry
 
 USER_AGENT_LENGTH = 200
@@ -57,7 +59,7 @@ def audit_record(
         raise ValueError(f"unknown audit action {action!r}")
     ip = agent = ""
     if request is not None:
-        ip = mask_ip(request.META.get("REMOTE_ADDR"))
+        ip = mask_ip(client_ip(request))  # the client behind nginx (NUM_PROXIES)
         agent = (request.META.get("HTTP_USER_AGENT") or "")[:USER_AGENT_LENGTH]
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     return AuditEntry.objects.create(

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from cityplatform import ratelimit
 from cityplatform.api import capability_required
 from tenants.accounts.models import Role
 from tenants.accounts.permissions import Capability, can
@@ -105,7 +106,7 @@ class ProgressView(APIView):
             result = progress.progress_lookup_limited(
                 receipt_number=query.validated_data["receipt"],
                 phone_last4=query.validated_data["phone_last4"],
-                client_ip=progress.client_ip(request),
+                client_ip=ratelimit.client_ip(request),
             )
         except progress.LookupThrottled as exc:
             raise Throttled(wait=exc.retry_after) from None

@@ -81,6 +81,22 @@ def test_login_is_audited_with_masked_address(staff, township, client_for):
     assert len(entry.user_agent) == 200
 
 
+def test_behind_nginx_the_client_address_is_the_one_nginx_saw(
+    staff, township, client_for, settings
+):
+    """With NUM_PROXIES set, the audit log and the lockout read the address nginx appended,
+    never the one the client wrote into X-Forwarded-For."""
+    from axes.helpers import get_client_ip_address
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    client = client_for(township, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.1.2.3")
+    login(client, "clerk1")
+    entry = AuditEntry.objects.get(action=Action.LOGIN, schema_name=township.schema_name)
+    assert entry.ip == "10.1.2.0/24"
+    request = client.get("/admin/").wsgi_request
+    assert get_client_ip_address(request) == "10.1.2.3"
+
+
 def test_director_sees_own_center_only(
     staff, city, city_admin, township, other_township, client_for
 ):
