@@ -27,9 +27,10 @@ from centers.catalog.models import LocalMatter
 from cityplatform import ratelimit
 from cityplatform.ratelimit import client_ip
 
+from .spam import honeypot_field, honeypot_filled
+
 TEMPLATE = "portal/guides/apply.html"
 DONE_TEMPLATE = "portal/guides/applied.html"
-HONEYPOT = "website"
 # Per client address: submissions (every POST counts) in a fixed window.
 APPLY_LIMIT = 10
 APPLY_WINDOW_SECONDS = 600
@@ -61,11 +62,7 @@ class ApplyForm(forms.Form):
         ),
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
     )
-    website = forms.CharField(
-        label=_("Leave this field empty"),
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-    )
+    website = honeypot_field()
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, matter: LocalMatter, *args, **kwargs):
@@ -93,10 +90,6 @@ class ApplyForm(forms.Form):
                 except ValidationError as exc:
                     self.add_error(name, exc.messages)
         return data
-
-    @property
-    def honeypot_filled(self) -> bool:
-        return bool((self.data.get(HONEYPOT) or "").strip())
 
     def material_bound_fields(self):
         return [self[name] for name, _material in self.material_fields]
@@ -179,7 +172,7 @@ def apply(request, code: str):
 
     form = ApplyForm(matter, request.POST, request.FILES)
     context["form"] = form
-    if form.honeypot_filled:
+    if honeypot_filled(request.POST):
         context["refused"] = True
         context["form"] = ApplyForm(matter, initial={"idempotency_key": uuid.uuid4()})
         return _page(request, context, status=400)

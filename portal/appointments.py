@@ -21,8 +21,9 @@ from centers.workspace.models import Window
 from cityplatform import ratelimit
 from cityplatform.ratelimit import client_ip
 
+from .spam import honeypot_filled
+
 SESSION_KEY = "appointment_booked"
-HONEYPOT = "website"
 POST_LIMIT = 10
 POST_WINDOW_SECONDS = 600
 
@@ -111,7 +112,7 @@ def appointments(request):
 
     if _throttled(request):
         return _too_many(request, "portal/appointments/book.html", context)
-    if (request.POST.get(HONEYPOT) or "").strip():
+    if honeypot_filled(request.POST):
         context["refused"] = True
         return _page(request, context, status=400)
     parsed = _parse_slot(request.POST.get("slot", ""))

@@ -18,8 +18,9 @@ from centers.feedback import selectors, services, throttle
 from centers.feedback.models import FeedbackKind
 from cityplatform.ratelimit import client_ip
 
+from .spam import honeypot_field, honeypot_filled
+
 SESSION_KEY = "feedback_submitted"
-HONEYPOT = "website"
 
 
 class FeedbackForm(forms.Form):
@@ -62,12 +63,7 @@ class FeedbackForm(forms.Form):
         ),
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
-    # The honeypot: hidden from people (and from screen readers), filled in by robots.
-    website = forms.CharField(
-        label=_("Leave this field empty"),
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-    )
+    website = honeypot_field()
 
 
 class TrackForm(forms.Form):
@@ -132,7 +128,7 @@ def complaints(request):
     except throttle.Throttled as exc:
         context["form"] = form
         return _throttled(request, template, context, exc.retry_after)
-    if (request.POST.get(HONEYPOT) or "").strip():
+    if honeypot_filled(request.POST):
         context.update(form=FeedbackForm(), refused=True)
         return render(request, template, context, status=400)
     if form.is_valid():

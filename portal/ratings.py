@@ -32,8 +32,9 @@ from centers.ratings import selectors, services
 from centers.ratings.models import Level, Point, Rating, RatingChannel
 from cityplatform.ratelimit import client_ip
 
+from .spam import honeypot_filled
+
 TEMPLATE = "portal/ratings/rate.html"
-HONEYPOT = "website"
 
 
 class VerifyForm(forms.Form):
@@ -141,7 +142,6 @@ def rate(request, receipt: str):
         "point": point,
         "channel": channel,
         "ip_limit": IP_LIMIT,
-        "honeypot": HONEYPOT,
     }
     case = _verified_case(request, receipt)
 
@@ -157,7 +157,7 @@ def rate(request, receipt: str):
             response = _render(request, context, status=429)
             response["Retry-After"] = str(exc.retry_after)
             return response
-        if (request.POST.get(HONEYPOT) or "").strip():
+        if honeypot_filled(request.POST):
             context.update(refused=True, verify_form=VerifyForm())
             return _render(request, context, status=400)
         action = request.POST.get("action", "")

@@ -27,7 +27,7 @@
     if (field.type === 'hidden') continue;
     const box = field.getBoundingClientRect();
     const hidden = box.width <= 1 || box.height <= 1 || box.left < -1000;
-    if (hidden && field.closest('[aria-hidden="true"], .hp, .fb-hp, .rate-hp')) continue;
+    if (hidden && field.closest('[aria-hidden="true"], .hp, .fb-hp')) continue;
     const named = (field.labels && field.labels.length) || field.getAttribute('aria-label') || field.getAttribute('aria-labelledby') || field.title;
     if (!named) problems.push('field without a label: ' + (field.name || field.id));
   }
