@@ -27,10 +27,16 @@ def open_points(case: Case) -> list[str]:
     return [p for p in Point.values if p not in rated and point_is_open(case, p)]
 
 
+def ratings_counted() -> QuerySet[Rating]:
+    """The ratings that count in the center's figures (snapshots, 好评率, rankings): every
+    rating of this center's schema. Every figure reads ratings through here."""
+    return Rating.objects.all()
+
+
 def ratings_summary() -> dict:
-    """Counts per level and the good-rating rate (好评率: levels 1 to 3 of all ratings), as a
-    fraction, None when nothing is rated."""
-    counts = dict(Rating.objects.values_list("level").annotate(n=Count("pk")).order_by())
+    """Counts per level and the good-rating rate (好评率: levels 1 to 3 of the ratings that
+    count), as a fraction, None when nothing is rated."""
+    counts = dict(ratings_counted().values_list("level").annotate(n=Count("pk")).order_by())
     by_level = {level: counts.get(level, 0) for level in Level.values}
     total = sum(by_level.values())
     good = sum(by_level[level] for level in (1, 2, 3))

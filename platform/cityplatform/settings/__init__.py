@@ -75,6 +75,11 @@ SHARED_APPS = [
     "tenants.exchange",  # public only: the outbox/inbox between centers
     "catalog_cms.search_index",  # public only: synonyms and the published guide search index
     "tenants.audit",  # public only: the audit log of every domain (security, issue 7)
+    # public only: supervision and evaluation (issue "Supervision and evaluation")
+    "evaluation.metrics",  # daily figures each center publishes
+    "evaluation.supervision",  # 电子监察 alerts
+    "evaluation.rectification",  # 差评 rectification and rating appeals
+    "evaluation.scoring",  # rubric, rounds, scorecards, rankings
     *TENANT_APPS,
     # apps without tables of their own
     "django.contrib.messages",
