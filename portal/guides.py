@@ -4,29 +4,31 @@ catalog by category and by life event, and `/guides/<matter code>/`, one guide p
 Guides are rendered from the center's own catalog (centers.catalog.models.LocalMatter), so
 there is no copy to keep in step. The rendered body of each page is cached per center (the
 cache keys carry the schema through django_tenants' make_key) under the catalog's version
-(centers.catalog.cache), which every catalog or window change moves on. Only the body is
-cached: the page around it (CSRF token of the language switch, the brand) is rendered per
-request."""
+(centers.catalog.cache), which every catalog or window change moves on. The whole page is
+cached too, per language, display mode and brand: a page carries no CSRF token and no nonce
+(portal.preferences), so it is the same for every visitor; a request with a query string is
+rendered around the cached body instead."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
 from django.core.cache import cache
-from django.http import Http404
-from django.shortcuts import render
+from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from catalog_cms.standards.selectors import material_samples
+from catalog_cms.standards.selectors import brand_signature, city_brand, material_samples
 from catalog_cms.standards.vocab import AUTHORITY_RANK, AuthorityLevel, ProcessingMode
 from centers.catalog.cache import VERSION_KEY, catalog_version
 from centers.catalog.models import LocalMatter
 from centers.feedback.selectors import published_questions
 from centers.workspace.models import Window
+
+from .preferences import elder_mode_on
 
 CACHE_SECONDS = 3600
 NINE_ELEMENTS = (
@@ -158,17 +160,44 @@ def _cached(key: str, build) -> dict | None:
     return page
 
 
+def _whole_page(request, key: str, template: str, build) -> HttpResponse:
+    """The page under `key`: whole from the cache when it was rendered under the catalog's
+    current version for the same language, display mode and brand (one cache round trip),
+    else rendered around the cached body (`_cached`) and kept whole."""
+    if request.GET:
+        page_key = None
+        found = {}
+    else:
+        mode = "elder" if elder_mode_on(request) else "standard"
+        page_key = f"{key}:page:{mode}:{brand_signature(city_brand())}"
+        found = cache.get_many([VERSION_KEY, page_key])
+    version = found.get(VERSION_KEY)
+    whole = found.get(page_key)
+    if whole is not None and whole["version"] == version:
+        return HttpResponse(whole["html"])
+    page = _cached(key, build)
+    if page is None:
+        raise Http404(_("No such matter in this center's catalog."))
+    html = render_to_string(
+        template, {"body": mark_safe(page["body"]), "title": page["title"]}, request
+    )
+    if page_key is not None:
+        cache.set(page_key, {"version": page["version"], "html": html}, CACHE_SECONDS)
+    return HttpResponse(html)
+
+
 @require_GET
 def guides(request):
     center = getattr(request, "tenant", None)
-    page = _cached(
+    return _whole_page(
+        request,
         cache_key("index"),
+        "portal/guides/index.html",
         lambda: {
             "title": "",
             "body": render_to_string("portal/guides/_index_body.html", guide_index(center)),
         },
     )
-    return render(request, "portal/guides/index.html", {"body": mark_safe(page["body"])})
 
 
 @require_GET
@@ -184,11 +213,4 @@ def guide(request, code: str):
             "body": render_to_string("portal/guides/_guide_body.html", guide_data(matter, center)),
         }
 
-    page = _cached(cache_key("guide", code), build)
-    if page is None:
-        raise Http404(_("No such matter in this center's catalog."))
-    return render(
-        request,
-        "portal/guides/guide.html",
-        {"body": mark_safe(page["body"]), "title": page["title"]},
-    )
+    return _whole_page(request, cache_key("guide", code), "portal/guides/guide.html", build)

@@ -98,11 +98,14 @@ class Brand(BaseGenericSetting):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
+        from django.conf import settings
         from django.core.cache import cache
+        from django_tenants.utils import schema_context
 
         from .selectors import BRAND_CACHE_KEY, city_brand_forget
 
-        cache.delete(BRAND_CACHE_KEY)
+        with schema_context(settings.PUBLIC_SCHEMA_NAME):  # the key city_brand() reads
+            cache.delete(BRAND_CACHE_KEY)
         city_brand_forget()
 
 

@@ -1,3 +1,4 @@
+import hashlib
 import time
 from dataclasses import dataclass, field
 
@@ -40,6 +41,28 @@ def city_brand() -> Brand:
             cache.set(BRAND_CACHE_KEY, brand, 3600)
     _brand_local = (now, brand)
     return brand
+
+
+def brand_signature(brand: Brand) -> str:
+    """A short fingerprint of everything a page shows of the brand: a page cached under it
+    (portal.guides) or a stylesheet named by it (portal.preferences.brand_css) changes when the
+    brand does."""
+    cached = getattr(brand, "_signature", None)
+    if cached is None:
+        shown = "|".join(
+            str(value)
+            for value in (
+                brand.city_name,
+                brand.office_name,
+                brand.hotline,
+                brand.footer_text,
+                brand.primary_color,
+                brand.accent_color,
+                brand.logo_url,
+            )
+        )
+        cached = brand._signature = hashlib.blake2s(shown.encode(), digest_size=6).hexdigest()
+    return cached
 
 
 def city_brand_forget() -> None:

@@ -6,7 +6,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from portal.preferences import elder_mode
+from portal.preferences import brand_css, elder_mode, set_language
 from tenants.accounts.api.views import MeView
 from tenants.health.views import healthz, livez
 from tenants.media import tenant_media
@@ -27,8 +27,9 @@ def common_patterns(urlconf: str, api_patterns: list) -> tuple[list, list]:
             ),
             name="api-docs",
         ),
-        path("i18n/", include("django.conf.urls.i18n")),
+        path("i18n/setlang/", set_language, name="set_language"),
         path("elder-mode/", elder_mode, name="elder-mode"),
+        path("brand.css", brand_css, name="brand-css"),
         path("admin/", include(wagtailadmin_urls)),
         path("documents/", include(wagtaildocs_urls)),
         path("media/<path:path>", tenant_media, name="tenant-media"),

@@ -243,3 +243,71 @@ def test_a_question_the_director_publishes_shows_on_its_guide(desk, catalog, cli
         feedback.question_publish_as_faq(actor=desk.director, feedback=asked)
     html = client.get("/guides/QST-MZ-001/").content.decode()
     assert "能否代办？" in html and "可以由村代办员代办。" in html
+
+
+def test_a_cached_guide_page_is_served_whole_and_follows_mode_language_and_brand(
+    desk, catalog, client_for
+):
+    """The whole page is kept per language, display mode and brand; each switch gets its own
+    page and a brand change shows at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog_cms.standards.models import Brand
+    from portal.preferences import ELDER_COOKIE
+
+    client = client_for(desk.center)
+    first = client.get("/guides/QST-MZ-001/")
+    assert "csrfmiddlewaretoken" not in first.content.decode()
+    assert "Set-Cookie" not in first.headers
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/guides/QST-MZ-001/")
+    assert again.content == first.content
+    assert not queries.captured_queries
+
+    client.cookies[ELDER_COOKIE] = "1"
+    assert 'class="elder"' in client.get("/guides/QST-MZ-001/").content.decode()
+    del client.cookies[ELDER_COOKIE]
+    assert 'class="elder"' not in client.get("/guides/QST-MZ-001/").content.decode()
+
+    english = client.get("/guides/QST-MZ-001/", headers={"accept-language": "en"})
+    assert english.content.decode().startswith('<!doctype html>\n<html lang="en"')
+
+    brand = Brand.load()
+    brand.hotline = "024-22222222"
+    brand.save()
+    assert "024-22222222" in client.get("/guides/QST-MZ-001/").content.decode()
+
+
+def test_a_query_string_is_never_kept_in_the_cached_page(desk, catalog, client_for):
+    client = client_for(desk.center)
+    client.get("/guides/QST-MZ-001/?from=<b>x</b>")
+    assert "from=" not in client.get("/guides/QST-MZ-001/").content.decode()
+
+
+def test_brand_css_carries_the_colours_and_is_kept_a_year_under_its_signature(desk, client_for):
+    from catalog_cms.standards.selectors import brand_signature, city_brand
+
+    client = client_for(desk.center)
+    brand = city_brand()
+    current = client.get(f"/brand.css?v={brand_signature(brand)}")
+    assert current.status_code == 200
+    assert current["Content-Type"].startswith("text/css")
+    assert brand.primary_color in current.content.decode()
+    assert "max-age=31536000" in current["Cache-Control"]
+    stale = client.get("/brand.css?v=old")
+    assert "max-age=60" in stale["Cache-Control"]
+
+
+def test_preference_switches_work_without_a_token(desk, client_for):
+    from django.test import Client
+
+    from tests.conftest import host
+
+    strict = Client(enforce_csrf_checks=True, HTTP_HOST=host(desk.center))
+    response = strict.post("/elder-mode/", {"mode": "on", "next": "/guides/"})
+    assert response.status_code == 302 and response["Location"] == "/guides/"
+    assert strict.cookies["elder_mode"].value == "1"
+    response = strict.post("/i18n/setlang/", {"language": "en", "next": "/guides/"})
+    assert response.status_code == 302
+    assert strict.cookies["django_language"].value == "en"
