@@ -80,6 +80,7 @@ SHARED_APPS = [
     "evaluation.supervision",  # 电子监察 alerts
     "evaluation.rectification",  # 差评 rectification and rating appeals
     "evaluation.scoring",  # rubric, rounds, scorecards, rankings
+    "evaluation.conduct",  # the conduct campaign: self and peer evaluation, findings
     *TENANT_APPS,
     # apps without tables of their own
     "django.contrib.messages",
