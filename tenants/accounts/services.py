@@ -169,3 +169,30 @@ def staff_role_change(
             detail={"from": old_role, "to": role, "district_id": user.district_id},
         )
     return user
+
+
+def login_lockout_clear(*, actor, username: str, request=None) -> int:
+    """Lift django-axes' lockout of `username` in this schema (every failed attempt recorded
+    for it goes), recorded in the audit log; the number of attempt records removed. Only who
+    manages this domain's staff may, and never for their own account."""
+    from axes.models import AccessAttempt
+
+    if not may_manage_staff(actor):
+        raise PermissionDenied
+    username = (username or "").strip()
+    if not username:
+        raise ValidationError({"username": [_("Choose the account to unlock.")]})
+    if username == actor.get_username():
+        raise ValidationError({"username": [_("You cannot unlock your own account.")]})
+    with transaction.atomic():
+        removed, _by_model = AccessAttempt.objects.filter(username=username).delete()
+        if not removed:
+            raise ValidationError({"username": [_("This account is not locked.")]})
+        audit_record(
+            action=Action.LOCKOUT_CLEARED,
+            actor=actor,
+            request=request,
+            obj=username,
+            detail={"attempt_records": removed},
+        )
+    return removed

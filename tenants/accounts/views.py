@@ -2,19 +2,25 @@
 Wrong passwords count towards django-axes' lockout like failed logins do."""
 
 from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import FormView
+from django.views.generic import FormView, TemplateView
 
 from cityplatform.admin_views import AdminScreenMixin
 from tenants.audit.models import Action
 from tenants.audit.services import audit_record
 
-from .reauth import mark_recent_auth
+from .reauth import mark_recent_auth, require_recent_auth
+from .selectors import current_lockouts
+from .services import login_lockout_clear, may_manage_staff
 
 
 class ReauthForm(forms.Form):
@@ -64,3 +70,40 @@ class ReauthView(AdminScreenMixin, FormView):
         mark_recent_auth(self.request)
         audit_record(action=Action.REAUTH, actor=self.request.user, request=self.request)
         return redirect(self._next_url(form.cleaned_data.get("next", "")))
+
+
+class LockoutsView(AdminScreenMixin, TemplateView):
+    """/admin/lockouts/: the accounts locked after failed logins, each with an unlock button
+    (a recent password is needed). The city's administrators see the city's accounts, a
+    director their center's."""
+
+    template_name = "accounts/admin/lockouts.html"
+    page_title = gettext_lazy("Locked accounts")
+    header_icon = "lock"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not may_manage_staff(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["lockouts"] = current_lockouts()
+        context["cooloff_minutes"] = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+        return context
+
+    @method_decorator(require_recent_auth)
+    def post(self, request, *args, **kwargs):
+        try:
+            login_lockout_clear(
+                actor=request.user, username=request.POST.get("username", ""), request=request
+            )
+        except ValidationError as error:
+            for message in error.message_dict.get("username", []):
+                messages.error(request, message)
+        else:
+            messages.success(
+                request,
+                _("%(username)s can log in again.") % {"username": request.POST["username"]},
+            )
+        return redirect("accounts_lockouts")

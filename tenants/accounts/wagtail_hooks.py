@@ -2,19 +2,37 @@
 and deleting a user needs a recent password (tenants.accounts.reauth); what the edit changed
 in permissions (groups, superuser, active) goes to the audit log."""
 
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 
 from tenants.audit.models import Action
 from tenants.audit.services import audit_record
 
 from .reauth import has_recent_auth, reauth_response
-from .views import ReauthView
+from .services import may_manage_staff
+from .views import LockoutsView, ReauthView
 
 
 @hooks.register("register_admin_urls")
 def register_reauth_url():
-    return [path("reauth/", ReauthView.as_view(), name="accounts_reauth")]
+    return [
+        path("reauth/", ReauthView.as_view(), name="accounts_reauth"),
+        path("lockouts/", LockoutsView.as_view(), name="accounts_lockouts"),
+    ]
+
+
+class LockoutsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return may_manage_staff(request.user)
+
+
+@hooks.register("register_settings_menu_item")
+def register_lockouts_menu_item():
+    return LockoutsMenuItem(
+        _("Locked accounts"), reverse("accounts_lockouts"), name="lockouts", icon_name="lock"
+    )
 
 
 def _permissions_of(user) -> dict:

@@ -15,6 +15,7 @@ class Action(models.TextChoices):
     LOGIN = "login", _("Login")
     LOGIN_FAILED = "login_failed", _("Failed login")
     LOCKED_OUT = "locked_out", _("Locked out after failed logins")
+    LOCKOUT_CLEARED = "lockout_cleared", _("Lockout lifted by an administrator")
     LOGOUT = "logout", _("Logout")
     REAUTH = "reauth", _("Password confirmed again")
     USER_CREATED = "user_created", _("User created")
