@@ -13,11 +13,12 @@ from django.db.models.functions import Length
 from tenants.models import CenterStatus
 
 from .models import CityMatter, PublishedMatter, Synonym
-from .tokens import query_terms, tsquery_text
+from .tokens import loose_tsquery_text, query_terms, tsquery_text
 
 # How many results a page shows; the search is for finding a matter, not for browsing.
 CENTER_LIMIT = 50
 CITY_LIMIT = 30
+CLOSEST_LIMIT = 10  # when nothing matches every word: the closest matters
 _RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # D, C, B, A
 # A name that holds every term outranks any match in the rest (ts_rank stays well below this).
 _NAME_BONUS = 100.0
@@ -44,6 +45,17 @@ def search_query(q: str) -> Query:
     )
 
 
+def closest_query(q: str) -> Query:
+    """Any term of the query in a matter's name (and ranked by how many of them it holds,
+    anywhere): for when the exact query finds nothing."""
+    terms = query_terms(q or "", synonym_map())
+    return Query(
+        text=q or "",
+        match=loose_tsquery_text(terms, weight="A"),
+        name_match=loose_tsquery_text(terms, weight="A"),
+    )
+
+
 def _document(model=PublishedMatter) -> str:
     return f'"{model._meta.db_table}"."document"'
 
@@ -64,7 +76,16 @@ def _score(query: Query, model=PublishedMatter) -> RawSQL:
 
 def center_search(center, q: str, *, limit: int = CENTER_LIMIT) -> list[PublishedMatter]:
     """This center's matters that match, best first (each with .score)."""
-    query = search_query(q)
+    return _center_matters(center, search_query(q), limit)
+
+
+def center_search_closest(center, q: str, *, limit: int = CLOSEST_LIMIT) -> list[PublishedMatter]:
+    """When center_search finds nothing: this center's matters whose names share a term with
+    the query, those sharing most first."""
+    return _center_matters(center, closest_query(q), limit)
+
+
+def _center_matters(center, query: Query, limit: int) -> list[PublishedMatter]:
     if not query.match:
         return []
     qs = PublishedMatter.objects.filter(_matches(query), center=center)
@@ -124,7 +145,15 @@ def city_search(q: str, *, limit: int = CITY_LIMIT) -> list[CityHit]:
     """Matters of every active center that match, best first, each with the centers that
     handle it (ordered by division code). Reads the city-wide rows (one per distinct matter),
     then the centers of the hits as plain values."""
-    query = search_query(q)
+    return _city_hits(search_query(q), limit)
+
+
+def city_search_closest(q: str, *, limit: int = CLOSEST_LIMIT) -> list[CityHit]:
+    """When city_search finds nothing: the matters whose names share a term with the query."""
+    return _city_hits(closest_query(q), limit)
+
+
+def _city_hits(query: Query, limit: int) -> list[CityHit]:
     if not query.match:
         return []
     matters = list(

@@ -134,3 +134,14 @@ def tsvector_text(name: str, rest: Iterable[str]) -> str:
     add(bigrams(name, tails=True), "A")
     add((t for text in rest for t in bigrams(text, tails=True)), "B")
     return " ".join(f"{_lexeme(token)}:{','.join(pos)}" for token, pos in entries.items())
+
+
+def loose_tsquery_text(terms: list[list[list[str]]], *, weight: str = "") -> str:
+    """Any one term of any word or alternative (OR throughout): the query for the closest
+    matters when the exact one finds nothing (a resident's whole sentence, 我想开个小饭馆要办什么,
+    still shares 饭馆 or 营业 with the right names). Empty when there is nothing to search for."""
+    seen = dict.fromkeys(t for alternatives in terms for alt in alternatives for t in alt)
+    return " | ".join(
+        _lexeme(t) + (":*" + weight if is_prefix_term(t) else (":" + weight if weight else ""))
+        for t in seen
+    )

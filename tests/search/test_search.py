@@ -9,7 +9,12 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from catalog_cms.search_index.models import PublishedMatter, Synonym
-from catalog_cms.search_index.selectors import center_search, city_search
+from catalog_cms.search_index.selectors import (
+    center_search,
+    center_search_closest,
+    city_search,
+    city_search_closest,
+)
 from catalog_cms.search_index.services import all_centers_publish, center_matters_publish
 from centers.catalog.models import LocalMatter
 from centers.catalog.services import catalog_adopt
@@ -158,3 +163,24 @@ def test_script_query_is_escaped(township, city, client_for):
         body = response.content.decode()
         assert response.status_code == 200
         assert "<script>alert" not in body and "&lt;script&gt;" in body
+
+
+def test_a_whole_sentence_finds_the_closest_matters(catalog):
+    # No name holds every bigram of the sentence: the exact search finds nothing, the closest
+    # are the names sharing most of its terms, best first.
+    q = "我的驾驶证不见了怎么补办"
+    assert codes(catalog, q) == []
+    closest = [m.code for m in center_search_closest(catalog, q)]
+    assert closest[0] == "M-004"
+    assert [m.code for m in center_search_closest(catalog, "火星探测")] == []
+    assert next(hit.code for hit in city_search_closest(q)) == "M-004"
+
+
+def test_the_search_pages_offer_the_closest_when_nothing_matches(catalog, client_for, city):
+    q = "我想提取住房公积金买房子"
+    page = client_for(catalog).get("/search/", {"q": q}).content.decode()
+    assert "最接近的" in page and "/guides/M-005/" in page
+    page = client_for(city).get("/search/", {"q": q}).content.decode()
+    assert "最接近的" in page and "/guides/M-005/" in page
+    page = client_for(catalog).get("/search/", {"q": "火星"}).content.decode()
+    assert "最接近的" not in page
