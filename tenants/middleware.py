@@ -1,7 +1,7 @@
 """Tenant selection by domain, with the lookup cached and the center's status enforced."""
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -26,7 +26,18 @@ class CenterMiddleware(TenantMainMiddleware):
         return _status_page(request, "tenants/unknown_domain.html", 404, {"hostname": hostname})
 
     def process_request(self, request):
-        response = super().process_request(request)
+        try:
+            response = super().process_request(request)
+        except DatabaseError:
+            # The host was not in the cache and the database is down: /healthz still answers
+            # (503, the database check failing) for load balancers and monitoring; anything
+            # else is the server error it is.
+            if request.path_info != "/healthz":
+                raise
+            from .health.views import healthz
+
+            connection.set_schema_to_public()
+            return healthz(request)
         if response is not None:
             return response
         center = request.tenant

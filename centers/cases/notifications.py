@@ -3,7 +3,8 @@
 A Notification row is written in the same transaction as the event it tells of (one per
 event, enforced by a unique key), and the Celery task that sends it is queued only after that
 transaction commits. The task sends only a pending notification, under a row lock, so a
-retried or repeated task never sends the same message twice."""
+retried or repeated task never sends the same message twice. A task lost on the way (Redis
+down at the commit) is sent again by beat's notification sweep."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.utils.translation import override
 from .models import CaseEvent, Notification
 
 MAX_ATTEMPTS = 5
+SWEEP_BATCH = 500
 
 
 def _text(event: CaseEvent) -> str | None:
@@ -79,8 +81,22 @@ def queue_for_event(event: CaseEvent) -> Notification | None:
     if created:
         from .tasks import notification_send
 
-        transaction.on_commit(lambda: notification_send.delay(notification.pk))
+        # robust: the case is committed by now; a broker that is down must not turn that into
+        # an error. The notification stays pending and notifications_lost() finds it.
+        transaction.on_commit(lambda: notification_send.delay(notification.pk), robust=True)
     return notification
+
+
+def notifications_lost(*, limit: int = SWEEP_BATCH) -> list[int]:
+    """Pending notifications never tried: their task was lost (the broker was down when the
+    event committed, or lost its queue). Sending one again is harmless, since
+    notification_deliver sends only a pending row, under its lock; those tried already are
+    in their task's retry back-off."""
+    return list(
+        Notification.objects.filter(state=Notification.State.PENDING, attempts=0)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 def notification_deliver(notification_id: int) -> str:
