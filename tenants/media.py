@@ -16,6 +16,8 @@ def tenant_media(request, path: str):
     brand = path.startswith(f"{settings.PUBLIC_SCHEMA_NAME}/brand/")
     # Case scans and notices carry personal data: only the case desk serves them, to staff.
     private = path.startswith(f"{connection.schema_name}/cases/")
+    # Evaluation evidence: only evaluation.scoring's permission-checked view serves it.
+    private = private or path.startswith(f"{settings.PUBLIC_SCHEMA_NAME}/scoring/")
     if not (own or brand) or private or ".." in path.split("/"):
         raise Http404
     accel = getattr(settings, "MEDIA_X_ACCEL_REDIRECT", None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import re
 
+from django.db import connection
 from django.db.models import Count, QuerySet
 
 from centers.cases.models import Case
@@ -29,8 +30,11 @@ def open_points(case: Case) -> list[str]:
 
 def ratings_counted() -> QuerySet[Rating]:
     """The ratings that count in the center's figures (snapshots, 好评率, rankings): every
-    rating of this center's schema. Every figure reads ratings through here."""
-    return Rating.objects.all()
+    rating of this center's schema except those whose appeal the district upheld (the rating
+    itself is kept). Every figure reads ratings through here."""
+    from evaluation.rectification.selectors import upheld_rating_ids
+
+    return Rating.objects.exclude(pk__in=upheld_rating_ids(connection.schema_name))
 
 
 def ratings_summary() -> dict:

@@ -90,7 +90,7 @@ def rating_submit(
         return _same_or_refuse(existing, clean_level, clean_dims, reasons, channel)
     try:
         with transaction.atomic():
-            return Rating.objects.create(
+            rating = Rating.objects.create(
                 case=case,
                 point=point,
                 level=clean_level,
@@ -98,6 +98,11 @@ def rating_submit(
                 reasons=reasons,
                 channel=channel,
             )
+            if clean_level in BAD_LEVELS:  # every 差评 opens its rectification item
+                from evaluation.rectification.services import rectification_open_for_rating
+
+                rectification_open_for_rating(rating)
+            return rating
     except IntegrityError:  # a concurrent first rating won
         existing = Rating.objects.get(case=case, point=point)
         return _same_or_refuse(existing, clean_level, clean_dims, reasons, channel)
