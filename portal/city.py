@@ -296,6 +296,9 @@ def centers_page(request):
 
 @require_GET
 def rankings_page(request):
-    """/rankings/: the published evaluation rankings. The evaluation rounds come with the
-    "Supervision and evaluation" issue; until a round is published this is an empty state."""
-    return render(request, "portal/city/rankings.html")
+    """/rankings/: the published evaluation rankings (portal/rankings.py): the published
+    rounds, the chosen round's city-wide ranking or one district's; an empty state until a
+    round is published."""
+    from portal.rankings import rankings_view
+
+    return rankings_view(request)

@@ -1,0 +1,178 @@
+"""A round's ranking as files: the spreadsheet (xlsx) and the printable report (PDF).
+
+Both are built from ranking rows: the frozen RankingEntry rows of a published round, or, for
+the city administrator's preview of a round not yet published, rows computed the way
+publication will compute them (`preview_entries`, unsaved). `include_talk` adds the 约谈 flag
+and reason (the city administrator's files); the public files leave them out.
+
+The PDF is printed with WeasyPrint in Chinese with the city's brand, like the case notices
+(centers/cases/notices.py): Debian's CJK fonts, images inlined, nothing fetched.
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from . import rankings
+from .models import RankingEntry, Round, RoundState
+
+REPORT_LANGUAGE = "zh-hans"
+PUBLIC_CACHE_SECONDS = 24 * 3600
+
+
+def preview_entries(round: Round) -> list[RankingEntry]:
+    """Unsaved ranking rows of a round not yet published, from its submitted scorecards, with
+    the 约谈 flag publication would set (the scoring services' own rules)."""
+    from . import services
+
+    cards = list(round.scorecards.select_related("center__parent"))
+    entries = services.rank_entries(round, cards)
+    previous = (
+        Round.objects.filter(state=RoundState.PUBLISHED, period_end__lt=round.period_end)
+        .order_by("-period_end", "-pk")
+        .first()
+    )
+    before = services._previous_conditions(previous) if previous else {}
+    rows = []
+    for entry in entries:
+        now_reasons = entry.pop("_reasons")
+        then_reasons = before.get(entry["center"].pk, [])
+        if now_reasons and then_reasons:
+            entry["flagged_for_talk"] = True
+            entry["talk_reason"] = services._talk_reason(now_reasons, then_reasons, previous, round)
+        rows.append(RankingEntry(round=round, **entry))
+    return rows
+
+
+def entries_for(round: Round) -> list[RankingEntry]:
+    if round.state == RoundState.PUBLISHED:
+        return rankings.ranking_entries(round)
+    return preview_entries(round)
+
+
+def filename(round: Round, ext: str) -> str:
+    return f"ranking-{round.pk}.{ext}"
+
+
+# ---------------------------------------------------------------- xlsx
+
+
+def _cell_number(value):
+    if value is None:
+        return None
+    return float(Decimal(value))
+
+
+def ranking_xlsx(round: Round, entries, *, include_talk: bool) -> bytes:
+    """The city-wide ranking, one row per center: city rank, district, district rank, total,
+    bonus, each section's points, 一票否决 and (include_talk) the 约谈 flag and reason."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    sections = rankings.round_sections(entries)
+    with translation.override(REPORT_LANGUAGE):
+        book = Workbook()
+        sheet = book.active
+        sheet.title = _("Ranking")[:31]
+        published = round.state == RoundState.PUBLISHED
+        sheet.append(
+            [
+                round.name,
+                f"{round.period_start:%Y-%m-%d} – {round.period_end:%Y-%m-%d}",
+                str(round.rubric),
+                _("已发布") if published else _("预览（本轮尚未发布）"),
+            ]
+        )
+        header = [
+            _("City rank"),
+            _("Center"),
+            _("District"),
+            _("District rank"),
+            _("Total"),
+            _("Bonus counted"),
+            *[f"{s.code} {s.title}" for s in sections],
+            _("一票否决"),
+        ]
+        if include_talk:
+            header += [_("约谈"), _("约谈 reason")]
+        sheet.append(header)
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        for entry in entries:
+            cells = rankings.section_cells(entry, sections)
+            row = [
+                entry.rank_city,
+                entry.center_name,
+                entry.district_name,
+                entry.rank_district,
+                _cell_number(entry.total),
+                _cell_number(entry.bonus),
+                *[_cell_number(c["points"]) for c in cells],
+                _("Yes") if entry.vetoed else "",
+            ]
+            if include_talk:
+                row += [_("Yes") if entry.flagged_for_talk else "", entry.talk_reason]
+            sheet.append(row)
+        sheet.freeze_panes = "C3"
+        sheet.column_dimensions["B"].width = 28
+        sheet.column_dimensions["C"].width = 16
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def report_html(round: Round, entries, *, include_talk: bool) -> str:
+    from catalog_cms.standards.selectors import city_brand
+    from centers.cases.notices import _brand_logo_uri
+
+    sections = rankings.round_sections(entries)
+    brand = city_brand()
+    context = {
+        "round": round,
+        "brand": brand,
+        "logo_uri": _brand_logo_uri(brand),
+        "published": round.state == RoundState.PUBLISHED,
+        "sections": sections,
+        "city_rows": rankings.city_rows(entries, sections),
+        "districts": rankings.district_tables(entries, sections),
+        "talks": [e for e in entries if e.flagged_for_talk] if include_talk else [],
+        "include_talk": include_talk,
+        "printed_at": timezone.localtime(),
+    }
+    with translation.override(REPORT_LANGUAGE):
+        return render_to_string("portal/city/ranking_report_pdf.html", context)
+
+
+def report_pdf(round: Round, entries, *, include_talk: bool) -> bytes:
+    from centers.cases.notices import render_pdf
+
+    return render_pdf(report_html(round, entries, include_talk=include_talk))
+
+
+def _public_key(round: Round, kind: str) -> str:
+    stamp = round.published_at.timestamp() if round.published_at else 0
+    return f"scoring:public-report:{kind}:{round.pk}:{stamp}"
+
+
+def public_file(round: Round, kind: str) -> bytes:
+    """A published round's public file ("xlsx" or "pdf"), built once and kept a day (the
+    published ranking never changes; the key carries the publication time)."""
+    key = _public_key(round, kind)
+    content = cache.get(key)
+    if content is None:
+        entries = rankings.ranking_entries(round)
+        if kind == "xlsx":
+            content = ranking_xlsx(round, entries, include_talk=False)
+        else:
+            content = report_pdf(round, entries, include_talk=False)
+        cache.set(key, content, PUBLIC_CACHE_SECONDS)
+    return content
