@@ -12,8 +12,10 @@ BENCH_CATALOG_MATTERS (2000), BENCH_ADOPT_TEMPLATES (300), BENCH_CASES (1000000)
 BENCH_INTAKE_SECONDS (20), BENCH_INTAKE_THREADS (4),
 BENCH_SEARCH_MATTERS (5000), BENCH_SEARCH_CENTERS (300), BENCH_SEARCH_PER_CENTER (200),
 BENCH_SEARCH_ROUNDS (20),
-BENCH_PHASES (provision,catalog,migrate,dump,http,cases,portal,search: a comma-separated subset
-runs only those).
+BENCH_SUPERVISION_CENTERS (300), BENCH_SUPERVISION_CASES (10000),
+BENCH_METRICS_CENTERS (300), BENCH_METRICS_DAYS (365), BENCH_METRICS_ROUNDS (20),
+BENCH_PHASES (provision,catalog,migrate,dump,http,cases,portal,search,supervision,dashboard: a
+comma-separated subset runs only those).
 """
 
 import cProfile
@@ -71,7 +73,7 @@ DISTRICTS = [
 ]
 
 STARTED = time.perf_counter()
-ALL_PHASES = "provision,catalog,migrate,dump,http,cases,portal,search"
+ALL_PHASES = "provision,catalog,migrate,dump,http,cases,portal,search,supervision,dashboard"
 PHASES = set(os.environ.get("BENCH_PHASES", ALL_PHASES).replace(" ", "").split(","))
 
 
@@ -1000,6 +1002,20 @@ def main() -> None:
 
     if "search" in PHASES:
         results["search"] = search_phase()
+
+    if "supervision" in PHASES:  # 电子监察 over 300 centers (bench/supervision.py)
+        sys.path.insert(0, str(ROOT / "bench"))
+        import supervision as supervision_bench
+
+        results["supervision"] = supervision_bench.supervision_bench(log)
+        supervision_bench.print_table(results["supervision"])
+
+    if "dashboard" in PHASES:  # the city dashboard over 300 centers × 365 days (bench/metrics.py)
+        sys.path.insert(0, str(ROOT / "bench"))
+        import metrics as metrics_bench
+
+        results["dashboard"] = metrics_bench.metrics_bench(log)
+        metrics_bench.print_table(results["dashboard"])
 
     machine["loadavg_end"] = load_average()
     started_at = os.environ.get("BENCH_STARTED_AT")

@@ -2,7 +2,7 @@
 
 Both are built from ranking rows: the frozen RankingEntry rows of a published round, or, for
 the city administrator's preview of a round not yet published, rows computed the way
-publication will compute them (`preview_entries`, unsaved). `include_talk` adds the 约谈 flag
+publication will compute them (`services.ranking_rows`, unsaved). `include_talk` adds the 约谈 flag
 and reason (the city administrator's files); the public files leave them out.
 
 The PDF is printed with WeasyPrint in Chinese with the city's brand, like the case notices
@@ -19,41 +19,19 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import rankings
+from . import rankings, services
 from .models import RankingEntry, Round, RoundState
 
 REPORT_LANGUAGE = "zh-hans"
 PUBLIC_CACHE_SECONDS = 24 * 3600
 
 
-def preview_entries(round: Round) -> list[RankingEntry]:
-    """Unsaved ranking rows of a round not yet published, from its submitted scorecards, with
-    the 约谈 flag publication would set (the scoring services' own rules)."""
-    from . import services
-
-    cards = list(round.scorecards.select_related("center__parent"))
-    entries = services.rank_entries(round, cards)
-    previous = (
-        Round.objects.filter(state=RoundState.PUBLISHED, period_end__lt=round.period_end)
-        .order_by("-period_end", "-pk")
-        .first()
-    )
-    before = services._previous_conditions(previous) if previous else {}
-    rows = []
-    for entry in entries:
-        now_reasons = entry.pop("_reasons")
-        then_reasons = before.get(entry["center"].pk, [])
-        if now_reasons and then_reasons:
-            entry["flagged_for_talk"] = True
-            entry["talk_reason"] = services._talk_reason(now_reasons, then_reasons, previous, round)
-        rows.append(RankingEntry(round=round, **entry))
-    return rows
-
-
 def entries_for(round: Round) -> list[RankingEntry]:
+    """A published round's frozen ranking; for any other round, the preview of what publishing
+    it now would freeze (from its submitted scorecards)."""
     if round.state == RoundState.PUBLISHED:
         return rankings.ranking_entries(round)
-    return preview_entries(round)
+    return services.ranking_rows(round)
 
 
 def filename(round: Round, ext: str) -> str:

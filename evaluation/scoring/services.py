@@ -513,23 +513,8 @@ def round_publish(*, actor, round: Round) -> Round:
     _require_city_admin(actor)
     round = _locked_round(round)
     _state_is(round, RoundState.LOCKED, doing=_("publishing"))
-    cards = list(round.scorecards.select_related("center__parent"))
-    entries = rank_entries(round, cards)
-    previous = (
-        Round.objects.filter(state=RoundState.PUBLISHED, period_end__lt=round.period_end)
-        .order_by("-period_end", "-pk")
-        .first()
-    )
-    before = _previous_conditions(previous) if previous else {}
+    rows = ranking_rows(round)
     RankingEntry.objects.filter(round=round).delete()
-    rows = []
-    for entry in entries:
-        now_reasons = entry.pop("_reasons")
-        then_reasons = before.get(entry["center"].pk, [])
-        if now_reasons and then_reasons:
-            entry["flagged_for_talk"] = True
-            entry["talk_reason"] = _talk_reason(now_reasons, then_reasons, previous, round)
-        rows.append(RankingEntry(round=round, **entry))
     RankingEntry.objects.bulk_create(rows)
     round.state = RoundState.PUBLISHED
     round.state_changed_at = round.published_at = timezone.now()
@@ -543,6 +528,29 @@ def round_publish(*, actor, round: Round) -> Round:
         flagged=[row.center_name for row in rows if row.flagged_for_talk],
     )
     return round
+
+
+def ranking_rows(round: Round) -> list[RankingEntry]:
+    """The ranking of `round`'s submitted scorecards as unsaved RankingEntry rows, with the
+    约谈 flag set where the center meets the condition in this and the previous published
+    round: what round_publish freezes, and what the admin's preview of an unpublished round
+    shows."""
+    cards = list(round.scorecards.select_related("center__parent"))
+    previous = (
+        Round.objects.filter(state=RoundState.PUBLISHED, period_end__lt=round.period_end)
+        .order_by("-period_end", "-pk")
+        .first()
+    )
+    before = _previous_conditions(previous) if previous else {}
+    rows = []
+    for entry in rank_entries(round, cards):
+        now_reasons = entry.pop("_reasons")
+        then_reasons = before.get(entry["center"].pk, [])
+        if now_reasons and then_reasons:
+            entry["flagged_for_talk"] = True
+            entry["talk_reason"] = _talk_reason(now_reasons, then_reasons, previous, round)
+        rows.append(RankingEntry(round=round, **entry))
+    return rows
 
 
 def rank_entries(round: Round, cards) -> list[dict]:

@@ -29,14 +29,29 @@ def _schedule(sender, **kwargs):
         name="re-send exchange messages whose delivery was lost or is due again",
     )
     sender.add_periodic_task(
+        float(settings.NOTIFICATION_SWEEP_SECONDS),
+        sender.signature("centers.cases.tasks.dispatch_notification_sweeps"),
+        name="re-send applicant SMS whose task was lost (e.g. Redis down at the commit)",
+    )
+    sender.add_periodic_task(
         3600.0,
         sender.signature("centers.appointments.tasks.dispatch_appointment_reminders"),
         name="dispatch per-center appointment reminders",
     )
     sender.add_periodic_task(
+        600.0,
+        sender.signature("evaluation.supervision.tasks.dispatch_supervision_scans"),
+        name="dispatch per-center electronic supervision scans (电子监察)",
+    )
+    sender.add_periodic_task(
         86400.0,
         sender.signature("tenants.audit.tasks.audit_purge"),
         name="remove audit entries older than AUDIT_RETENTION_DAYS",
+    )
+    sender.add_periodic_task(
+        3600.0,
+        sender.signature("evaluation.metrics.tasks.dispatch_snapshots"),
+        name="dispatch per-center metric snapshots (the last 7 days)",
     )
 
 

@@ -347,6 +347,9 @@ HEARTBEAT_INTERVAL_SECONDS = env.int("HEARTBEAT_INTERVAL_SECONDS", default=60)
 SMS_BACKEND = env.str("SMS_BACKEND", default="cityplatform.sms.ConsoleBackend")
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
+# Beat sends again, this often, every SMS whose task never ran (the broker was down when its
+# case changed): centers.cases.tasks.dispatch_notification_sweeps.
+NOTIFICATION_SWEEP_SECONDS = env.int("NOTIFICATION_SWEEP_SECONDS", default=300)
 
 # --- Logging --------------------------------------------------------------------------------
 

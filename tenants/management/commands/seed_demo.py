@@ -12,6 +12,11 @@ from centers.catalog import demo as catalog_demo
 from centers.feedback import demo as feedback_demo
 from centers.ratings import demo as ratings_demo
 from centers.workspace import demo as workspace_demo
+from evaluation.conduct import demo as conduct_demo
+from evaluation.metrics import demo as metrics_demo
+from evaluation.rectification import demo as rectification_demo
+from evaluation.scoring import demo as scoring_demo
+from evaluation.supervision import demo as supervision_demo
 from portal import demo as portal_demo
 from tenants.accounts.models import Role, User
 from tenants.accounts.services import staff_user_create
@@ -37,6 +42,7 @@ CITY_USERS = [
     ("shenbei-supervisor", Role.DISTRICT_SUPERVISOR, "李", "秀英", "shenbei"),
     ("shenbei-evaluator", Role.EVALUATOR, "张", "伟", "shenbei"),
     ("hunnan-supervisor", Role.DISTRICT_SUPERVISOR, "刘", "洋", "hunnan"),
+    ("hunnan-evaluator", Role.EVALUATOR, "周", "敏", "hunnan"),
 ]
 CENTER_USERS = [
     ("window1", Role.WINDOW_STAFF, "陈", "静"),
@@ -75,6 +81,13 @@ class Command(BaseCommand):
         portal_demo.seed_city()
         for township in Center.objects.centers().filter(parent__isnull=False):
             cases_demo.seed_referrals(township, township.parent)
+        # Supervision and evaluation read what the centers hold: the 差评 first (they count in
+        # the snapshots), the snapshots before the rubric's automatic items are scored.
+        rectification_demo.seed_city()
+        metrics_demo.seed_city()
+        scoring_demo.seed_city()
+        supervision_demo.seed_city()
+        conduct_demo.seed_city()
         self._print(city)
 
     def _user(self, username, role, last_name, first_name, district_id=None):
@@ -106,6 +119,8 @@ class Command(BaseCommand):
         out = self.stdout.write
         out("")
         out(f"City portal      {center_url(city)}   admin: {center_url(city)}admin/")
+        out("  rankings/ and ratings/ (published); in the admin: supervision/dashboard/,")
+        out("  supervision/alerts/, rectifications/, evaluation/ (rubrics, rounds), conduct/")
         for username, role, *_ in CITY_USERS:
             out(f"  {Role(role).label:<24} {username} / {DEMO_PASSWORD}")
         for center in Center.objects.centers().select_related("parent"):
