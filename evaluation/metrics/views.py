@@ -111,10 +111,10 @@ class DashboardView(AdminScreenMixin, TemplateView):
                     labels,
                     [
                         charts.Series(_("Received"), received, charts.PALETTE[0]),
-                        charts.Series(_("Closed"), closed, charts.PALETTE[1]),
+                        charts.Series(_("Cases closed"), closed, charts.PALETTE[1]),
                     ],
                 ),
-                "columns": [step, _("Received"), _("Closed")],
+                "columns": [step, _("Received"), _("Cases closed")],
                 "rows": [
                     (p, str(r), str(c)) for p, r, c in zip(periods, received, closed, strict=True)
                 ],
@@ -130,7 +130,7 @@ class DashboardView(AdminScreenMixin, TemplateView):
                     [charts.Series(_("On-time rate"), on_time, charts.PALETTE[2])],
                     percent=True,
                 ),
-                "columns": [step, _("Closed"), _("On-time rate")],
+                "columns": [step, _("Cases closed"), _("On-time rate")],
                 "rows": [
                     (p, str(c), percent(r))
                     for p, c, r in zip(periods, closed, on_time, strict=True)
@@ -239,7 +239,7 @@ def ranking_columns() -> list[tuple[str, str, str]]:
         ("on_time_rate", _("On-time rate"), "rate"),
         ("overdue_open", _("Overdue"), "count"),
         ("received", _("Received"), "count"),
-        ("closed", _("Closed"), "count"),
+        ("closed", _("Cases closed"), "count"),
         ("one_visit_rate", _("一次办结率"), "rate"),
         ("avg_handling_days", _("Average handling (working days)"), "days"),
         ("proactive_good_rate", _("主动评价好评率"), "rate"),

@@ -88,7 +88,7 @@ class AlertListView(_SupervisionView):
             flag=flag,
             state=state,
             states=[
-                ("open", gettext_lazy("Open")),
+                ("open", gettext_lazy("Not cleared")),
                 ("cleared", gettext_lazy("Cleared")),
                 ("all", gettext_lazy("All")),
             ],
