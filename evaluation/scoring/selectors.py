@@ -246,3 +246,17 @@ def photo_viewable(user, photo: EvidencePhoto) -> bool:
 
 def ranking_for(round: Round):
     return RankingEntry.objects.filter(round=round).order_by("rank_city", "center_name")
+
+
+def talks_due(user):
+    """The 约谈 flags of published rounds for the centers `user` covers (a district's
+    supervisors: their centers; the city's administrators: every center), newest round
+    first."""
+    centers = visible_centers(user, Center.objects.centers())
+    return (
+        RankingEntry.objects.filter(
+            flagged_for_talk=True, round__state=RoundState.PUBLISHED, center__in=centers
+        )
+        .select_related("round")
+        .order_by("-round__period_end", "district_name", "rank_district", "center_name")
+    )

@@ -98,6 +98,8 @@ class HomeView(_Screen):
             evaluator=selectors.is_evaluator(user),
             supervisor=selectors.is_district_supervisor(user),
         )
+        if context["supervisor"] or context["city_admin"]:
+            context["talks"] = selectors.talks_due(user)
         return context
 
 

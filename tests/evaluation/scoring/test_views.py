@@ -357,3 +357,30 @@ def test_pages_render(
         evaluator_home.status_code == 200
         and "/admin/evaluation/assignments/" in evaluator_home.text
     )
+
+
+def test_talk_flags_reach_the_districts_supervisor_only(
+    round_, township, other_district, supervisor, other_supervisor, city, client_for
+):
+    from evaluation.scoring.models import RankingEntry, RoundState
+
+    round_.state = RoundState.PUBLISHED
+    round_.save(update_fields=["state"])
+    RankingEntry.objects.create(
+        round=round_,
+        center=township,
+        district=township.parent,
+        center_name="清水台镇（约谈）",
+        district_name="沈北新区",
+        rank_city=2,
+        rank_district=2,
+        total=Decimal("55"),
+        flagged_for_talk=True,
+        talk_reason="连续两轮区内末位",
+    )
+    page = login(client_for(city), supervisor.username).get("/admin/evaluation/")
+    assert "清水台镇（约谈）" in page.content.decode()
+    assert "连续两轮区内末位" in page.content.decode()
+    other = login(client_for(city), other_supervisor.username).get("/admin/evaluation/")
+    assert other.status_code == 200
+    assert "清水台镇（约谈）" not in other.content.decode()
