@@ -4,7 +4,7 @@ spare pool) and the real Redis (its own database number, cleared around each tes
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
 from tenants.accounts.models import Role
@@ -241,11 +241,32 @@ def committed_center(django_db_setup, django_db_blocker):
         yield center
         connection.set_schema_to_public()
         CenterAuditEvent.objects.filter(center=center).delete()
+        _public_evaluation_rows_delete(center)
         center.domains.all().delete()
         Center.objects.filter(pk=center.pk).delete()
         drop_schema(center.schema_name)
         spare_schemas_fill(settings.CENTER_SPARE_SCHEMAS)
         cache.clear()
+
+
+def _public_evaluation_rows_delete(center) -> None:
+    """What the center's real processes left in the public evaluation tables (a resident's 差评
+    in a browser test opens a rectification item; a scan raises alerts), children first; the
+    append-only history with its trigger off for the moment (the test role owns the table)."""
+    from evaluation.metrics.models import CenterDailySnapshot
+    from evaluation.rectification.models import RatingAppeal, Rectification, RectificationEvent
+    from evaluation.supervision.models import Alert, AlertNotice
+
+    events = RectificationEvent._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f'ALTER TABLE "{events}" DISABLE TRIGGER USER')
+        RectificationEvent.objects.filter(rectification__center=center).delete()
+        cursor.execute(f'ALTER TABLE "{events}" ENABLE TRIGGER USER')
+        RatingAppeal.objects.filter(rectification__center=center).delete()
+        Rectification.objects.filter(center=center).delete()
+        AlertNotice.objects.filter(alert__center=center).delete()
+        Alert.objects.filter(center=center).delete()
+        CenterDailySnapshot.objects.filter(center=center).delete()
 
 
 @pytest.fixture

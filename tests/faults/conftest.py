@@ -383,7 +383,8 @@ class Stack:
         """Send a task by name as beat (or a tenant) would; returns its id."""
         from celery import Celery
 
-        app = Celery(broker=self.broker_url)
+        # Not the current app: the rest of the suite keeps sending through its own broker.
+        app = Celery(broker=self.broker_url, set_as_current=False)
         try:
             headers = {"_schema_name": schema} if schema else None
             return app.send_task(name, args=list(args), headers=headers).id
