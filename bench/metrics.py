@@ -20,8 +20,9 @@ from __future__ import annotations
 import datetime
 import os
 import random
-import statistics
 import time
+
+from stats import figures
 
 CENTERS = int(os.environ.get("BENCH_METRICS_CENTERS", "300"))
 DAYS = int(os.environ.get("BENCH_METRICS_DAYS", "365"))
@@ -30,21 +31,6 @@ TARGET_P95_MS = 300.0
 FAKE_PREFIX = "bench_metrics_"  # schema names of the snapshot-only centers (no schema exists)
 ADMIN = "bench-metrics-admin"
 DISTRICTS = [("210113", "沈北"), ("210112", "浑南"), ("210114", "于洪")]
-
-
-def _pct(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def _figures(samples: list[float]) -> dict:
-    return {
-        "samples": len(samples),
-        "p50_ms": round(statistics.median(samples), 2),
-        "p95_ms": round(_pct(samples, 95), 2),
-        "max_ms": round(max(samples), 2),
-    }
 
 
 def build(log) -> dict:
@@ -139,7 +125,7 @@ def measure(run) -> dict:
             run(days)
             samples[days].append((time.perf_counter() - started) * 1000)
     every = [s for values in samples.values() for s in values]
-    return {**_figures(every), "by_period": {str(d): _figures(v) for d, v in samples.items()}}
+    return {**figures(every), "by_period": {str(d): figures(v) for d, v in samples.items()}}
 
 
 def cleanup() -> None:

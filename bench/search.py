@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import os
 import random
-import statistics
 import time
+
+from stats import figures
 
 MATTERS = int(os.environ.get("BENCH_SEARCH_MATTERS", "5000"))
 CENTERS = int(os.environ.get("BENCH_SEARCH_CENTERS", "300"))
@@ -94,21 +95,6 @@ def _matter_fields(rng: random.Random) -> dict:
         "name": _name(rng),
         "conditions": rng.choice(CONDITIONS).format(subject=subject),
         "materials": [{"name": m} for m in rng.sample(MATERIALS, 3)],
-    }
-
-
-def _pct(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def _figures(samples: list[float]) -> dict:
-    return {
-        "samples": len(samples),
-        "p50_ms": round(statistics.median(samples), 2),
-        "p95_ms": round(_pct(samples, 95), 2),
-        "max_ms": round(max(samples), 2),
     }
 
 
@@ -223,8 +209,8 @@ def measure(run, *, counts: bool = True) -> dict:
             hits[q] = found
     every = [s for values in samples.values() for s in values]
     out = {
-        **_figures(every),
-        "by_kind": {kind: _figures(values) for kind, values in samples.items()},
+        **figures(every),
+        "by_kind": {kind: figures(values) for kind, values in samples.items()},
     }
     if counts:
         out["results"] = hits

@@ -33,6 +33,8 @@ import os
 import statistics
 import time
 
+from stats import pct
+
 CENTERS = int(os.environ.get("BENCH_SUPERVISION_CENTERS", "300"))
 REAL = int(os.environ.get("BENCH_SUPERVISION_REAL", str(CENTERS)))
 CASES = int(os.environ.get("BENCH_SUPERVISION_CASES", "10000"))
@@ -80,11 +82,6 @@ SELECT c.id, 'supplement', '补正', c.accepted_on, c.accepted_on, 0
 FROM cases_case c, generate_series(1, 3)
 WHERE c.receipt_number LIKE %(prefix)s AND right(c.receipt_number, 3)::int %% 200 = 11
 """
-
-
-def _pct(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1))))]
 
 
 def _spec(index: int, prefix: str = SLUG_PREFIX) -> tuple[str, str, str, str, str]:
@@ -244,7 +241,7 @@ def scan_all(centers, today) -> dict:
         "centers": len(centers),
         "total_s": round(total, 2),
         "per_center_p50_ms": round(statistics.median(per_center) * 1000, 1),
-        "per_center_p95_ms": round(_pct(per_center, 95) * 1000, 1),
+        "per_center_p95_ms": round(pct(per_center, 95) * 1000, 1),
         "per_center_max_ms": round(max(per_center) * 1000, 1),
         "new_alerts": new,
         "notices": notices,
