@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from cityplatform.admin_views import AdminScreenMixin
+from cityplatform.admin_views import AdminScreenMixin, id_param
 from evaluation.scoring.models import Round
 from tenants.accounts.models import Role
 from tenants.accounts.permissions import Capability, can
@@ -42,14 +42,6 @@ def city_staff(user) -> bool:
         and can(user, Capability.ACCESS_ADMIN)
         and user.role in CITY_ROLES
     )
-
-
-def _int(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**31 else None
 
 
 class _Base(AdminScreenMixin, TemplateView):
@@ -261,7 +253,7 @@ class FillView(_Base):
 
     def _target(self):
         """(kind, center evaluated, existing evaluation or None), or 404."""
-        center_id = _int(self.kwargs["center_id"])
+        center_id = id_param(self.kwargs["center_id"])
         if self.center is not None:
             if center_id == self.center.pk:
                 if self.center.kind not in services.EVALUATED_KINDS:
@@ -383,7 +375,7 @@ class EvaluationView(_Base):
     page_title = gettext_lazy("Conduct evaluation")
 
     def get(self, request, *args, **kwargs):
-        self.evaluation = self.scope().filter(pk=_int(kwargs["pk"])).first()
+        self.evaluation = self.scope().filter(pk=id_param(kwargs["pk"])).first()
         if self.evaluation is None:
             raise Http404
         return self.render_to_response(self.get_context_data())

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from cityplatform.admin_views import AdminScreenMixin
+from cityplatform.admin_views import AdminScreenMixin, id_param
 from tenants.accounts.models import Role
 from tenants.accounts.permissions import Capability, can
 from tenants.accounts.reauth import has_recent_auth, reauth_response
@@ -81,13 +81,6 @@ def open_steps(rect, user) -> list[str]:
     return steps
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 class _Base(AdminScreenMixin, TemplateView):
     header_icon = "warning"
 
@@ -124,9 +117,9 @@ class RectificationListView(_Base):
             )
             districts = [c for c in centers if c.kind == "district"]
             ids = {c.pk for c in centers}
-            district_id = _int(get.get("district"))
+            district_id = id_param(get.get("district"))
             district_id = district_id if district_id in {d.pk for d in districts} else None
-            center_id = _int(get.get("center"))
+            center_id = id_param(get.get("center"))
             center_id = center_id if center_id in ids else None
             filters.update(district_id=district_id, center_id=center_id)
         page = Paginator(self.scope(**filters), PAGE_SIZE).get_page(get.get("p"))

@@ -19,18 +19,10 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from centers.cases.states import CaseKind, CaseStatus
-from cityplatform.admin_views import AdminScreenMixin
+from cityplatform.admin_views import AdminScreenMixin, id_param
 
 from . import selectors, services
 from .models import Flag
-
-
-def _int(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 else None
 
 
 def desk_url(receipt_number: str) -> str | None:
@@ -66,14 +58,14 @@ class AlertListView(_SupervisionView):
         state = state if state in selectors.STATES else "open"
         districts = selectors.district_choices(user) if city else []
         centers = selectors.center_choices(user) if city else []
-        district = _int(query.get("district")) if city else None
+        district = id_param(query.get("district")) if city else None
         district = district if district in {pk for pk, _n in districts} else None
-        center = _int(query.get("center")) if city else None
+        center = id_param(query.get("center")) if city else None
         center = center if center in {pk for pk, _n in centers} else None
         qs = selectors.alerts_filtered(
             user, flag=flag, state=state, district=district, center=center
         )
-        rows, next_before = selectors.alerts_page(qs, _int(query.get("before")))
+        rows, next_before = selectors.alerts_page(qs, id_param(query.get("before")))
         counts_scope = selectors.alerts_filtered(
             user, state="open", district=district, center=center
         )
@@ -98,7 +90,7 @@ class AlertListView(_SupervisionView):
             center=center,
             rows=[(a, desk_url(a.receipt_number)) for a in rows],
             next_before=next_before,
-            first_page=not _int(query.get("before")),
+            first_page=not id_param(query.get("before")),
             filters=filters,
             counts=selectors.open_counts(counts_scope),
             notices=list(selectors.unread_notices(user)),
@@ -129,7 +121,7 @@ class NoticesReadView(View):
         if not selectors.center_viewer(request.user):
             raise PermissionDenied
         ids = request.POST.getlist("notice")
-        ids = [n for n in (_int(i) for i in ids) if n] or None
+        ids = [n for n in (id_param(i) for i in ids) if n] or None
         services.notices_mark_read(user=request.user, schema_name=connection.schema_name, ids=ids)
         target = request.POST.get("next") or reverse("supervision_alerts")
         if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

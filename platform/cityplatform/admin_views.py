@@ -12,3 +12,13 @@ class AdminScreenMixin(WagtailAdminTemplateMixin):
             *self.breadcrumbs_items,
             {"url": "", "label": self.get_page_title(), "sublabel": self.get_page_subtitle()},
         ]
+
+
+def id_param(value) -> int | None:
+    """A row id from a query string or URL: a positive integer within the id columns' range,
+    else None (a filter or a lookup then simply finds nothing)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
