@@ -32,11 +32,13 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" >"$stamp"
 fi
 
-# Printed notices (WeasyPrint) need pango and a CJK font, or Chinese prints as boxes.
-if [ "$(id -u)" = 0 ] && ! dpkg -s fonts-arphic-uming fonts-wqy-microhei libpangoft2-1.0-0 >/dev/null 2>&1; then
+# Printed notices (WeasyPrint) need pango and a CJK font, or Chinese prints as boxes, and
+# HarfBuzz-Subset to embed only the glyphs a notice uses.
+if [ "$(id -u)" = 0 ] && ! dpkg -s fonts-arphic-uming fonts-wqy-microhei libpangoft2-1.0-0 \
+  libharfbuzz-subset0 >/dev/null 2>&1; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
-    fonts-arphic-uming fonts-wqy-microhei >/dev/null
+    libharfbuzz-subset0 fonts-arphic-uming fonts-wqy-microhei >/dev/null
 fi
 
 # Browser tests (Playwright) drive Debian's chromium: Playwright cannot download a browser here.
