@@ -22,7 +22,7 @@ from centers.workspace import calendar as cal
 from centers.workspace.models import Department, ServicePoint, Window
 from tenants.accounts.models import User
 
-from . import services
+from . import selectors, services
 from .models import Case
 from .services import Intake, Outcome
 from .states import CaseStatus
@@ -268,8 +268,13 @@ def _seed(center) -> list[Case]:
             departments=departments[1:],
         )
         for task in jc.tasks.all()[:2]:
+            # Whoever the department signs through: its window's clerk, or the owner.
+            signer = next(
+                u for u in (clerk, clerk2, director)
+                if selectors.task_sign_off_refusal(u, jc, task) is None
+            )  # fmt: skip
             services.case_task_sign_off(
-                actor=clerk, task=task, opinion="同意", now=_working_days_ago(2)
+                actor=signer, task=task, opinion="同意", now=_working_days_ago(2)
             )
 
     # Fees: one paid, one unpaid.

@@ -606,8 +606,9 @@ class TaskSignOffForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        signable = selectors.tasks_to_sign(self.user, self.case)
         self.fields["task"].queryset = self.case.tasks.filter(
-            signed_off_at__isnull=True
+            pk__in=[t.pk for t in signable]
         ).select_related("department")
         self.fields["task"].label_from_instance = lambda task: task.department.name
 

@@ -10,14 +10,15 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from centers.catalog.models import LocalMatter
 from centers.workspace.models import Post, ServicePoint, Window
-from centers.workspace.selectors import absent_user_ids
+from centers.workspace.selectors import absent_user_ids, department_window_staff_ids
 from tenants.accounts.models import CENTER_ROLES, Role, User
 
 from . import clock
-from .models import Case, CaseDocument, CaseFile
+from .models import Case, CaseDocument, CaseFile, CaseTask
 from .states import CLOCK_RUNNING_STATUSES, OPEN_STATUSES, CaseStatus
 
 
@@ -255,3 +256,32 @@ def case_scan(receipt_number: str, pk: int) -> CaseFile | None:
 
 def case_document(receipt_number: str, pk: int) -> CaseDocument | None:
     return CaseDocument.objects.filter(pk=pk, case__receipt_number=receipt_number).first()
+
+
+def task_sign_off_refusal(user, case: Case, task: CaseTask) -> str | None:
+    """Why `user` may not sign off a department's part of a joint case, or None if they may.
+    A department stationed in the center signs at its own windows (their staff and A/B
+    holders); one with no window here sends its opinion in writing, which the case's owner
+    records. The director may sign for any department; so may the system (user None)."""
+    if user is None or user.role == Role.CENTER_DIRECTOR:
+        return None
+    staff = department_window_staff_ids(task.department)
+    if staff:
+        if user.pk in staff:
+            return None
+        return _(
+            "%(department)s signs off at its own windows: only their staff or the director "
+            "may sign for it."
+        ) % {"department": task.department.name}
+    if user.pk == case.owner_id:
+        return None
+    return _(
+        "%(department)s has no window in this center: the case's owner records its written "
+        "opinion, or the director."
+    ) % {"department": task.department.name}
+
+
+def tasks_to_sign(user, case: Case) -> list[CaseTask]:
+    """The parts of a joint case still open that `user` may sign off."""
+    open_tasks = case.tasks.filter(signed_off_at__isnull=True).select_related("department")
+    return [t for t in open_tasks if task_sign_off_refusal(user, case, t) is None]

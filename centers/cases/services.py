@@ -25,7 +25,7 @@ from centers.catalog.models import LocalMatter
 from centers.workspace.models import Department, ServicePoint, Window
 from tenants.accounts.models import CENTER_ROLES, Role, User
 
-from . import clock, files, notices, notifications
+from . import clock, files, notices, notifications, selectors
 from .models import (
     ApplicantKind,
     Case,
@@ -1087,16 +1087,21 @@ def case_record_visit(
 def case_task_sign_off(
     *, actor, task: CaseTask, opinion: str, now: datetime.datetime | None = None
 ) -> CaseTask:
-    """A department signs off its part of a joint case."""
+    """A department signs off its part of a joint case: at its own windows, or, for a
+    department with no window here, its written opinion recorded by the case's owner
+    (`selectors.task_sign_off_refusal`); the director may sign for any."""
     now = _now(now)
     if not (opinion or "").strip():
         raise ValidationError({"opinion": [_("Write the department's opinion.")]})
     with transaction.atomic():
         case = _locked(task.case)
         transition_check("task_sign_off", case.status, actor)
-        task = CaseTask.objects.select_for_update().get(pk=task.pk)
+        task = CaseTask.objects.select_for_update().select_related("department").get(pk=task.pk)
         if task.signed_off_at is not None:
             raise ValidationError({"task": [_("This department has already signed off.")]})
+        refusal = selectors.task_sign_off_refusal(actor, case, task)
+        if refusal:
+            raise PermissionDenied(refusal)
         task.signed_off_at = now
         task.signed_off_by = actor
         task.opinion = opinion.strip()

@@ -291,7 +291,7 @@ def offered_actions(case, user) -> tuple[list[str], bool]:
             continue
         if name not in names:
             continue
-        if name == "task_sign_off" and not case.tasks.filter(signed_off_at__isnull=True).exists():
+        if name == "task_sign_off" and not selectors.tasks_to_sign(user, case):
             continue
         if name == "refer_up" and not referrals.is_report_up(case):
             continue

@@ -286,3 +286,14 @@ def center_staff():
     return User.objects.filter(
         Q(role=Role.CENTER_DIRECTOR) | Q(role=Role.WINDOW_STAFF) | Q(role=Role.VILLAGE_AGENT)
     ).order_by("username")
+
+
+def department_window_staff_ids(department) -> set[int]:
+    """Who works the windows that serve a department: each window's staff and the A and B
+    holders of its posts. Empty when no window serves it (a department not stationed here)."""
+    windows = Window.objects.filter(departments=department)
+    ids = set(windows.values_list("staff", flat=True))
+    for a, b in Post.objects.filter(window__in=windows).values_list("holder_a", "holder_b"):
+        ids.update((a, b))
+    ids.discard(None)
+    return ids

@@ -7,8 +7,8 @@ from django_tenants.utils import schema_context
 
 from catalog_cms.standards import demo as standards_demo
 from centers.cases import demo as cases_demo
-from centers.cases.models import Case
-from centers.cases.selectors import deadlines_for
+from centers.cases.models import Case, CaseTask
+from centers.cases.selectors import deadlines_for, task_sign_off_refusal
 from centers.cases.states import CaseStatus
 from centers.catalog import demo as catalog_demo
 from centers.workspace import demo as workspace_demo
@@ -35,6 +35,17 @@ def test_demo_cases_cover_every_state_and_a_round_trip(district, township, make_
     assert set(states) == set(CaseStatus.values)
     assert states[CaseStatus.CLOSED] >= 6 and states[CaseStatus.REFERRED] == 1
     assert sum(d.overdue for d in deadlines.values()) >= 2
+    with schema_context(township.schema_name):
+        signed = list(
+            CaseTask.objects.filter(signed_off_at__isnull=False).select_related(
+                "case", "department", "signed_off_by"
+            )
+        )
+        # Each department of the joint case signed through someone its windows allow (the
+        # window's staff or an A/B holder of its posts).
+        assert all(task_sign_off_refusal(t.signed_off_by, t.case, t) is None for t in signed)
+        assert len(signed) == 2
+        assert CaseTask.objects.filter(signed_off_at__isnull=True).count() == 1
     with schema_context(district.schema_name):
         incoming = Counter(Case.objects.filter(channel="referral").values_list("status", flat=True))
     assert incoming == {CaseStatus.CLOSED: 2, CaseStatus.ACCEPTED: 1}

@@ -623,6 +623,47 @@ def test_special_procedure_extension_reassign_visit_close(desk, clerk, director)
     assert offered(clerk, case) == []
 
 
+def test_sign_off_offers_each_person_only_the_departments_they_may_sign_for(
+    desk, clerk, client_for
+):
+    lead, stationed, _third = desk.departments
+    with in_center(desk):
+        window = Window.objects.create(number=2, name="社保窗口", kind="independent")
+        window.departments.set([stationed])
+        window.staff.set([desk.clerk_b])
+    case = make_case(
+        desk,
+        matter=desk.joint,
+        materials=desk.received(desk.joint),
+        lead_department=lead,
+        departments=[stationed],
+    )
+    with in_center(desk):
+        tasks = {t.department_id: t.pk for t in case.tasks.all()}
+    # The owner: the lead department has no window, so the owner records its opinion; the
+    # stationed one signs at its own window, not through the owner.
+    response = act(clerk, case, "task_sign_off", {"task": tasks[stationed.pk], "opinion": "同意"})
+    assert response.status_code == 200
+    form = next(i["form"] for i in response.context["action_forms"] if i["name"] == "task_sign_off")
+    assert "task" in form.errors
+    assert (
+        act(clerk, case, "task_sign_off", {"task": tasks[lead.pk], "opinion": "同意"}).status_code
+        == 302
+    )
+    assert "task_sign_off" not in offered(clerk, case)
+    clerk2 = login(client_for(desk.center), "clerk2")
+    assert "task_sign_off" in offered(clerk2, case)
+    assert (
+        act(
+            clerk2, case, "task_sign_off", {"task": tasks[stationed.pk], "opinion": "同意"}
+        ).status_code
+        == 302
+    )
+    with in_center(desk):
+        signed = dict(case.tasks.values_list("department_id", "signed_off_by"))
+    assert signed == {lead.pk: desk.clerk.pk, stationed.pk: desk.clerk_b.pk}
+
+
 def test_joint_sign_off_and_withdraw(desk, clerk):
     lead, other, _third = desk.departments
     case = make_case(

@@ -284,6 +284,57 @@ def test_joint_case_with_three_departments_closes_once_all_have_signed(tenant):
     assert case.events.filter(action="close").count() == 1
 
 
+def test_a_department_signs_off_at_its_own_windows_or_by_the_owner_when_it_has_none(tenant):
+    from centers.workspace.models import Window
+
+    lead, stationed, absent = tenant.departments
+    window = Window.objects.create(number=2, name="社保窗口", kind="independent")
+    window.departments.set([stationed])
+    window.staff.set([tenant.clerk_b])
+    case = intake(
+        tenant, matter=tenant.joint, lead_department=lead, departments=[stationed, absent]
+    )
+    tasks = {t.department_id: t for t in case.tasks.all()}
+    before = case.events.count()
+
+    # The stationed department: only its window's people (and the director), not the owner.
+    with pytest.raises(PermissionDenied) as err:
+        services.case_task_sign_off(actor=tenant.clerk, task=tasks[stationed.pk], opinion="同意")
+    assert stationed.name in str(err.value)
+    # A department with no window: its written opinion is recorded by the owner only.
+    with pytest.raises(PermissionDenied):
+        services.case_task_sign_off(actor=tenant.clerk_b, task=tasks[absent.pk], opinion="同意")
+    assert case.events.count() == before
+    assert not case.tasks.filter(signed_off_at__isnull=False).exists()
+
+    services.case_task_sign_off(actor=tenant.clerk_b, task=tasks[stationed.pk], opinion="同意")
+    services.case_task_sign_off(actor=tenant.clerk, task=tasks[absent.pk], opinion="书面意见：同意")
+    services.case_task_sign_off(actor=tenant.director, task=tasks[lead.pk], opinion="同意")
+    signed = dict(case.tasks.values_list("department_id", "signed_off_by"))
+    assert signed == {
+        stationed.pk: tenant.clerk_b.pk,
+        absent.pk: tenant.clerk.pk,
+        lead.pk: tenant.director.pk,
+    }
+
+
+def test_a_post_holder_of_the_departments_window_may_sign_off(tenant):
+    from centers.workspace.models import Post, Window
+
+    lead, stationed, _absent = tenant.departments
+    window = Window.objects.create(number=3, name="民政窗口", kind="independent")
+    window.departments.set([stationed])
+    Post.objects.create(name="民政受理岗", window=window, holder_a=tenant.director,
+                        holder_b=tenant.clerk_b)  # fmt: skip
+    case = intake(tenant, matter=tenant.joint, lead_department=lead, departments=[stationed])
+    task = case.tasks.get(department=stationed)
+    with pytest.raises(PermissionDenied):
+        services.case_task_sign_off(actor=tenant.clerk, task=task, opinion="同意")
+    services.case_task_sign_off(actor=tenant.clerk_b, task=task, opinion="同意")
+    task.refresh_from_db()
+    assert task.signed_off_by_id == tenant.clerk_b.pk
+
+
 def test_joint_case_needs_a_lead_and_other_departments(tenant):
     with pytest.raises(ValidationError) as err:
         intake(tenant, matter=tenant.joint)
