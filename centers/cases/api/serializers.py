@@ -334,14 +334,16 @@ class CaseDetailSerializer(CaseItemSerializer):
         return self._deadline(case).paused
 
     def get_actions(self, case: Case) -> list[str]:
-        """The API steps the requesting user may take on the case now."""
+        """The API steps the requesting user may take on the case now (a department's
+        sign-off only while a part is left that they may sign)."""
+        from ..selectors import tasks_to_sign
         from ..states import allowed_transitions
 
         user = self.context["request"].user
         return [
             ACTION_PATHS[t.name]
             for t in allowed_transitions(case.status, user)
-            if t.name in ACTION_PATHS
+            if t.name in ACTION_PATHS and (t.name != "task_sign_off" or tasks_to_sign(user, case))
         ]
 
     @extend_schema_field(EventSerializer(many=True))

@@ -14,7 +14,7 @@ from rest_framework.authtoken.models import Token
 from centers.cases import clock, files, progress, services
 from centers.cases.models import Case, CaseEvent, CaseFile
 from centers.cases.services import Intake
-from centers.workspace.models import ServicePoint
+from centers.workspace.models import ServicePoint, Window
 from tenants.accounts.models import Role
 from tests.centers.cases.conftest import ORG_CODE, PERSON_ID, at, login
 
@@ -420,6 +420,29 @@ def test_a_step_the_role_may_not_take_is_403(desk, clerk):
     with schema_context(desk.center.schema_name):
         case.refresh_from_db()
         assert case.extension_days == 0 and case.events.count() == 2
+
+
+def test_a_department_signs_through_its_own_window_over_the_api(desk, clerk, client_for):
+    lead, stationed, _third = desk.departments
+    with schema_context(desk.center.schema_name):
+        window = Window.objects.create(number=2, name="社保窗口", kind="independent")
+        window.departments.set([stationed])
+        window.staff.set([desk.clerk_b])
+    case = intake(clerk, desk, matter=desk.joint, lead_department=lead.pk,
+                  departments=[stationed.pk])  # fmt: skip
+    tasks = {t["department"]: t["id"] for t in case["tasks"]}
+    detail = f"{CASES}{case['receipt_number']}/"
+    sign = f"{detail}tasks/{{}}/sign-off/"
+    assert "tasks/{id}/sign-off" in case["actions"]  # the lead department has no window
+    response = post(clerk, sign.format(tasks[stationed.name]), {"opinion": "同意"})
+    assert response.status_code == 403 and stationed.name in response.json()["detail"]
+    assert post(clerk, sign.format(tasks[lead.name]), {"opinion": "同意"}).status_code == 200
+    assert "tasks/{id}/sign-off" not in clerk.get(detail).json()["actions"]
+    clerk2 = login(client_for(desk.center), "clerk2")
+    assert "tasks/{id}/sign-off" in clerk2.get(detail).json()["actions"]
+    response = post(clerk2, sign.format(tasks[stationed.name]), {"opinion": "同意"})
+    assert response.status_code == 200
+    assert all(t["signed_off_at"] for t in response.json()["tasks"])
 
 
 def test_joint_case_sign_off(desk, clerk):
