@@ -290,7 +290,8 @@ def center_staff():
 
 def department_window_staff_ids(department) -> set[int]:
     """Who works the windows that serve a department: each window's staff and the A and B
-    holders of its posts. Empty when no window serves it (a department not stationed here)."""
+    holders of its posts. Empty when no window serves it (a department not stationed here) or
+    nobody works those windows: then the department cannot sign at a window."""
     windows = Window.objects.filter(departments=department)
     ids = set(windows.values_list("staff", flat=True))
     for a, b in Post.objects.filter(window__in=windows).values_list("holder_a", "holder_b"):
