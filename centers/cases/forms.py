@@ -551,7 +551,6 @@ class SpecialStartForm(ActionForm):
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300)
     expected_days = forms.IntegerField(
         label=gettext_lazy("Expected working days (told to the applicant)"),
-        required=False,
         min_value=1,
         max_value=365,
     )
@@ -561,7 +560,7 @@ class SpecialStartForm(ActionForm):
         return {
             "kind": data["kind"],
             "reason": data["reason"],
-            "expected_days": data.get("expected_days"),
+            "expected_days": data["expected_days"],
         }
 
 

@@ -309,6 +309,8 @@ class DocumentKind(models.TextChoices):
     ACCEPTANCE_NOTICE = "acceptance_notice", _("受理通知书 (acceptance notice)")
     SUPPLEMENT_NOTICE = "supplement_notice", _("一次性告知单 (one-time notice)")
     REFUSAL_DECISION = "refusal_decision", _("不予受理决定书 (refusal decision)")
+    SPECIAL_PROCEDURE_NOTICE = "special_notice", _("特别程序告知书 (special procedure notice)")
+    EXTENSION_NOTICE = "extension_notice", _("延长办理期限告知书 (extension notice)")
 
 
 class CaseDocument(models.Model):

@@ -1,5 +1,7 @@
 """Printed notices (PDF): the acceptance notice (受理通知书), the one-time notice of missing
-materials (一次性告知单) and the refusal decision (不予受理决定书).
+materials (一次性告知单), the refusal decision (不予受理决定书), and the written notices the
+law asks for when the clock changes: a special procedure and how long it takes (特别程序告知书,
+art. 45) and an approved extension with its reason (延长办理期限告知书, art. 42).
 
 `issue` is called by the services inside their transaction, after the case rows are written:
 it renders the notice's HTML template (templates/cases/notices/) once, prints it with
@@ -24,20 +26,25 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 from django_tenants.utils import schema_context
 
+from . import clock
 from .models import Case, CaseDocument, CaseMaterial, ClockPause, DocumentKind
 from .progress import progress_url
-from .states import PauseKind, RefusalKind
+from .states import SPECIAL_PAUSE_KINDS, PauseKind, RefusalKind
 
 TEMPLATES = {
     DocumentKind.ACCEPTANCE_NOTICE: "cases/notices/acceptance_notice.html",
     DocumentKind.SUPPLEMENT_NOTICE: "cases/notices/supplement_notice.html",
     DocumentKind.REFUSAL_DECISION: "cases/notices/refusal_decision.html",
+    DocumentKind.SPECIAL_PROCEDURE_NOTICE: "cases/notices/special_procedure_notice.html",
+    DocumentKind.EXTENSION_NOTICE: "cases/notices/extension_notice.html",
 }
 
 TITLES = {
     DocumentKind.ACCEPTANCE_NOTICE: gettext_lazy("受理通知书"),
     DocumentKind.SUPPLEMENT_NOTICE: gettext_lazy("一次性告知单"),
     DocumentKind.REFUSAL_DECISION: gettext_lazy("不予受理决定书"),
+    DocumentKind.SPECIAL_PROCEDURE_NOTICE: gettext_lazy("特别程序告知书"),
+    DocumentKind.EXTENSION_NOTICE: gettext_lazy("延长办理期限告知书"),
 }
 
 REFUSAL_KIND_TEXT = {
@@ -45,6 +52,15 @@ REFUSAL_KIND_TEXT = {
         "该申请事项依法不属于本中心受理范围（不受理/退回），请向有关行政机关申请"
     ),
     RefusalKind.NOT_ACCEPTABLE: gettext_lazy("该申请不符合受理条件（不予受理）"),
+}
+
+# The procedure as the law names it (art. 45), for the printed notice.
+SPECIAL_KIND_TEXT = {
+    PauseKind.HEARING: gettext_lazy("听证"),
+    PauseKind.INSPECTION: gettext_lazy("现场核查"),
+    PauseKind.TESTING: gettext_lazy("检验、检测"),
+    PauseKind.EXPERT_REVIEW: gettext_lazy("专家评审"),
+    PauseKind.OTHER_SPECIAL: gettext_lazy("其他依法不计入办理时限的特别程序"),
 }
 
 NOTICE_LANGUAGE = "zh-hans"
@@ -85,7 +101,7 @@ def _brand_logo_uri(brand) -> str | None:
     return data_uri(content, content_type)
 
 
-def _person_name(user) -> str:
+def person_name(user) -> str:
     if user is None:
         return ""
     return f"{user.last_name}{user.first_name}".strip() or user.username
@@ -104,8 +120,9 @@ def _local_date(value):
 # --- context and HTML ---------------------------------------------------------------------------
 
 
-def notice_context(case: Case, kind: str) -> dict:
-    """Everything a notice template shows, read once."""
+def notice_context(case: Case, kind: str, facts: dict | None = None) -> dict:
+    """Everything a notice template shows, read once. `facts` are what the issuing service
+    knows and the case's rows do not keep (an extension's days, reason and earlier date)."""
     from catalog_cms.standards.selectors import city_brand
     from centers.workspace.models import CenterProfile
     from tenants.selectors import current_center
@@ -132,7 +149,7 @@ def notice_context(case: Case, kind: str) -> dict:
             received_materials=list(
                 case.materials.filter(state=CaseMaterial.State.RECEIVED).order_by("order", "pk")
             ),
-            owner_name=_person_name(case.owner),
+            owner_name=person_name(case.owner),
             issued_on=_local_date(case.accepted_at) or timezone.localdate(),
         )
     elif kind == DocumentKind.SUPPLEMENT_NOTICE:
@@ -155,13 +172,32 @@ def notice_context(case: Case, kind: str) -> dict:
             refusal_text=REFUSAL_KIND_TEXT.get(case.refusal_kind, ""),
             issued_on=case.closed_on or timezone.localdate(),
         )
+    elif kind == DocumentKind.SPECIAL_PROCEDURE_NOTICE:
+        pause = (
+            ClockPause.objects.filter(case=case, kind__in=SPECIAL_PAUSE_KINDS)
+            .order_by("-start_on", "-pk")
+            .first()
+        )
+        expected_end, expected_provisional = (None, False)
+        if pause and pause.expected_days:
+            expected_end, expected_provisional = clock.due_date(pause.start_on, pause.expected_days)
+        context.update(
+            pause=pause,
+            special_text=SPECIAL_KIND_TEXT.get(getattr(pause, "kind", ""), ""),
+            expected_end=expected_end,
+            expected_provisional=expected_provisional,
+            issued_on=pause.start_on if pause else timezone.localdate(),
+        )
+    elif kind == DocumentKind.EXTENSION_NOTICE:
+        context.update(issued_on=timezone.localdate())
+    context.update(facts or {})
     return context
 
 
-def notice_html(case: Case, kind: str) -> str:
+def notice_html(case: Case, kind: str, facts: dict | None = None) -> str:
     """The notice as HTML (what the PDF is printed from), always in Chinese."""
     with translation.override(NOTICE_LANGUAGE):
-        return render_to_string(TEMPLATES[DocumentKind(kind)], notice_context(case, kind))
+        return render_to_string(TEMPLATES[DocumentKind(kind)], notice_context(case, kind, facts))
 
 
 def render_pdf(html: str) -> bytes:
@@ -177,9 +213,9 @@ def render_pdf(html: str) -> bytes:
 # --- issue and read -----------------------------------------------------------------------------
 
 
-def issue(case: Case, kind: str) -> CaseDocument:
+def issue(case: Case, kind: str, facts: dict | None = None) -> CaseDocument:
     """Print the notice of `kind` for `case` and keep it (inside the caller's transaction)."""
-    pdf = render_pdf(notice_html(case, kind))
+    pdf = render_pdf(notice_html(case, kind, facts))
     document = CaseDocument(case=case, kind=kind)
     document.file.save(f"{kind}-{case.receipt_number}.pdf", ContentFile(pdf), save=False)
     document.save()

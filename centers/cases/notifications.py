@@ -1,4 +1,5 @@
-"""SMS to the applicant at acceptance, 补正, completion and refusal.
+"""SMS to the applicant at acceptance, 补正, a special procedure, an extension, completion and
+refusal.
 
 A Notification row is written in the same transaction as the event it tells of (one per
 event, enforced by a unique key), and the Celery task that sends it is queued only after that
@@ -44,6 +45,16 @@ def _text(event: CaseEvent) -> str | None:
                 )
                 % values
             )
+        if event.action == "start_special":
+            return _(
+                "【%(center)s】您申请的“%(matter)s”（编号%(receipt)s）依法需进行特别程序，"
+                "预计%(days)s个工作日，不计入办理时限，详见特别程序告知书。"
+            ) % {**values, "days": event.detail.get("expected_days") or ""}
+        if event.action == "extend":
+            return _(
+                "【%(center)s】您申请的“%(matter)s”（编号%(receipt)s）经负责人批准延长办理期限"
+                "%(days)s个工作日，承诺办结日期调整为%(due)s，详见延长办理期限告知书。"
+            ) % {**values, "days": event.detail.get("days") or ""}
         if event.action == "close":
             return (
                 _(

@@ -29,6 +29,7 @@ from . import clock, files, notices, notifications, selectors
 from .models import (
     ApplicantKind,
     Case,
+    CaseDocument,
     CaseEvent,
     CaseFee,
     CaseMaterial,
@@ -128,6 +129,11 @@ def _event(
 
         referrals.after_event(event)  # tell the other center (上报件), in this transaction
     return event
+
+
+def _document_attachment(document: CaseDocument) -> dict:
+    """How an event names the notice it issued (the desk and the API link it)."""
+    return {"kind": "document", "id": document.pk, "name": document.get_kind_display()}
 
 
 def _locked(case: Case) -> Case:
@@ -580,7 +586,7 @@ def _accept(
             "provisional": case.due_provisional,
             "deemed": deemed,
         },
-        attachments=[{"kind": "document", "id": document.pk, "name": document.get_kind_display()}],
+        attachments=[_document_attachment(document)],
         notify=True,
     )
     if case.kind == CaseKind.JOINT:
@@ -686,7 +692,7 @@ def _request_supplement(case: Case, actor, now: datetime.datetime, *, reason: st
         reason=reason
         or (_("One-time notice issued late: deemed accepted (art. 32).") if detail else ""),
         detail=detail,
-        attachments=[{"kind": "document", "id": document.pk, "name": document.get_kind_display()}],
+        attachments=[_document_attachment(document)],
         notify=True,
     )
 
@@ -861,7 +867,7 @@ def _refuse(case: Case, actor, now, kind: str, reason: str, basis: str) -> None:
         code=REFUSAL_CODES[RefusalKind(kind)],
         reason=reason.strip(),
         detail={"kind": kind, "basis": basis.strip()},
-        attachments=[{"kind": "document", "id": document.pk, "name": document.get_kind_display()}],
+        attachments=[_document_attachment(document)],
         notify=True,
     )
 
@@ -905,14 +911,26 @@ def case_special_start(
     now: datetime.datetime | None = None,
 ) -> Case:
     """A special procedure outside the time limit (art. 45): hearing, inspection, testing,
-    expert review. The applicant is told how long it takes; the clock stops."""
+    expert review. The clock stops, and the applicant is told in writing how long it takes
+    (特别程序告知书, kept with the case and sent by SMS)."""
     now = _now(now)
     errors: dict[str, list[str]] = {}
     if kind not in SPECIAL_PAUSE_KINDS:
         errors["kind"] = [_("Choose hearing, inspection, testing, expert review or other.")]
     if not (reason or "").strip():
         errors["reason"] = [_("Give the reason for the special procedure.")]
-    if expected_days is not None and not (0 < int(expected_days) <= 365):
+    try:
+        expected_days = int(expected_days) if expected_days is not None else None
+    except (TypeError, ValueError):
+        expected_days = 0
+    if expected_days is None:
+        errors["expected_days"] = [
+            _(
+                "Say how many working days it is expected to take: the applicant is told in "
+                "writing (art. 45)."
+            )
+        ]
+    elif not (0 < expected_days <= 365):
         errors["expected_days"] = [_("Expected working days must be between 1 and 365.")]
     with transaction.atomic():
         case = _locked(case)
@@ -928,6 +946,7 @@ def case_special_start(
         )
         case.status = CaseStatus.SPECIAL_PROCEDURE
         case.save()
+        document = notices.issue(case, DocumentKind.SPECIAL_PROCEDURE_NOTICE)
         _event(
             case,
             actor,
@@ -937,6 +956,8 @@ def case_special_start(
             code=ProcessCode.SPECIAL_START,
             reason=reason.strip(),
             detail={"kind": kind, "expected_days": expected_days},
+            attachments=[_document_attachment(document)],
+            notify=True,
         )
     return case
 
@@ -996,6 +1017,17 @@ def case_extend(
         case.extension_days += days
         _deadline_refresh(case)
         case.save()
+        document = notices.issue(
+            case,
+            DocumentKind.EXTENSION_NOTICE,
+            facts={
+                "days": days,
+                "reason": reason.strip(),
+                "due_before": before,
+                "approver_name": notices.person_name(actor),
+                "issued_on": _local_day(now),
+            },
+        )
         _event(
             case,
             actor,
@@ -1003,6 +1035,8 @@ def case_extend(
             at=now,
             from_status=case.status,
             reason=reason.strip(),
+            attachments=[_document_attachment(document)],
+            notify=True,
             detail={
                 "days": days,
                 "approved_by": actor.pk if actor else None,

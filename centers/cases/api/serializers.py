@@ -500,7 +500,11 @@ class SpecialStartSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=[(k.value, k.label) for k in PauseKind if k in SPECIAL_PAUSE_KINDS]
     )
-    expected_days = serializers.IntegerField(required=False, allow_null=True)
+    expected_days = serializers.IntegerField(
+        min_value=1,
+        max_value=365,
+        help_text=gettext_lazy("Working days the applicant is told in writing (art. 45)."),
+    )
     reason = _text(300)
 
 

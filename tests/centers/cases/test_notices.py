@@ -251,3 +251,109 @@ def test_notice_shows_the_city_brand_logo_inline(desk, media_root):
         html = notice_html(_accepted(desk), "acceptance_notice")
     assert 'src="data:image/png;base64,' in html
     assert "/media/" not in html  # nothing for the renderer to fetch
+
+
+def test_special_procedure_notice_tells_how_long_in_writing(desk, media_root):
+    """Art. 45: the applicant is told in writing what the procedure is and how long it takes;
+    the notice is kept with the case, linked from the event, and the applicant gets an SMS."""
+    from centers.cases import services
+    from centers.cases.models import CaseDocument, Notification
+    from centers.cases.notices import notice_html
+
+    with schema_context(desk.center.schema_name):
+        case = _accepted(desk, now=at("2026-11-02"))
+        services.case_special_start(
+            actor=desk.clerk,
+            case=case,
+            kind="testing",
+            reason="需对申请房屋进行结构安全检测",
+            expected_days=5,
+            now=at("2026-11-04"),
+        )
+        document = CaseDocument.objects.get(case=case, kind="special_notice")
+        with document.file.open("rb") as handle:
+            assert handle.read(5) == b"%PDF-"
+        event = case.events.get(action="start_special")
+        html = notice_html(case, "special_notice")
+        sms = Notification.objects.get(event=event).text
+
+    assert event.attachments == [
+        {"kind": "document", "id": document.pk, "name": document.get_kind_display()}
+    ]
+    assert "特别程序告知书" in html
+    assert case.receipt_number in html
+    assert "第四十五条" in html
+    assert "检验、检测" in html
+    assert "需对申请房屋进行结构安全检测" in html
+    assert "2026年11月4日" in html  # started, and the day of the notice
+    assert "预计 5 个工作日" in html
+    assert "2026年11月11日" in html  # five working days after Wednesday 4 November
+    assert "不计算在办理时限内" in html
+    assert PERSON_ID not in html and case.applicant_id_masked in html
+    assert "特别程序" in sms and "5个工作日" in sms and case.receipt_number in sms
+
+
+def test_extension_notice_gives_reason_days_and_both_dates(desk, media_root, monkeypatch):
+    """Art. 42: an extension approved by the center's head is told to the applicant with its
+    reason; the notice names the earlier and the new promised date."""
+    from centers.cases import notices, services
+    from centers.cases.models import CaseDocument, Notification
+
+    printed: list[str] = []
+    real_render = notices.render_pdf
+
+    def render_and_keep(html):  # the real printer; the HTML it printed kept to read
+        printed.append(html)
+        return real_render(html)
+
+    with schema_context(desk.center.schema_name):
+        desk.director.last_name, desk.director.first_name = "李", "主任"
+        desk.director.save()
+        case = _accepted(desk, now=at("2026-11-02"))
+        before = case.due_date
+        monkeypatch.setattr(notices, "render_pdf", render_and_keep)
+        services.case_extend(
+            actor=desk.director, case=case, days=4, reason="涉及多户，需补充调查",
+            now=at("2026-11-05"),
+        )  # fmt: skip
+        case.refresh_from_db()
+        document = CaseDocument.objects.get(case=case, kind="extension_notice")
+        with document.file.open("rb") as handle:
+            content = handle.read()
+        event = case.events.get(action="extend")
+        sms = Notification.objects.get(event=event).text
+
+    (html,) = printed
+    assert content.startswith(b"%PDF-")
+    assert event.attachments[0]["id"] == document.pk
+    assert "延长办理期限告知书" in html
+    assert "第四十二条" in html
+    assert "涉及多户，需补充调查" in html
+    assert "4 个工作日" in html
+    assert f"{before.year}年{before.month}月{before.day}日" in html
+    assert case.due_date != before
+    assert f"{case.due_date.year}年{case.due_date.month}月{case.due_date.day}日" in html
+    assert "李主任" in html
+    assert "2026年11月5日" in html
+    assert "4个工作日" in sms and case.due_date.isoformat() in sms
+
+
+def test_special_procedure_without_expected_days_changes_nothing(desk, media_root):
+    from django.core.exceptions import ValidationError
+
+    from centers.cases import services
+
+    with schema_context(desk.center.schema_name):
+        case = _accepted(desk)
+        events = case.events.count()
+        with pytest.raises(ValidationError) as err:
+            services.case_special_start(
+                actor=desk.clerk, case=case, kind="hearing", reason="需听证"
+            )
+        assert "expected_days" in err.value.message_dict
+        assert "art. 45" in err.value.message_dict["expected_days"][0]
+        case.refresh_from_db()
+        assert case.status == "accepted"
+        assert case.events.count() == events
+        assert not case.documents.filter(kind="special_notice").exists()
+        assert not case.pauses.exists()
