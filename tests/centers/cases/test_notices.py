@@ -1,8 +1,6 @@
 """Printed notices: the HTML each notice is printed from (content), the PDF kept for the case
 (a real PDF, stored privately), the QR code's address, and the download helper."""
 
-import time
-
 import pytest
 from django.utils.html import escape
 from django_tenants.utils import schema_context
@@ -216,20 +214,6 @@ def test_notice_embeds_the_qr_code_of_the_progress_url(desk, media_root):
         html = notice_html(case, "acceptance_notice")
         expected = data_uri(qr_svg(progress_url(desk.center, case.receipt_number)), "image/svg+xml")
     assert expected in html
-
-
-def test_one_render_is_fast(desk, media_root):
-    from centers.cases.notices import notice_html, render_pdf
-
-    with schema_context(desk.center.schema_name):
-        case = _accepted(desk)
-        html = notice_html(case, "acceptance_notice")
-    render_pdf(html)  # warm the font cache once
-    started = time.perf_counter()
-    pdf = render_pdf(html)
-    elapsed = time.perf_counter() - started
-    assert pdf.startswith(b"%PDF-")
-    assert elapsed < 2.0
 
 
 def test_notice_shows_the_city_brand_logo_inline(desk, media_root):
