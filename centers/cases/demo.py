@@ -159,7 +159,7 @@ def _seed(center) -> list[Case]:
         made.append(case)
         return case
 
-    # Closed on time, closed late, instant.
+    # Closed on time, closed late, instant; one approval revoked afterwards (撤销).
     for n, matter in enumerate(promised[:3]):
         case = take(matter, Outcome.ACCEPT, _working_days_ago(15 + n))
         services.case_close(
@@ -169,6 +169,13 @@ def _seed(center) -> list[Case]:
             handover="window",
             now=_working_days_ago(12 + n, 15),
         )
+    services.case_revoke(
+        actor=director,
+        case=case,
+        reason="经核查，申请人提交的房屋产权证明系伪造，以欺骗手段取得准予决定",
+        basis="《中华人民共和国行政许可法》第六十九条第二款",
+        now=_working_days_ago(3, 10),
+    )
     late = take(promised[0], Outcome.ACCEPT, _working_days_ago(30))
     services.case_close(
         actor=clerk,

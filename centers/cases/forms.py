@@ -542,6 +542,19 @@ class RefuseForm(ActionForm):
         return {"kind": data["kind"], "reason": data["reason"], "basis": data["basis"]}
 
 
+class RevokeForm(ActionForm):
+    action = "revoke"
+    reason = forms.CharField(label=gettext_lazy("Reasons"), widget=forms.Textarea({"rows": 2}))
+    basis = forms.CharField(
+        label=gettext_lazy("Legal basis"),
+        widget=forms.Textarea({"rows": 2}),
+        initial="《中华人民共和国行政许可法》第六十九条",
+    )
+
+    def service_kwargs(self) -> dict:
+        return {"reason": self.cleaned_data["reason"], "basis": self.cleaned_data["basis"]}
+
+
 class SpecialStartForm(ActionForm):
     action = "start_special"
     kind = forms.ChoiceField(

@@ -137,6 +137,10 @@ class Case(models.Model):
     )
     refusal_reason = models.TextField(_("refusal reasons"), blank=True)
     refusal_basis = models.TextField(_("legal basis of the refusal"), blank=True)
+    # 撤销 (art. 69): a granted decision revoked after the case closed; the case stays closed.
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revocation_reason = models.TextField(_("reasons for the revocation"), blank=True)
+    revocation_basis = models.TextField(_("legal basis of the revocation"), blank=True)
 
     # 上报件: the exchange message and the district's view of it (township side); the township
     # that forwarded it (district side).
@@ -311,6 +315,7 @@ class DocumentKind(models.TextChoices):
     REFUSAL_DECISION = "refusal_decision", _("不予受理决定书 (refusal decision)")
     SPECIAL_PROCEDURE_NOTICE = "special_notice", _("特别程序告知书 (special procedure notice)")
     EXTENSION_NOTICE = "extension_notice", _("延长办理期限告知书 (extension notice)")
+    REVOCATION_DECISION = "revocation_decision", _("撤销行政许可决定书 (revocation decision)")
 
 
 class CaseDocument(models.Model):

@@ -1,7 +1,8 @@
 """Printed notices (PDF): the acceptance notice (受理通知书), the one-time notice of missing
 materials (一次性告知单), the refusal decision (不予受理决定书), and the written notices the
 law asks for when the clock changes: a special procedure and how long it takes (特别程序告知书,
-art. 45) and an approved extension with its reason (延长办理期限告知书, art. 42).
+art. 45), an approved extension with its reason (延长办理期限告知书, art. 42), and the
+revocation of a granted decision (撤销行政许可决定书, art. 69).
 
 `issue` is called by the services inside their transaction, after the case rows are written:
 it renders the notice's HTML template (templates/cases/notices/) once, prints it with
@@ -37,6 +38,7 @@ TEMPLATES = {
     DocumentKind.REFUSAL_DECISION: "cases/notices/refusal_decision.html",
     DocumentKind.SPECIAL_PROCEDURE_NOTICE: "cases/notices/special_procedure_notice.html",
     DocumentKind.EXTENSION_NOTICE: "cases/notices/extension_notice.html",
+    DocumentKind.REVOCATION_DECISION: "cases/notices/revocation_decision.html",
 }
 
 TITLES = {
@@ -45,6 +47,7 @@ TITLES = {
     DocumentKind.REFUSAL_DECISION: gettext_lazy("不予受理决定书"),
     DocumentKind.SPECIAL_PROCEDURE_NOTICE: gettext_lazy("特别程序告知书"),
     DocumentKind.EXTENSION_NOTICE: gettext_lazy("延长办理期限告知书"),
+    DocumentKind.REVOCATION_DECISION: gettext_lazy("撤销行政许可决定书"),
 }
 
 REFUSAL_KIND_TEXT = {
@@ -190,6 +193,8 @@ def notice_context(case: Case, kind: str, facts: dict | None = None) -> dict:
         )
     elif kind == DocumentKind.EXTENSION_NOTICE:
         context.update(issued_on=timezone.localdate())
+    elif kind == DocumentKind.REVOCATION_DECISION:
+        context.update(issued_on=_local_date(case.revoked_at) or timezone.localdate())
     context.update(facts or {})
     return context
 

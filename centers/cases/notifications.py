@@ -1,5 +1,5 @@
-"""SMS to the applicant at acceptance, 补正, a special procedure, an extension, completion and
-refusal.
+"""SMS to the applicant at acceptance, 补正, a special procedure, an extension, completion,
+refusal and revocation.
 
 A Notification row is written in the same transaction as the event it tells of (one per
 event, enforced by a unique key), and the Celery task that sends it is queued only after that
@@ -55,6 +55,14 @@ def _text(event: CaseEvent) -> str | None:
                 "【%(center)s】您申请的“%(matter)s”（编号%(receipt)s）经负责人批准延长办理期限"
                 "%(days)s个工作日，承诺办结日期调整为%(due)s，详见延长办理期限告知书。"
             ) % {**values, "days": event.detail.get("days") or ""}
+        if event.action == "revoke":
+            return (
+                _(
+                    "【%(center)s】您申请的“%(matter)s”（编号%(receipt)s）的办理决定已依法撤销，"
+                    "理由及救济途径见撤销行政许可决定书。"
+                )
+                % values
+            )
         if event.action == "close":
             return (
                 _(

@@ -44,6 +44,8 @@ PUBLIC_STATUS_LABELS = {
     CaseStatus.NOT_ACCEPTED: gettext_lazy("不予受理"),
     CaseStatus.WITHDRAWN: gettext_lazy("已撤回"),
 }
+# A closed case whose decision was revoked afterwards (撤销, art. 69).
+PUBLIC_REVOKED_LABEL = gettext_lazy("已办结，原决定已依法撤销")
 
 # Steps without a 办理状态 code that a resident still needs to see; every other uncoded step
 # (reassignment, visits, scans, fees) stays internal.
@@ -121,6 +123,7 @@ def progress_lookup(receipt_number: str, phone_last4: str) -> dict | None:
             "due_date",
             "due_provisional",
             "closed_on",
+            "revoked_at",
         )
         .first()
     )
@@ -154,7 +157,9 @@ def _public_view(case: Case) -> dict:
         "matter_name": case.matter_name,
         "applicant": case.applicant_name_masked,
         "status": status.value,
-        "status_label": str(PUBLIC_STATUS_LABELS[status]),
+        "status_label": str(
+            PUBLIC_REVOKED_LABEL if case.revoked_at else PUBLIC_STATUS_LABELS[status]
+        ),
         "received_on": case.received_on,
         "accepted_on": case.accepted_on,
         "due_date": case.due_date if status not in _FINISHED else None,

@@ -1,7 +1,8 @@
 """办理结果公开: the results of closed cases as the public may see them, for the portal's
 /results/. Only what the public may know leaves here: the receipt number, the matter, the
 applicant's name masked (张*, organisations keep their first and last two characters), the
-decision and the day it was closed, and whether that was within the promised time. No ID
+decision and the day it was closed, whether that was within the promised time, and whether
+the decision was revoked since. No ID
 number, phone, address, note or material is ever read.
 
 Read by keyset on (closed_at, id), newest first, through a partial index of closed cases, so
@@ -30,6 +31,7 @@ class PublishedResult:
     decision: str
     closed_on: datetime.date
     on_time: bool
+    revoked: bool  # the decision revoked since (撤销, art. 69)
 
 
 def _month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
@@ -65,6 +67,7 @@ def results_published(
             "decision",
             "closed_at",
             "closed_late",
+            "revoked_at",
         )[: size + 1]
     )
     more = len(rows) > size
@@ -78,8 +81,9 @@ def results_published(
             decision=str(Decision(decision).label) if decision in Decision.values else "",
             closed_on=timezone.localdate(closed_at),
             on_time=not late,
+            revoked=revoked_at is not None,
         )
-        for _pk, receipt, code, name, applicant, decision, closed_at, late in rows
+        for _pk, receipt, code, name, applicant, decision, closed_at, late, revoked_at in rows
     ]
     cursor = (rows[-1][6], rows[-1][0]) if more and rows else None
     return results, cursor

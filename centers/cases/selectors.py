@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from centers.catalog.models import LocalMatter
@@ -19,7 +20,13 @@ from tenants.accounts.models import CENTER_ROLES, Role, User
 
 from . import clock
 from .models import Case, CaseDocument, CaseFile, CaseTask
-from .states import CLOCK_RUNNING_STATUSES, OPEN_STATUSES, CaseStatus
+from .states import (
+    CLOCK_RUNNING_STATUSES,
+    OPEN_STATUSES,
+    REVOCABLE_DECISIONS,
+    CaseStatus,
+    Channel,
+)
 
 
 def case_queryset() -> QuerySet[Case]:
@@ -285,3 +292,22 @@ def tasks_to_sign(user, case: Case) -> list[CaseTask]:
     """The parts of a joint case still open that `user` may sign off."""
     open_tasks = case.tasks.filter(signed_off_at__isnull=True).select_related("department")
     return [t for t in open_tasks if task_sign_off_refusal(user, case, t) is None]
+
+
+def revocation_refusal(case: Case) -> str | None:
+    """Why the decision of a closed case may not be revoked (撤销, art. 69), or None if it may:
+    once only, only a decision that grants something, and only by the center that made it
+    (the district, for a case this center forwarded)."""
+    if case.revoked_at is not None:
+        return _("This decision was already revoked on %(day)s.") % {
+            "day": timezone.localdate(case.revoked_at).isoformat()
+        }
+    if case.decision not in REVOCABLE_DECISIONS:
+        return _(
+            "Only a decision that grants something can be revoked; this one is “%(decision)s”."
+        ) % {"decision": case.get_decision_display() or "—"}
+    if case.referral_key and case.channel != Channel.REFERRAL:
+        return _("The district center (%(center)s) made this decision: only it may revoke it.") % {
+            "center": case.remote_center
+        }
+    return None

@@ -1250,6 +1250,47 @@ def case_withdraw(*, actor, case: Case, reason: str, now: datetime.datetime | No
     return case
 
 
+def case_revoke(
+    *, actor, case: Case, reason: str, basis: str, now: datetime.datetime | None = None
+) -> Case:
+    """撤销 (art. 69): the director revokes a decision this center granted, with its reasons
+    and legal basis. The case keeps its closing (its handling and figures stand); the
+    revocation decision (撤销行政许可决定书) is printed, the event carries code 15 and the
+    applicant is told by SMS. A decision the district made on a forwarded case is the
+    district's to revoke."""
+    now = _now(now)
+    errors: dict[str, list[str]] = {}
+    if not (reason or "").strip():
+        errors["reason"] = [_("Give the reasons for revoking the decision.")]
+    if not (basis or "").strip():
+        errors["basis"] = [_("Give the legal basis for revoking it (e.g. art. 69).")]
+    with transaction.atomic():
+        case = _locked(case)
+        transition_check("revoke", case.status, actor)
+        refusal = selectors.revocation_refusal(case)
+        if refusal:
+            errors["status"] = [refusal]
+        _raise(errors)
+        case.revoked_at = now
+        case.revocation_reason = reason.strip()
+        case.revocation_basis = basis.strip()
+        case.save()
+        document = notices.issue(case, DocumentKind.REVOCATION_DECISION)
+        _event(
+            case,
+            actor,
+            "revoke",
+            at=now,
+            from_status=case.status,
+            code=ProcessCode.REVOKED,
+            reason=case.revocation_reason,
+            detail={"basis": case.revocation_basis, "decision": case.decision},
+            attachments=[_document_attachment(document)],
+            notify=True,
+        )
+    return case
+
+
 def case_scan_add(*, actor, case: Case, upload, material=None) -> object:
     """Attach a scan to an open case, audited as an event."""
     now = timezone.now()

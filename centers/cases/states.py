@@ -98,6 +98,12 @@ DECISION_CODES = {
     Decision.FORWARDED: ProcessCode.CLOSED_APPROVED,
 }
 
+# Decisions that grant something, and so may be revoked (撤销, art. 69) by the center that
+# made them.
+REVOCABLE_DECISIONS = frozenset(
+    {Decision.APPROVED, Decision.APPROVED_TOLERANCE, Decision.CERTIFICATE_ISSUED}
+)
+
 
 class Handover(models.TextChoices):
     WINDOW = "window", gettext_lazy("窗口领取 (at the window)")
@@ -232,6 +238,9 @@ TRANSITIONS: dict[str, Transition] = dict(
             gettext_lazy("Withdraw at the applicant's request"),
         ),
         _t("fee", OPEN_STATUSES | {S.CLOSED}, None, HANDLERS, gettext_lazy("Fee")),
+        # 撤销 (art. 69): the decision is revoked, the case keeps its closing (the handling
+        # happened, on time or not); the event carries code 15.
+        _t("revoke", {S.CLOSED}, None, DIRECTORS, gettext_lazy("Revoke the decision (撤销)")),
     ]
 )
 

@@ -57,6 +57,7 @@ ACTIONS = {
     "close": (forms.CloseForm, services.case_close),
     "refuse": (forms.RefuseForm, services.case_refuse),
     "withdraw": (forms.WithdrawForm, services.case_withdraw),
+    "revoke": (forms.RevokeForm, services.case_revoke),
     "attach": (forms.ScanForm, services.case_scan_add),
 }
 # Service error fields that a form names differently.
@@ -294,6 +295,8 @@ def offered_actions(case, user) -> tuple[list[str], bool]:
         if name == "task_sign_off" and not selectors.tasks_to_sign(user, case):
             continue
         if name == "refer_up" and not referrals.is_report_up(case):
+            continue
+        if name == "revoke" and selectors.revocation_refusal(case):
             continue
         if (
             name == "record_visit"

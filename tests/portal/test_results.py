@@ -80,3 +80,19 @@ def test_results_filter_and_page(desk, client_for, settings):
     assert bad.status_code == 400 and "2026-11" in bad.content.decode()
     # A cursor that is not one is ignored (the first page), never an error.
     assert client.get("/results/?after=nonsense").status_code == 200
+
+
+def test_a_revoked_decision_is_marked_in_the_published_results(desk, client_for):
+    with schema_context(desk.center.schema_name):
+        kept = _closed(desk, "王五", "2026-03-10")
+        revoked = _closed(desk, "赵六", "2026-03-11")
+        services.case_revoke(
+            actor=desk.director, case=revoked, reason="以欺骗手段取得", basis="第六十九条"
+        )
+    html = client_for(desk.center).get("/results/").content.decode()
+    row = html[html.index(f'data-receipt="{revoked.receipt_number}"') :]
+    row = row[: row.index("</tr>")]
+    assert "data-revoked" in row
+    assert "以欺骗手段取得" not in html  # the reasons are the applicant's, not the public's
+    kept_row = html[html.index(f'data-receipt="{kept.receipt_number}"') :]
+    assert "data-revoked" not in kept_row[: kept_row.index("</tr>")]

@@ -50,6 +50,7 @@ ACTION_PATHS = {
     "record_visit": "visit",
     "close": "close",
     "withdraw": "withdraw",
+    "revoke": "revoke",
     "task_sign_off": "tasks/{id}/sign-off",
 }
 
@@ -307,7 +308,8 @@ class CaseDetailSerializer(CaseItemSerializer):
             "acceptance_deemed", "legal_days", "promised_days", "extension_days", "paused_days",
             "paused", "visits", "decision", "decision_note", "handover", "handed_over_at",
             "closed_at", "closed_late", "refusal_kind", "refusal_reason", "refusal_basis",
-            "remote_center", "remote_receipt_number", "remote_status", "actions", "materials",
+            "revoked_at", "revocation_reason", "revocation_basis", "remote_center",
+            "remote_receipt_number", "remote_status", "actions", "materials",
             "scans", "tasks", "pauses", "fees", "documents", "events",
         ]  # fmt: skip
 
@@ -335,15 +337,18 @@ class CaseDetailSerializer(CaseItemSerializer):
 
     def get_actions(self, case: Case) -> list[str]:
         """The API steps the requesting user may take on the case now (a department's
-        sign-off only while a part is left that they may sign)."""
-        from ..selectors import tasks_to_sign
+        sign-off only while a part is left that they may sign; a revocation only of a
+        decision that may be revoked)."""
+        from ..selectors import revocation_refusal, tasks_to_sign
         from ..states import allowed_transitions
 
         user = self.context["request"].user
         return [
             ACTION_PATHS[t.name]
             for t in allowed_transitions(case.status, user)
-            if t.name in ACTION_PATHS and (t.name != "task_sign_off" or tasks_to_sign(user, case))
+            if t.name in ACTION_PATHS
+            and (t.name != "task_sign_off" or tasks_to_sign(user, case))
+            and (t.name != "revoke" or not revocation_refusal(case))
         ]
 
     @extend_schema_field(EventSerializer(many=True))
@@ -506,6 +511,11 @@ class SpecialStartSerializer(serializers.Serializer):
         help_text=gettext_lazy("Working days the applicant is told in writing (art. 45)."),
     )
     reason = _text(300)
+
+
+class RevokeSerializer(serializers.Serializer):
+    reason = _text(2000)
+    basis = _text(2000)
 
 
 class SpecialEndSerializer(serializers.Serializer):

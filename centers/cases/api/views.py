@@ -398,6 +398,16 @@ class ExtendView(CaseStepView):
         services.case_extend(actor=actor, case=case, **data.validated_data)
 
 
+class RevokeView(CaseStepView):
+    """撤销 (the director, art. 69): revoke the granted decision of a closed case, with reasons
+    and legal basis; the revocation decision is printed and the applicant told."""
+
+    serializer_class = s.RevokeSerializer
+
+    def step(self, actor, case, data):
+        services.case_revoke(actor=actor, case=case, **data.validated_data)
+
+
 class ReassignView(CaseStepView):
     serializer_class = s.ReassignSerializer
 
@@ -512,4 +522,5 @@ STEP_VIEWS: dict[str, type[CaseStepView]] = {
     "visit": VisitView,
     "close": CloseView,
     "withdraw": WithdrawView,
+    "revoke": RevokeView,
 }

@@ -360,6 +360,30 @@ def test_a_case_through_every_step(desk, clerk, director):
     ]  # fmt: skip
 
 
+def test_revoke_over_the_api_is_the_directors_and_shows_on_progress(desk, clerk, director):
+    case = service_case(desk)
+    closed = step(clerk, case, "close", decision="approved", handover="window").json()
+    assert closed["actions"] == []  # the clerk's view: revoking is the director's
+    detail = director.get(f"{CASES}{case.receipt_number}/").json()
+    assert detail["actions"] == ["revoke"]
+    refused = step(clerk, case, "revoke", reason="欺骗取得", basis="第六十九条")
+    assert refused.status_code == 403
+    bad = step(director, case, "revoke", reason="", basis="")
+    assert bad.status_code == 400 and {"reason", "basis"} <= set(bad.json())
+    response = step(director, case, "revoke", reason="欺骗取得", basis="第六十九条第二款")
+    assert response.status_code == 200, response.content
+    revoked = response.json()
+    assert revoked["status"] == "closed" and revoked["revoked_at"]
+    assert revoked["revocation_basis"] == "第六十九条第二款"
+    assert revoked["actions"] == []
+    assert [d["kind"] for d in revoked["documents"]][-1] == "revocation_decision"
+    again = step(director, case, "revoke", reason="再次", basis="第六十九条")
+    assert again.status_code == 400 and "status" in again.json()
+    public = director.get(PROGRESS, {"receipt": case.receipt_number, "phone_last4": "5678"}).json()
+    assert public["status_label"] == "已办结，原决定已依法撤销"
+    assert [s["code"] for s in public["steps"]][-1] == 15
+
+
 def test_refuse_supplement_and_withdraw(desk, clerk):
     received = service_case(desk, outcome="receive")
     response = step(
@@ -568,6 +592,7 @@ def test_another_center_sees_nothing_of_this_centers_cases(
     assert response.status_code == 404
     boss = login(client_for(other_township), "director1")
     assert step(boss, case, "extend", days=1, reason="x").status_code == 404
+    assert step(boss, case, "revoke", reason="x", basis="y").status_code == 404
     # This center's session and token mean nothing on the other domain.
     ours = login(client_for(desk.center), "clerk1")
     ours.defaults["HTTP_HOST"] = client_for(other_township).defaults["HTTP_HOST"]

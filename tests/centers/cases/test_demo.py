@@ -34,6 +34,8 @@ def test_demo_cases_cover_every_state_and_a_round_trip(district, township, make_
         deadlines = deadlines_for(Case.objects.all())
     assert set(states) == set(CaseStatus.values)
     assert states[CaseStatus.CLOSED] >= 6 and states[CaseStatus.REFERRED] == 1
+    with schema_context(township.schema_name):
+        assert Case.objects.filter(revoked_at__isnull=False).count() == 1  # 撤销, code 15
     assert sum(d.overdue for d in deadlines.values()) >= 2
     with schema_context(township.schema_name):
         signed = list(

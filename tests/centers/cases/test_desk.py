@@ -623,6 +623,27 @@ def test_special_procedure_extension_reassign_visit_close(desk, clerk, director)
     assert offered(clerk, case) == []
 
 
+def test_director_revokes_a_granted_decision_from_the_case_page(desk, clerk, director):
+    case = make_case(desk)
+    assert (
+        act(clerk, case, "close", {"decision": "approved", "handover": "window"}).status_code == 302
+    )
+    assert offered(clerk, case) == []
+    assert offered(director, case) == ["revoke"]
+    response = act(director, case, "revoke", {"reason": "", "basis": "第六十九条"})
+    assert response.status_code == 200 and reload(desk, case).revoked_at is None
+    response = act(
+        director, case, "revoke", {"reason": "申请人隐瞒有关情况", "basis": "第六十九条"}
+    )
+    assert response.status_code == 302
+    case = reload(desk, case)
+    assert case.revoked_at is not None and case.status == "closed"
+    page = director.get(f"/admin/cases/{case.receipt_number}/").content.decode()
+    assert 'data-field="revoked"' in page and "申请人隐瞒有关情况" in page
+    assert 'data-document="revocation_decision"' in page
+    assert offered(director, case) == []
+
+
 def test_sign_off_offers_each_person_only_the_departments_they_may_sign_for(
     desk, clerk, client_for
 ):

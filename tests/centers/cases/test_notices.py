@@ -341,3 +341,36 @@ def test_special_procedure_without_expected_days_changes_nothing(desk, media_roo
         assert case.events.count() == events
         assert not case.documents.filter(kind="special_notice").exists()
         assert not case.pauses.exists()
+
+
+def test_revocation_decision_has_reasons_basis_and_remedies(desk, media_root):
+    from centers.cases import services
+    from centers.cases.notices import notice_html
+
+    with schema_context(desk.center.schema_name):
+        case = _accepted(desk, now=at("2026-11-02"))
+        case = services.case_close(
+            actor=desk.clerk, case=case, decision="approved", handover="window",
+            now=at("2026-11-04"),
+        )  # fmt: skip
+        services.case_revoke(
+            actor=desk.director,
+            case=case,
+            reason="申请人隐瞒有关情况",
+            basis="《中华人民共和国行政许可法》第六十九条第二款",
+            now=at("2026-11-20"),
+        )
+        case.refresh_from_db()
+        html = notice_html(case, "revocation_decision")
+        with case.documents.get(kind="revocation_decision").file.open("rb") as handle:
+            assert handle.read(5) == b"%PDF-"
+
+    assert "撤销行政许可决定书" in html
+    assert case.receipt_number in html
+    assert "申请人隐瞒有关情况" in html
+    assert "第六十九条第二款" in html
+    assert "2026年11月4日" in html  # the decision revoked
+    assert "2026年11月20日" in html  # the revocation
+    assert "准予" in html
+    assert "行政复议" in html and "行政诉讼" in html
+    assert PERSON_ID not in html

@@ -608,3 +608,75 @@ def test_the_year_by_year_counter_matches_the_day_by_day_count():
         assert counter.count(after, upto) == expected
     # 11-03 and 11-09 (11-04..06 closed): two working days overdue.
     assert clock.working_days_left(D(2026, 11, 2), D(2026, 11, 9), counter) == -2
+
+
+# --- revocation (撤销, art. 69) ---------------------------------------------------------------
+
+
+def closed(desk, decision="approved", day="2026-11-02"):
+    case = intake(desk, day=day)
+    return services.case_close(
+        actor=desk.clerk, case=case, decision=decision, handover="window",
+        note="不符合条件" if decision == "denied" else "", now=at("2026-11-04"),
+    )  # fmt: skip
+
+
+def test_revocation_keeps_the_closing_prints_the_decision_and_carries_code_15(tenant):
+    case = closed(tenant)
+    services.case_revoke(
+        actor=tenant.director,
+        case=case,
+        reason="申请人以欺骗手段取得许可",
+        basis="《中华人民共和国行政许可法》第六十九条第二款",
+        now=at("2026-11-20"),
+    )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CLOSED  # the handling stands; the decision does not
+    assert case.closed_on == D(2026, 11, 4) and case.decision == "approved"
+    assert case.revoked_at == at("2026-11-20")
+    assert case.revocation_reason == "申请人以欺骗手段取得许可"
+    assert codes(case)[-1] == ProcessCode.REVOKED
+    event = case.events.get(action="revoke")
+    assert event.actor == tenant.director and event.detail["decision"] == "approved"
+    document = case.documents.get(kind="revocation_decision")
+    assert event.attachments[0]["id"] == document.pk
+    assert "撤销" in Notification.objects.get(event=event).text
+
+
+@pytest.mark.parametrize(
+    "prepare,error",
+    [
+        ("denied", "grants"),
+        ("revoked", "already revoked"),
+        ("forwarded", "district center"),
+    ],
+)
+def test_revocation_refused_changes_nothing(tenant, prepare, error):
+    case = closed(tenant, decision="denied" if prepare == "denied" else "approved")
+    if prepare == "revoked":
+        services.case_revoke(actor=tenant.director, case=case, reason="错误", basis="第六十九条")
+    if prepare == "forwarded":  # a township's case that the district decided (上报件)
+        Case.objects.filter(pk=case.pk).update(referral_key="k-1", remote_center="shenbei")
+    case.refresh_from_db()
+    before = (case.revoked_at, case.revocation_reason, case.events.count(), case.documents.count())
+    with pytest.raises(ValidationError) as err:
+        services.case_revoke(actor=tenant.director, case=case, reason="再撤销", basis="第六十九条")
+    assert error in err.value.message_dict["status"][0]
+    case.refresh_from_db()
+    after = (case.revoked_at, case.revocation_reason, case.events.count(), case.documents.count())
+    assert after == before
+
+
+def test_revocation_is_the_directors_with_reasons_and_basis_of_a_closed_case(tenant):
+    open_case = intake(tenant)
+    with pytest.raises(ValidationError) as err:
+        services.case_revoke(actor=tenant.director, case=open_case, reason="x", basis="y")
+    assert "status" in err.value.message_dict
+    case = closed(tenant)
+    with pytest.raises(PermissionDenied):
+        services.case_revoke(actor=tenant.clerk, case=case, reason="错误", basis="第六十九条")
+    with pytest.raises(ValidationError) as err:
+        services.case_revoke(actor=tenant.director, case=case, reason=" ", basis="")
+    assert {"reason", "basis"} <= set(err.value.message_dict)
+    case.refresh_from_db()
+    assert case.revoked_at is None and not case.events.filter(action="revoke").exists()
