@@ -231,12 +231,18 @@ def _seed(center) -> list[Case]:
     services.case_withdraw(
         actor=clerk, case=withdrawn, reason="申请人书面申请撤回", now=_working_days_ago(3)
     )
+    # 两次终结: a third visit asked by the clerk and approved by the director.
+    from . import approvals
+
     visited = take(promised[0], Outcome.ACCEPT, _working_days_ago(3))
     services.case_record_visit(actor=clerk, case=visited, now=_working_days_ago(2))
-    services.case_record_visit(
-        actor=director, case=visited, note="申请人需补签字，主任批准第三次到场",
-        now=_working_days_ago(1),
+    asked = approvals.approval_request(
+        actor=clerk, case=visited, kind=approvals.Kind.FURTHER_VISIT,
+        reason="申请人需补签字，请主任批准第三次到场", now=_working_days_ago(1, 9),
     )  # fmt: skip
+    approvals.approval_decide(
+        actor=director, case=visited, request=asked, approve=True, now=_working_days_ago(1, 10)
+    )
 
     # An application from the village point, waiting for pre-review.
     if agent and point:
@@ -284,7 +290,7 @@ def _seed(center) -> list[Case]:
                 actor=signer, task=task, opinion="同意", now=_working_days_ago(2)
             )
 
-    # Fees: one paid, one unpaid.
+    # Fees: one paid, one unpaid with its waiver waiting for the director.
     from . import fees
 
     paid = take(fee_matter, Outcome.ACCEPT, _working_days_ago(2))
@@ -293,7 +299,11 @@ def _seed(center) -> list[Case]:
             actor=clerk, fee=item, payment_reference=f"POS{paid.receipt_number}",
             now=_working_days_ago(2, 11),
         )  # fmt: skip
-    take(fee_matter, Outcome.ACCEPT, _working_days_ago(0, 9))
+    unpaid = take(fee_matter, Outcome.ACCEPT, _working_days_ago(0, 9))
+    approvals.approval_request(
+        actor=clerk, case=unpaid, kind=approvals.Kind.FEE_WAIVER, fee=unpaid.fees.first(),
+        reason="申请人持有效低保证，申请减免工本费",
+    )  # fmt: skip
     reassigned = made[-1]
     services.case_reassign(actor=director, case=reassigned, owner=clerk2, reason="窗口调整")
     return made

@@ -3,8 +3,9 @@ the payment reference, or waived with the center director's approval. Each step 
 checks the "fee" row of states.TRANSITIONS and writes the case's append-only event, in one
 transaction.
 
-A waiver is taken by the director in person, so the approver recorded is the actor: there is no
-separate request-and-approve round. `now` may be passed by demo data and tests.
+A waiver is the director's: taken in person, or by approving a clerk's request
+(`approvals.approval_decide`), and either way the director is recorded as the approver. `now`
+may be passed by demo data and tests.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ from centers.workspace.models import Department, ServicePoint, Window
 from tenants.accounts.models import User
 from tenants.accounts.permissions import Capability, can
 
-from . import selectors, services
-from .models import ApplicantKind, CaseMaterial
+from . import approvals, selectors, services
+from .models import ApplicantKind, ApprovalRequest, CaseFee, CaseMaterial
 from .selectors import CaseFilters
 from .services import Outcome
 from .states import (
@@ -102,6 +102,9 @@ class CaseFilterForm(forms.Form):
     mine = forms.BooleanField(label=gettext_lazy("My cases (incl. B-post cover)"), required=False)
     urgent = forms.BooleanField(label=gettext_lazy("急办件 only"), required=False)
     overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
+    approval_waiting = forms.BooleanField(
+        label=gettext_lazy("Waiting for the director's approval"), required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -120,6 +123,7 @@ class CaseFilterForm(forms.Form):
             window_id=window.pk if window else None,
             overdue=bool(data.get("overdue")),
             urgent=bool(data.get("urgent")),
+            approval_waiting=bool(data.get("approval_waiting")),
             mine_for=user if data.get("mine") else None,
             matter_code=(data.get("matter") or "").strip().split(" ")[0] or None,
             query=(data.get("q") or "").strip() or None,
@@ -636,6 +640,75 @@ class VisitForm(ActionForm):
 
     def service_kwargs(self) -> dict:
         return {"note": self.cleaned_data["note"]}
+
+
+class FeeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.item} · ¥{obj.amount}"
+
+
+class ApprovalRequestForm(ActionForm):
+    """Ask the director for what only the director may approve (两次终结, 减免)."""
+
+    action = "request_approval"
+    kind = forms.ChoiceField(label=gettext_lazy("What the director should approve"))
+    fee = FeeChoiceField(
+        label=gettext_lazy("Fee to waive"), queryset=CaseFee.objects.none(), required=False
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=approvals.REASON_MAX,
+        widget=forms.Textarea({"rows": 2}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        kinds, fees = approvals.requests_offered(self.user, self.case)
+        self.fields["kind"].choices = [(k, ApprovalRequest.Kind(k).label) for k in kinds]
+        self.fields["fee"].queryset = CaseFee.objects.filter(pk__in=[f.pk for f in fees])
+        if ApprovalRequest.Kind.FEE_WAIVER not in kinds:
+            del self.fields["fee"]
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {"kind": data["kind"], "fee": data.get("fee"), "reason": data["reason"]}
+
+
+class ApprovalRequestChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        what = obj.get_kind_display()
+        if obj.fee_id:
+            what = f"{what} · {obj.fee.item} ¥{obj.fee.amount}"
+        return f"{what} · {staff_label(obj.requested_by)}: {obj.reason}"
+
+
+class ApprovalDecisionForm(ActionForm):
+    """The director approves or declines a request waiting on this case."""
+
+    action = "decide_approval"
+    request = ApprovalRequestChoiceField(
+        label=gettext_lazy("Request"), queryset=ApprovalRequest.objects.none()
+    )
+    approve = forms.TypedChoiceField(
+        label=gettext_lazy("Decision"),
+        choices=[("yes", gettext_lazy("Approve")), ("no", gettext_lazy("Decline"))],
+        coerce=lambda value: value == "yes",
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note (required when declining)"),
+        required=False,
+        max_length=approvals.NOTE_MAX,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["request"].queryset = self.case.approval_requests.filter(
+            state=ApprovalRequest.State.PENDING
+        ).select_related("fee", "requested_by")
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {"request": data["request"], "approve": data["approve"], "note": data["note"]}
 
 
 class CloseForm(ActionForm):

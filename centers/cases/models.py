@@ -486,3 +486,65 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.receipt_number} {self.state}"
+
+
+class ApprovalRequest(models.Model):
+    """A step only the director may approve, asked for by the clerk who has the applicant at
+    the window: a visit beyond two (两次终结) or a fee waiver (减免). The director approves
+    (the step is then taken in the director's name) or declines, with a note; both the request
+    and the decision are events of the case. One request of a kind (and fee) waits at a time."""
+
+    class Kind(models.TextChoices):
+        FURTHER_VISIT = "further_visit", _("再次到场 (a visit beyond two, 两次终结)")
+        FEE_WAIVER = "fee_waiver", _("减免 (fee waiver)")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待审批 (waiting)")
+        APPROVED = "approved", _("已批准 (approved)")
+        DECLINED = "declined", _("未批准 (declined)")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="approval_requests")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    fee = models.ForeignKey(
+        CaseFee, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default="pending")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        verbose_name = _("approval request")
+        verbose_name_plural = _("approval requests")
+        constraints = [
+            # A double click, or two clerks at once, leave one request waiting.
+            models.UniqueConstraint(
+                fields=["case", "kind"],
+                condition=Q(state="pending", fee__isnull=True),
+                name="cases_approval_one_pending",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "kind", "fee"],
+                condition=Q(state="pending", fee__isnull=False),
+                name="cases_approval_one_pending_fee",
+            ),
+        ]
+        indexes = [
+            # The director's queue: the few requests still waiting, oldest first.
+            models.Index(
+                fields=["requested_at"],
+                name="cases_approval_pending_idx",
+                condition=Q(state="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.receipt_number} {self.get_kind_display()}"

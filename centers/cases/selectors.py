@@ -19,7 +19,7 @@ from centers.workspace.selectors import absent_user_ids, department_window_staff
 from tenants.accounts.models import CENTER_ROLES, Role, User
 
 from . import clock
-from .models import Case, CaseDocument, CaseFile, CaseTask
+from .models import ApprovalRequest, Case, CaseDocument, CaseFile, CaseTask
 from .states import (
     CLOCK_RUNNING_STATUSES,
     OPEN_STATUSES,
@@ -56,6 +56,7 @@ class CaseFilters:
     mine_for: object | None = None  # a user: only "my cases"
     matter_code: str | None = None
     query: str | None = None  # receipt number prefix or applicant name
+    approval_waiting: bool = False  # only cases with a request waiting for the director
 
 
 def cases_filtered(filters: CaseFilters, today: datetime.date | None = None) -> QuerySet[Case]:
@@ -71,6 +72,12 @@ def cases_filtered(filters: CaseFilters, today: datetime.date | None = None) -> 
         cases = cases.filter(status__in=CLOCK_RUNNING_STATUSES, due_date__lt=today)
     if filters.urgent:
         cases = cases.filter(urgent=True)
+    if filters.approval_waiting:
+        cases = cases.filter(
+            pk__in=ApprovalRequest.objects.filter(state=ApprovalRequest.State.PENDING).values(
+                "case_id"
+            )
+        )
     if filters.mine_for is not None:
         cases = cases.filter(my_cases_filter(filters.mine_for, today))
     if filters.matter_code:
@@ -190,6 +197,9 @@ def case_for_desk(receipt_number: str) -> Case | None:
             "tasks__signed_off_by",
             "pauses",
             "fees",
+            "approval_requests__fee",
+            "approval_requests__requested_by",
+            "approval_requests__decided_by",
         )
         .filter(receipt_number=(receipt_number or "").strip())
         .first()

@@ -25,8 +25,8 @@ from cityplatform.admin_views import AdminScreenMixin
 from tenants.accounts.models import Role, User
 from tenants.accounts.permissions import Capability, can
 
-from . import clock, forms, referrals, selectors, services
-from .models import CaseMaterial
+from . import approvals, clock, forms, referrals, selectors, services
+from .models import ApprovalRequest, CaseMaterial
 from .states import (
     TRANSITIONS,
     CaseStatus,
@@ -58,6 +58,8 @@ ACTIONS = {
     "refuse": (forms.RefuseForm, services.case_refuse),
     "withdraw": (forms.WithdrawForm, services.case_withdraw),
     "revoke": (forms.RevokeForm, services.case_revoke),
+    "request_approval": (forms.ApprovalRequestForm, approvals.approval_request),
+    "decide_approval": (forms.ApprovalDecisionForm, approvals.approval_decide),
     "attach": (forms.ScanForm, services.case_scan_add),
 }
 # Service error fields that a form names differently.
@@ -70,6 +72,10 @@ ERROR_ALIASES = {
 EVENT_LABELS = {
     "attach": gettext_lazy("Scan attached"),
     "task_start": gettext_lazy("Department starts"),
+    "request_approval": gettext_lazy("Ask the director to approve"),
+    "decide_approval": gettext_lazy("Decide an approval request"),
+    "approval_requested": gettext_lazy("Director's approval asked"),
+    "approval_decided": gettext_lazy("Director's approval decided"),
 }
 ATTACH_LABEL = gettext_lazy("Attach a scan")
 # What the history shows of an event's detail, and under which name.
@@ -100,11 +106,13 @@ DETAIL_LABELS = {
     "handover": gettext_lazy("handed over"),
     "handed_over_at": gettext_lazy("handed over at"),
     "late": gettext_lazy("late"),
+    "approved": gettext_lazy("approved"),
+    "requested_by": gettext_lazy("asked by"),
 }
-USER_KEYS = ("owner", "from_owner", "to_owner", "first_contact", "approved_by")
+USER_KEYS = ("owner", "from_owner", "to_owner", "first_contact", "approved_by", "requested_by")
 CHOICE_KEYS = {
     "channel": (Channel,),
-    "kind": (PauseKind, RefusalKind),
+    "kind": (PauseKind, RefusalKind, ApprovalRequest.Kind),
     "decision": (Decision,),
     "handover": (Handover,),
 }
@@ -283,11 +291,20 @@ def offered_actions(case, user) -> tuple[list[str], bool]:
     """The steps with a form that `user` may take on `case` now, and whether a further visit
     waits for the director (两次终结)."""
     names = [t.name for t in allowed_transitions(case.status, user)]
+    waiting = case.approval_requests.filter(state=ApprovalRequest.State.PENDING).exists()
     visit_needs_director = False
     offered = []
     for name in ACTIONS:
         if name == "attach":
             if "record_visit" in names:
+                offered.append(name)
+            continue
+        if name == "request_approval":
+            if approvals.requests_offered(user, case)[0]:
+                offered.append(name)
+            continue
+        if name == "decide_approval":
+            if user.role == Role.CENTER_DIRECTOR and waiting:
                 offered.append(name)
             continue
         if name not in names:
@@ -436,6 +453,7 @@ class CaseDetailView(DeskAccess, AdminScreenMixin, TemplateView):
             tasks=list(case.tasks.all()),
             pauses=list(case.pauses.all()),
             fees=list(case.fees.all()),
+            approval_requests=list(case.approval_requests.all()),
             remote_status_label=_status_label(case.remote_status),
             owner_label=forms.staff_label(case.owner) if case.owner else "",
             first_contact_label=forms.staff_label(case.first_contact) if case.first_contact else "",
@@ -469,6 +487,29 @@ class CaseDetailView(DeskAccess, AdminScreenMixin, TemplateView):
                 return redirect(_case_url(case))
         self.case = None  # read again: nothing changed, but show it as it is now
         return self.render_to_response(self.get_context_data(bound_form=form))
+
+
+# --- the director's approvals -------------------------------------------------------------------
+
+
+class ApprovalQueueView(DeskAccess, AdminScreenMixin, TemplateView):
+    """/admin/cases/approvals/: the requests waiting for the director (all of them for the
+    director, one's own for anyone else) and those decided lately; each links to its case,
+    where the director decides with the whole case in view."""
+
+    template_name = "cases/desk/approvals.html"
+    header_icon = "tick-inverse"
+    page_title = gettext_lazy("Director's approvals")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        waiting, decided = approvals.approvals_for(self.request.user)
+        context.update(
+            waiting=waiting,
+            decided=decided,
+            is_director=self.request.user.role == Role.CENTER_DIRECTOR,
+        )
+        return context
 
 
 # --- downloads ---------------------------------------------------------------------------------

@@ -1,14 +1,19 @@
 """The case desk in Wagtail admin (/admin/cases/), on center domains only: a menu item for
-window staff, the center director and village agents (who get only their intake form)."""
+window staff, the center director and village agents (who get only their intake form); the
+director's approvals (/admin/cases/approvals/) with a home-page panel while any wait."""
 
 from django.db import connection
 from django.urls import include, path, re_path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
 
-from . import exchange_hooks  # noqa: F401
+from tenants.accounts.models import Role
+
+from . import approvals, exchange_hooks  # noqa: F401
 from .views import (
+    ApprovalQueueView,
     CaseDetailView,
     CaseListView,
     DocumentDownloadView,
@@ -23,6 +28,7 @@ RECEIPT = r"\d{6,32}"
 urlpatterns = [
     path("", CaseListView.as_view(), name="index"),
     path("new/", IntakeView.as_view(), name="new"),
+    path("approvals/", ApprovalQueueView.as_view(), name="approvals"),
     # Receipt numbers are digits (YYYYMMDD + sequence), so "new/" and the exchange's
     # "exchange/" never reach the case page.
     re_path(rf"^(?P<receipt>{RECEIPT})/$", CaseDetailView.as_view(), name="case"),
@@ -56,3 +62,31 @@ def register_case_desk_menu_item():
     return CaseDeskMenuItem(
         _("办件 (Case desk)"), reverse("cases_desk:index"), icon_name="clipboard-list", order=150
     )
+
+
+class ApprovalsPanel(Component):
+    """On the director's admin home page while requests wait: how many, the oldest ones."""
+
+    name = "case_approvals"
+    template_name = "cases/desk/approvals_panel.html"
+    order = 80
+    shown = 5
+
+    def __init__(self, request, count: int):
+        self.request = request
+        self.count = count
+
+    def get_context_data(self, parent_context):
+        waiting, _decided = approvals.approvals_for(self.request.user)
+        return {"waiting": waiting[: self.shown], "count": self.count}
+
+
+@hooks.register("construct_homepage_panels")
+def add_approvals_panel(request, panels):
+    if connection.schema_name == "public" or not may_handle(request.user):
+        return
+    if request.user.role != Role.CENTER_DIRECTOR:
+        return
+    count = approvals.waiting_count()
+    if count:
+        panels.append(ApprovalsPanel(request, count))

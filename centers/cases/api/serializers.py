@@ -14,9 +14,11 @@ from rest_framework import serializers
 
 from centers.workspace.api.serializers import UserRefSerializer
 from centers.workspace.models import Department, ServicePoint, Window
+from tenants.accounts.models import Role
 
 from ..models import (
     ApplicantKind,
+    ApprovalRequest,
     Case,
     CaseDocument,
     CaseEvent,
@@ -125,6 +127,11 @@ class CaseQuerySerializer(serializers.Serializer):
     window = serializers.IntegerField(required=False, min_value=1)
     overdue = serializers.BooleanField(required=False, default=False)
     urgent = serializers.BooleanField(required=False, default=False)
+    approval_waiting = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=gettext_lazy("Only cases with a request waiting for the director's approval."),
+    )
     mine = serializers.BooleanField(
         required=False,
         default=False,
@@ -241,6 +248,22 @@ class FeeSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+class ApprovalRequestOutSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField()
+    kind_label = serializers.CharField(source="get_kind_display")
+    state = serializers.CharField()
+    state_label = serializers.CharField(source="get_state_display")
+    requested_by = UserRefSerializer()
+    decided_by = UserRefSerializer(allow_null=True)
+
+    class Meta:
+        model = ApprovalRequest
+        fields = [
+            "id", "kind", "kind_label", "fee", "reason", "requested_by", "requested_at",
+            "state", "state_label", "decided_by", "decided_at", "decision_note",
+        ]  # fmt: skip
+
+
 class DocumentSerializer(serializers.ModelSerializer):
     kind = serializers.CharField()
     kind_label = serializers.CharField(source="get_kind_display")
@@ -298,6 +321,7 @@ class CaseDetailSerializer(CaseItemSerializer):
     tasks = TaskSerializer(many=True)
     pauses = PauseSerializer(many=True)
     fees = FeeSerializer(many=True)
+    approval_requests = ApprovalRequestOutSerializer(many=True)
     documents = DocumentSerializer(many=True)
     events = serializers.SerializerMethodField()
 
@@ -310,7 +334,7 @@ class CaseDetailSerializer(CaseItemSerializer):
             "closed_at", "closed_late", "refusal_kind", "refusal_reason", "refusal_basis",
             "revoked_at", "revocation_reason", "revocation_basis", "remote_center",
             "remote_receipt_number", "remote_status", "actions", "materials",
-            "scans", "tasks", "pauses", "fees", "documents", "events",
+            "scans", "tasks", "pauses", "fees", "approval_requests", "documents", "events",
         ]  # fmt: skip
 
     @extend_schema_field(
@@ -338,18 +362,27 @@ class CaseDetailSerializer(CaseItemSerializer):
     def get_actions(self, case: Case) -> list[str]:
         """The API steps the requesting user may take on the case now (a department's
         sign-off only while a part is left that they may sign; a revocation only of a
-        decision that may be revoked)."""
+        decision that may be revoked; asking the director for approval while something may
+        be asked, and the director's decision while a request waits)."""
+        from .. import approvals
         from ..selectors import revocation_refusal, tasks_to_sign
         from ..states import allowed_transitions
 
         user = self.context["request"].user
-        return [
+        actions = [
             ACTION_PATHS[t.name]
             for t in allowed_transitions(case.status, user)
             if t.name in ACTION_PATHS
             and (t.name != "task_sign_off" or tasks_to_sign(user, case))
             and (t.name != "revoke" or not revocation_refusal(case))
         ]
+        if approvals.requests_offered(user, case)[0]:
+            actions.append("approvals")
+        if user.role == Role.CENTER_DIRECTOR and any(
+            r.state == ApprovalRequest.State.PENDING for r in case.approval_requests.all()
+        ):
+            actions.append("approvals/{id}/decide")
+        return actions
 
     @extend_schema_field(EventSerializer(many=True))
     def get_events(self, case: Case):
@@ -516,6 +549,22 @@ class SpecialStartSerializer(serializers.Serializer):
 class RevokeSerializer(serializers.Serializer):
     reason = _text(2000)
     basis = _text(2000)
+
+
+class ApprovalAskSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ApprovalRequest.Kind.choices)
+    fee = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text=gettext_lazy("The fee item to waive (for a fee waiver)."),
+    )
+    reason = _text(300)
+
+
+class ApprovalDecisionSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = _text(500)
 
 
 class SpecialEndSerializer(serializers.Serializer):

@@ -23,6 +23,11 @@ urlpatterns = [
         name="case-fee-waive",
     ),
     path(
+        "cases/<str:receipt>/approvals/<int:approval_id>/decide/",
+        views.ApprovalDecideView.as_view(),
+        name="case-approval-decide",
+    ),
+    path(
         "cases/<str:receipt>/tasks/<int:task_id>/sign-off/",
         views.SignOffView.as_view(),
         name="case-task-sign-off",

@@ -23,7 +23,7 @@ from cityplatform.api import capability_required
 from tenants.accounts.models import Role
 from tenants.accounts.permissions import Capability, can
 
-from .. import clock, fees, progress, referrals, selectors, services
+from .. import approvals, clock, fees, progress, referrals, selectors, services
 from ..models import Case
 from ..states import Channel
 from . import serializers as s
@@ -173,6 +173,7 @@ class CaseListView(APIView):
             window_id=q.get("window"),
             overdue=q["overdue"],
             urgent=q["urgent"],
+            approval_waiting=q["approval_waiting"],
             mine_for=request.user if q["mine"] else None,
             matter_code=q.get("matter"),
             query=q.get("q"),
@@ -408,6 +409,48 @@ class RevokeView(CaseStepView):
         services.case_revoke(actor=actor, case=case, **data.validated_data)
 
 
+class ApprovalAskView(CaseStepView):
+    """Ask the director to approve a visit beyond two (两次终结) or a fee waiver (减免), with
+    the reason; asking again while one waits answers with the waiting one."""
+
+    serializer_class = s.ApprovalAskSerializer
+
+    def step(self, actor, case, data):
+        v = data.validated_data
+        fee = None
+        if v.get("fee"):
+            fee = case.fees.filter(pk=v["fee"]).first()
+            if fee is None:
+                raise ValidationError({"fee": [_("This case has no such fee item.")]})
+        approvals.approval_request(
+            actor=actor, case=case, kind=v["kind"], fee=fee, reason=v["reason"]
+        )
+
+
+class ApprovalDecideView(APIView):
+    """The director approves (the step is taken in the director's name) or declines (with a
+    note) a request waiting on the case."""
+
+    permission_classes = [HANDLE]
+    serializer_class = s.ApprovalDecisionSerializer
+
+    @extend_schema(
+        parameters=[RECEIPT, OpenApiParameter("approval_id", int, OpenApiParameter.PATH)],
+        responses={200: s.CaseDetailSerializer, 400: ERRORS},
+    )
+    def post(self, request, receipt: str, approval_id: int):
+        case = _case_or_404(receipt)
+        approval = case.approval_requests.filter(pk=approval_id).first()
+        if approval is None:
+            raise NotFound(_("This case has no such approval request."))
+        data = s.ApprovalDecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        approvals.approval_decide(
+            actor=request.user, case=case, request=approval, **data.validated_data
+        )
+        return _detail(request, case)
+
+
 class ReassignView(CaseStepView):
     serializer_class = s.ReassignSerializer
 
@@ -523,4 +566,5 @@ STEP_VIEWS: dict[str, type[CaseStepView]] = {
     "close": CloseView,
     "withdraw": WithdrawView,
     "revoke": RevokeView,
+    "approvals": ApprovalAskView,
 }

@@ -7,7 +7,7 @@ from django_tenants.utils import schema_context
 
 from catalog_cms.standards import demo as standards_demo
 from centers.cases import demo as cases_demo
-from centers.cases.models import Case, CaseTask
+from centers.cases.models import ApprovalRequest, Case, CaseTask
 from centers.cases.selectors import deadlines_for, task_sign_off_refusal
 from centers.cases.states import CaseStatus
 from centers.catalog import demo as catalog_demo
@@ -36,6 +36,9 @@ def test_demo_cases_cover_every_state_and_a_round_trip(district, township, make_
     assert states[CaseStatus.CLOSED] >= 6 and states[CaseStatus.REFERRED] == 1
     with schema_context(township.schema_name):
         assert Case.objects.filter(revoked_at__isnull=False).count() == 1  # 撤销, code 15
+        # A third visit approved through a request; a waiver waiting for the director.
+        states = sorted(ApprovalRequest.objects.values_list("kind", "state"))
+        assert states == [("fee_waiver", "pending"), ("further_visit", "approved")]
     assert sum(d.overdue for d in deadlines.values()) >= 2
     with schema_context(township.schema_name):
         signed = list(

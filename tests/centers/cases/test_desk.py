@@ -506,7 +506,7 @@ def test_case_page_shows_everything(desk, clerk, media_root):
     assert response.context["deadline"].due_date == case.due_date
     assert set(offered(clerk, case)) == {
         "request_supplement", "start_special", "reassign", "record_visit", "close", "withdraw",
-        "attach",
+        "attach", "request_approval",  # the fee's waiver, asked of the director
     }  # fmt: skip
     assert "extend" in offered(login(clerk, "director1"), case)
 

@@ -335,7 +335,7 @@ def test_special_procedure_without_expected_days_changes_nothing(desk, media_roo
                 actor=desk.clerk, case=case, kind="hearing", reason="需听证"
             )
         assert "expected_days" in err.value.message_dict
-        assert "art. 45" in err.value.message_dict["expected_days"][0]
+        assert "第四十五条" in err.value.message_dict["expected_days"][0]
         case.refresh_from_db()
         assert case.status == "accepted"
         assert case.events.count() == events

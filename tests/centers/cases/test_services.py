@@ -646,9 +646,9 @@ def test_revocation_keeps_the_closing_prints_the_decision_and_carries_code_15(te
 @pytest.mark.parametrize(
     "prepare,error",
     [
-        ("denied", "grants"),
-        ("revoked", "already revoked"),
-        ("forwarded", "district center"),
+        ("denied", "只有准予类决定可以撤销"),
+        ("revoked", "该决定已于"),
+        ("forwarded", "只能由其撤销"),
     ],
 )
 def test_revocation_refused_changes_nothing(tenant, prepare, error):

@@ -1,0 +1,231 @@
+"""Director approvals (领导审批) of a case: the clerk who has the applicant at the window asks,
+the director approves or declines from the queue or the case page.
+
+Two steps need the director: a visit beyond two (两次终结, `services.case_record_visit`) and a
+fee waiver (减免, `fees.fee_waive`). Without this round the director had to take them in
+person; now a clerk asks with a reason (`approval_request`), the request waits in the
+director's queue, and `approval_decide` either takes the step in the director's name (the same
+service, so its own checks and event hold) or declines with a note the clerk reads. The
+request, the decision and the step are each an event of the case, in one transaction per
+call. One request of a kind (per fee) waits at a time: asking again returns it.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from tenants.accounts.models import Role
+
+from . import fees, services
+from .models import ApprovalRequest, Case, CaseFee
+from .states import TRANSITIONS, transition_check
+
+Kind = ApprovalRequest.Kind
+REASON_MAX = CaseFee._meta.get_field("waiver_reason").max_length
+NOTE_MAX = 500
+
+
+def _is_director(user) -> bool:
+    return getattr(user, "role", None) == Role.CENTER_DIRECTOR
+
+
+def request_refusal(user, case: Case, kind: str, fee: CaseFee | None = None) -> str | None:
+    """Why `user` may not ask the director for a `kind` approval on `case` now, or None.
+    The desk offers only the requests this allows; the service refuses the rest."""
+    if _is_director(user):
+        return _("You are the director: take the step yourself.")
+    if kind == Kind.FURTHER_VISIT:
+        if case.status not in TRANSITIONS["record_visit"].sources:
+            return _("The case is no longer open: no further visit can be recorded.")
+        if case.visits < services.VISITS_WITHOUT_APPROVAL:
+            return _("Visit %(n)s needs no approval: record it yourself.") % {"n": case.visits + 1}
+        return None
+    if kind == Kind.FEE_WAIVER:
+        if case.status not in TRANSITIONS["fee"].sources:
+            return _("The case takes no fee step any more.")
+        if fee is None or fee.case_id != case.pk:
+            return _("Choose an unpaid fee of this case.")
+        if fee.state != CaseFee.State.UNPAID:
+            return _("“%(item)s” is not unpaid: nothing is left to waive.") % {"item": fee.item}
+        return None
+    return _("Choose a further visit or a fee waiver.")
+
+
+def _pending(case: Case, kind: str, fee: CaseFee | None):
+    return ApprovalRequest.objects.filter(
+        case=case, kind=kind, fee=fee, state=ApprovalRequest.State.PENDING
+    ).first()
+
+
+def approval_request(
+    *,
+    actor,
+    case: Case,
+    kind: str,
+    reason: str,
+    fee: CaseFee | None = None,
+    now: datetime.datetime | None = None,
+) -> ApprovalRequest:
+    """Ask the director to approve a further visit or a fee waiver, with the reason. Asking
+    again while one waits returns the waiting request unchanged."""
+    now = services._now(now)
+    reason = (reason or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not reason:
+        errors["reason"] = [_("Say why the director should approve it.")]
+    elif len(reason) > REASON_MAX:
+        errors["reason"] = [
+            _("The reason is longer than %(max)s characters.") % {"max": REASON_MAX}
+        ]
+    if kind != Kind.FEE_WAIVER:
+        fee = None
+    with transaction.atomic():
+        case = services._locked(case)
+        transition_check("record_visit" if kind != Kind.FEE_WAIVER else "fee", case.status, actor)
+        if fee is not None:
+            fee = CaseFee.objects.select_for_update().filter(pk=fee.pk).first()
+        refusal = request_refusal(actor, case, kind, fee)
+        if refusal:
+            on_fee = kind == Kind.FEE_WAIVER and not _is_director(actor)
+            errors["fee" if on_fee else "kind"] = [refusal]
+        services._raise(errors)
+        waiting = _pending(case, kind, fee)
+        if waiting is not None:
+            return waiting
+        try:
+            with transaction.atomic():
+                request = ApprovalRequest.objects.create(
+                    case=case,
+                    kind=kind,
+                    fee=fee,
+                    reason=reason,
+                    requested_by=actor,
+                    requested_at=now,
+                )
+        except IntegrityError:  # asked at the same moment by someone else: theirs waits
+            return _pending(case, kind, fee)
+        services._event(
+            case,
+            actor,
+            "approval_requested",
+            at=now,
+            from_status=case.status,
+            reason=reason,
+            detail={"approval": request.pk, "kind": kind, "fee": getattr(fee, "pk", None)},
+        )
+    return request
+
+
+def approval_decide(
+    *,
+    actor,
+    case: Case,
+    request: ApprovalRequest,
+    approve: bool,
+    note: str = "",
+    now: datetime.datetime | None = None,
+) -> ApprovalRequest:
+    """The director approves (the step is taken in the director's name, with the clerk's
+    reason) or declines (with a note for the clerk). A request decided already is refused."""
+    now = services._now(now)
+    note = (note or "").strip()
+    with transaction.atomic():
+        case = services._locked(case)
+        request = (
+            ApprovalRequest.objects.select_for_update().filter(pk=request.pk, case=case).first()
+        )
+        if request is None:
+            raise ValidationError({"request": [_("No such request on this case.")]})
+        if actor is not None and not _is_director(actor):
+            raise PermissionDenied(_("Only the center director decides an approval request."))
+        if request.state != ApprovalRequest.State.PENDING:
+            raise ValidationError(
+                {
+                    "request": [
+                        _("This request was already decided (%(state)s) on %(day)s.")
+                        % {
+                            "state": request.get_state_display(),
+                            "day": services._local_day(request.decided_at).isoformat(),
+                        }
+                    ]
+                }
+            )
+        if not approve and not note:
+            raise ValidationError({"note": [_("Say why it is declined: the clerk reads it.")]})
+        if len(note) > NOTE_MAX:
+            raise ValidationError(
+                {"note": [_("The note is longer than %(max)s characters.") % {"max": NOTE_MAX}]}
+            )
+        if approve and request.kind == Kind.FURTHER_VISIT:
+            services.case_record_visit(actor=actor, case=case, note=request.reason, now=now)
+        elif approve:
+            fees.fee_waive(actor=actor, fee=request.fee, reason=request.reason, now=now)
+        request.state = (
+            ApprovalRequest.State.APPROVED if approve else ApprovalRequest.State.DECLINED
+        )
+        request.decided_by = actor
+        request.decided_at = now
+        request.decision_note = note
+        request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+        services._event(
+            case,
+            actor,
+            "approval_decided",
+            at=now,
+            from_status=case.status,
+            reason=note,
+            detail={
+                "approval": request.pk,
+                "kind": request.kind,
+                "approved": approve,
+                "requested_by": request.requested_by_id,
+            },
+        )
+    return request
+
+
+QUEUE_DECIDED_SHOWN = 50
+
+
+def approvals_for(user) -> tuple[list[ApprovalRequest], list[ApprovalRequest]]:
+    """(waiting, recently decided) requests that `user` has to see: the director all of the
+    center's, anyone else their own. Waiting ones oldest first, decided ones newest first."""
+    requests = ApprovalRequest.objects.select_related("case", "fee", "requested_by", "decided_by")
+    if not _is_director(user):
+        requests = requests.filter(requested_by=user)
+    waiting = requests.filter(state=ApprovalRequest.State.PENDING).order_by("requested_at", "pk")
+    decided = requests.exclude(state=ApprovalRequest.State.PENDING).order_by("-decided_at", "-pk")[
+        :QUEUE_DECIDED_SHOWN
+    ]
+    return list(waiting), list(decided)
+
+
+def waiting_count() -> int:
+    return ApprovalRequest.objects.filter(state=ApprovalRequest.State.PENDING).count()
+
+
+def requests_offered(user, case: Case) -> tuple[list[str], list[CaseFee]]:
+    """What `user` may ask the director for on `case` now: the kinds, and the unpaid fees
+    whose waiver may be asked (none already waiting)."""
+    kinds: list[str] = []
+    if request_refusal(user, case, Kind.FURTHER_VISIT) is None and not _pending(
+        case, Kind.FURTHER_VISIT, None
+    ):
+        kinds.append(Kind.FURTHER_VISIT)
+    waiting_fees = set(
+        case.approval_requests.filter(
+            kind=Kind.FEE_WAIVER, state=ApprovalRequest.State.PENDING
+        ).values_list("fee_id", flat=True)
+    )
+    open_fees = [
+        fee
+        for fee in case.fees.filter(state=CaseFee.State.UNPAID)
+        if fee.pk not in waiting_fees and request_refusal(user, case, Kind.FEE_WAIVER, fee) is None
+    ]
+    if open_fees:
+        kinds.append(Kind.FEE_WAIVER)
+    return kinds, open_fees

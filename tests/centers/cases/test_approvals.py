@@ -1,0 +1,261 @@
+"""Director approvals (centers.cases.approvals): a clerk asks for a visit beyond two or a fee
+waiver, the director approves (the step is taken in the director's name) or declines with a
+note; every request and decision is an event; bad or repeated input changes nothing; the
+desk, the queue, the home panel and the API; another center sees none of it."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django_tenants.utils import schema_context
+
+from centers.cases import approvals, services
+from centers.cases.models import ApprovalRequest, Case, CaseFee
+from tenants.accounts.models import Role
+
+from .conftest import at, login
+
+pytestmark = pytest.mark.django_db
+
+FURTHER, WAIVER = ApprovalRequest.Kind.FURTHER_VISIT, ApprovalRequest.Kind.FEE_WAIVER
+
+
+@pytest.fixture
+def tenant(desk, media_root):
+    with schema_context(desk.center.schema_name):
+        yield desk
+
+
+def _case(desk, matter=None) -> Case:
+    matter = matter or desk.matter
+    return services.case_intake(
+        actor=desk.clerk,
+        intake=services.Intake(
+            matter=matter,
+            applicant=desk.applicant(),
+            materials=desk.received(matter),
+            window=desk.window,
+        ),
+        now=at("2026-11-02"),
+    )
+
+
+def _twice_visited(desk) -> Case:
+    case = _case(desk)
+    return services.case_record_visit(actor=desk.clerk, case=case, note="补交复印件")
+
+
+def _actions(case) -> list[str]:
+    return list(case.events.order_by("at", "pk").values_list("action", flat=True))
+
+
+# --- services -----------------------------------------------------------------------------
+
+
+def test_a_further_visit_asked_by_the_clerk_and_approved_by_the_director(tenant):
+    case = _twice_visited(tenant)
+    request = approvals.approval_request(
+        actor=tenant.clerk, case=case, kind=FURTHER, reason="申请人需补签字"
+    )
+    again = approvals.approval_request(
+        actor=tenant.clerk, case=case, kind=FURTHER, reason="再点一次"
+    )
+    assert again.pk == request.pk and again.reason == "申请人需补签字"  # a double click
+    assert ApprovalRequest.objects.filter(case=case).count() == 1
+    assert _actions(case).count("approval_requested") == 1
+
+    approvals.approval_decide(actor=tenant.director, case=case, request=request, approve=True)
+    case.refresh_from_db()
+    request.refresh_from_db()
+    assert case.visits == 3
+    assert request.state == "approved" and request.decided_by == tenant.director
+    visit = case.events.filter(action="record_visit").last()
+    assert visit.actor == tenant.director and visit.detail["director_approved"] is True
+    assert visit.reason == "申请人需补签字"
+    assert _actions(case)[-3:] == ["approval_requested", "record_visit", "approval_decided"]
+    decided = case.events.get(action="approval_decided")
+    assert decided.detail == {
+        "approval": request.pk, "kind": FURTHER, "approved": True,
+        "requested_by": tenant.clerk.pk,
+    }  # fmt: skip
+
+
+def test_a_fee_waiver_declined_with_a_note_then_asked_again_and_approved(tenant):
+    case = _case(tenant, tenant.paid)
+    fee = case.fees.get()
+    first = approvals.approval_request(
+        actor=tenant.clerk, case=case, kind=WAIVER, fee=fee, reason="低保户"
+    )
+    with pytest.raises(ValidationError) as err:
+        approvals.approval_decide(actor=tenant.director, case=case, request=first, approve=False)
+    assert "note" in err.value.message_dict
+    approvals.approval_decide(
+        actor=tenant.director, case=case, request=first, approve=False, note="请先提供低保证明"
+    )
+    fee.refresh_from_db()
+    assert fee.state == CaseFee.State.UNPAID
+    second = approvals.approval_request(
+        actor=tenant.clerk, case=case, kind=WAIVER, fee=fee, reason="低保户，证明已补"
+    )
+    assert second.pk != first.pk
+    approvals.approval_decide(actor=tenant.director, case=case, request=second, approve=True)
+    fee.refresh_from_db()
+    assert fee.state == CaseFee.State.WAIVED
+    assert fee.waiver_approved_by == tenant.director and fee.waiver_reason == "低保户，证明已补"
+    assert [r.state for r in case.approval_requests.all()] == ["declined", "approved"]
+
+
+@pytest.mark.parametrize(
+    "who,kind,reason,field",
+    [
+        ("clerk", FURTHER, "", "reason"),
+        ("clerk", FURTHER, "第二次", "kind"),  # visit 2 needs no approval
+        ("director", FURTHER, "我自己", "kind"),  # the director takes the step directly
+        ("clerk", "nap", "x", "kind"),
+        ("clerk", WAIVER, "没有费用", "fee"),  # this matter charges nothing
+    ],
+)
+def test_a_request_that_cannot_be_asked_changes_nothing(tenant, who, kind, reason, field):
+    case = _case(tenant)
+    if who == "director":
+        case = services.case_record_visit(actor=tenant.clerk, case=case, note="")
+    events = case.events.count()
+    actor = tenant.director if who == "director" else tenant.clerk
+    with pytest.raises(ValidationError) as err:
+        approvals.approval_request(actor=actor, case=case, kind=kind, reason=reason)
+    assert field in err.value.message_dict
+    assert case.events.count() == events and not ApprovalRequest.objects.exists()
+
+
+def test_only_the_director_decides_and_only_once(tenant):
+    case = _twice_visited(tenant)
+    request = approvals.approval_request(
+        actor=tenant.clerk, case=case, kind=FURTHER, reason="补签字"
+    )
+    with pytest.raises(PermissionDenied):
+        approvals.approval_decide(actor=tenant.clerk, case=case, request=request, approve=True)
+    approvals.approval_decide(actor=tenant.director, case=case, request=request, approve=True)
+    with pytest.raises(ValidationError) as err:
+        approvals.approval_decide(
+            actor=tenant.director, case=case, request=request, approve=False, note="撤回"
+        )
+    assert "已于" in err.value.message_dict["request"][0]  # already decided
+    case.refresh_from_db()
+    assert case.visits == 3 and _actions(case).count("approval_decided") == 1
+
+
+def test_a_case_closed_while_the_request_waited_cannot_be_approved_but_can_be_declined(tenant):
+    case = _twice_visited(tenant)
+    request = approvals.approval_request(
+        actor=tenant.clerk, case=case, kind=FURTHER, reason="补签字"
+    )
+    services.case_close(actor=tenant.clerk, case=case, decision="approved", handover="window")
+    with pytest.raises(ValidationError) as err:
+        approvals.approval_decide(actor=tenant.director, case=case, request=request, approve=True)
+    assert "status" in err.value.message_dict
+    request.refresh_from_db()
+    case.refresh_from_db()
+    assert request.state == "pending" and case.visits == 2
+    approvals.approval_decide(
+        actor=tenant.director, case=case, request=request, approve=False, note="已办结"
+    )
+    request.refresh_from_db()
+    assert request.state == "declined"
+
+
+# --- desk, queue, home panel ----------------------------------------------------------------
+
+
+def test_the_desk_asks_and_the_director_decides_from_the_queue(desk, clerk, director):
+    with schema_context(desk.center.schema_name):
+        case = _twice_visited(desk)
+    page = f"/admin/cases/{case.receipt_number}/"
+    assert "request_approval" in [f["name"] for f in clerk.get(page).context["action_forms"]]
+    response = clerk.post(page, {"action": "request_approval", "kind": FURTHER, "reason": ""})
+    assert response.status_code == 200  # the reason is required; nothing asked
+    response = clerk.post(
+        page, {"action": "request_approval", "kind": FURTHER, "reason": "申请人需补签字"}
+    )
+    assert response.status_code == 302
+    names = [f["name"] for f in clerk.get(page).context["action_forms"]]
+    assert "request_approval" not in names  # one waits already
+
+    home = director.get("/admin/").content.decode()
+    assert "case-approvals" in home and case.receipt_number in home
+    queue = director.get("/admin/cases/approvals/").content.decode()
+    assert case.receipt_number in queue and "申请人需补签字" in queue
+    assert "decide_approval" in [f["name"] for f in director.get(page).context["action_forms"]]
+    listed = director.get("/admin/cases/", {"approval_waiting": "on"}).content.decode()
+    assert case.receipt_number in listed
+
+    with schema_context(desk.center.schema_name):
+        request = ApprovalRequest.objects.get()
+    response = director.post(
+        page, {"action": "decide_approval", "request": request.pk, "approve": "yes", "note": ""}
+    )
+    assert response.status_code == 302
+    with schema_context(desk.center.schema_name):
+        case.refresh_from_db()
+        assert case.visits == 3
+    assert "case-approvals" not in director.get("/admin/").content.decode()
+    decided = clerk.get("/admin/cases/approvals/").content.decode()
+    assert case.receipt_number in decided and 'data-state="approved"' in decided
+
+
+def test_another_center_sees_no_approvals_of_this_one(desk, other_township, make_user, client_for):
+    with schema_context(desk.center.schema_name):
+        case = _twice_visited(desk)
+        approvals.approval_request(actor=desk.clerk, case=case, kind=FURTHER, reason="补签字")
+    make_user(other_township, "director1", Role.CENTER_DIRECTOR)
+    theirs = login(client_for(other_township), "director1")
+    queue = theirs.get("/admin/cases/approvals/")
+    assert queue.status_code == 200 and case.receipt_number not in queue.content.decode()
+    assert "case-approvals" not in theirs.get("/admin/").content.decode()
+    assert theirs.get(f"/admin/cases/{case.receipt_number}/").status_code == 404
+    with schema_context(desk.center.schema_name):
+        request = ApprovalRequest.objects.get()
+    response = theirs.post(
+        f"/api/v1/cases/{case.receipt_number}/approvals/{request.pk}/decide/",
+        {"approve": True},
+        content_type="application/json",
+    )
+    assert response.status_code == 404
+    with schema_context(desk.center.schema_name):
+        request.refresh_from_db()
+        assert request.state == "pending"
+    assert client_for(desk.center).get("/admin/cases/approvals/").status_code == 302  # login
+
+
+# --- API ------------------------------------------------------------------------------------
+
+
+def test_the_api_asks_and_decides(desk, clerk, director):
+    with schema_context(desk.center.schema_name):
+        case = _case(desk, desk.paid)
+        fee = case.fees.get()
+    url = f"/api/v1/cases/{case.receipt_number}/"
+    assert "approvals" in clerk.get(url).json()["actions"]
+    bad = clerk.post(
+        f"{url}approvals/", {"kind": WAIVER, "fee": 999999, "reason": "x"},
+        content_type="application/json",
+    )  # fmt: skip
+    assert bad.status_code == 400 and "fee" in bad.json()
+    response = clerk.post(
+        f"{url}approvals/", {"kind": WAIVER, "fee": fee.pk, "reason": "残疾人"},
+        content_type="application/json",
+    )  # fmt: skip
+    assert response.status_code == 200, response.content
+    (asked,) = response.json()["approval_requests"]
+    assert asked["state"] == "pending" and asked["fee"] == fee.pk
+    assert "approvals" not in response.json()["actions"]
+    assert "approvals/{id}/decide" in director.get(url).json()["actions"]
+    waiting = director.get("/api/v1/cases/", {"approval_waiting": "true"}).json()["results"]
+    assert [c["receipt_number"] for c in waiting] == [case.receipt_number]
+    decide = f"{url}approvals/{asked['id']}/decide/"
+    refused = clerk.post(decide, {"approve": True}, content_type="application/json")
+    assert refused.status_code == 403
+    response = director.post(decide, {"approve": True}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["approval_requests"][0]["state"] == "approved"
+    assert body["fees"][0]["state"] == "waived"
+    again = director.post(decide, {"approve": False, "note": "x"}, content_type="application/json")
+    assert again.status_code == 400 and "request" in again.json()
