@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tenants.accounts.models import Role
@@ -93,21 +93,14 @@ def approval_request(
             on_fee = kind == Kind.FEE_WAIVER and not _is_director(actor)
             errors["fee" if on_fee else "kind"] = [refusal]
         services._raise(errors)
+        # Under the case's row lock a second click finds the first request; the partial unique
+        # keys hold the rule in the database too.
         waiting = _pending(case, kind, fee)
         if waiting is not None:
             return waiting
-        try:
-            with transaction.atomic():
-                request = ApprovalRequest.objects.create(
-                    case=case,
-                    kind=kind,
-                    fee=fee,
-                    reason=reason,
-                    requested_by=actor,
-                    requested_at=now,
-                )
-        except IntegrityError:  # asked at the same moment by someone else: theirs waits
-            return _pending(case, kind, fee)
+        request = ApprovalRequest.objects.create(
+            case=case, kind=kind, fee=fee, reason=reason, requested_by=actor, requested_at=now
+        )
         services._event(
             case,
             actor,
