@@ -702,9 +702,12 @@ class ApprovalDecisionForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["request"].queryset = self.case.approval_requests.filter(
+        waiting = self.case.approval_requests.filter(
             state=ApprovalRequest.State.PENDING
         ).select_related("fee", "requested_by")
+        self.fields["request"].queryset = waiting
+        if len(waiting) == 1:  # the usual case: nothing to choose
+            self.fields["request"].empty_label = None
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
