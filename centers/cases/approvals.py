@@ -201,22 +201,25 @@ def waiting_count() -> int:
     return ApprovalRequest.objects.filter(state=ApprovalRequest.State.PENDING).count()
 
 
+def waiting_on(case: Case) -> list[ApprovalRequest]:
+    """The requests waiting on `case` (from `selectors.case_for_desk`'s prefetch when there)."""
+    return [r for r in case.approval_requests.all() if r.state == ApprovalRequest.State.PENDING]
+
+
 def requests_offered(user, case: Case) -> tuple[list[str], list[CaseFee]]:
     """What `user` may ask the director for on `case` now: the kinds, and the unpaid fees
-    whose waiver may be asked (none already waiting)."""
+    whose waiver may be asked (none already waiting). Reads the case's requests and fees as
+    `selectors.case_for_desk` prefetches them."""
+    waiting = waiting_on(case)
     kinds: list[str] = []
-    if request_refusal(user, case, Kind.FURTHER_VISIT) is None and not _pending(
-        case, Kind.FURTHER_VISIT, None
+    if request_refusal(user, case, Kind.FURTHER_VISIT) is None and not any(
+        r.kind == Kind.FURTHER_VISIT for r in waiting
     ):
         kinds.append(Kind.FURTHER_VISIT)
-    waiting_fees = set(
-        case.approval_requests.filter(
-            kind=Kind.FEE_WAIVER, state=ApprovalRequest.State.PENDING
-        ).values_list("fee_id", flat=True)
-    )
+    waiting_fees = {r.fee_id for r in waiting if r.kind == Kind.FEE_WAIVER}
     open_fees = [
         fee
-        for fee in case.fees.filter(state=CaseFee.State.UNPAID)
+        for fee in case.fees.all()
         if fee.pk not in waiting_fees and request_refusal(user, case, Kind.FEE_WAIVER, fee) is None
     ]
     if open_fees:

@@ -291,7 +291,7 @@ def offered_actions(case, user) -> tuple[list[str], bool]:
     """The steps with a form that `user` may take on `case` now, and whether a further visit
     waits for the director (两次终结)."""
     names = [t.name for t in allowed_transitions(case.status, user)]
-    waiting = case.approval_requests.filter(state=ApprovalRequest.State.PENDING).exists()
+    waiting = approvals.waiting_on(case)
     visit_needs_director = False
     offered = []
     for name in ACTIONS:

@@ -378,9 +378,7 @@ class CaseDetailSerializer(CaseItemSerializer):
         ]
         if approvals.requests_offered(user, case)[0]:
             actions.append("approvals")
-        if user.role == Role.CENTER_DIRECTOR and any(
-            r.state == ApprovalRequest.State.PENDING for r in case.approval_requests.all()
-        ):
+        if user.role == Role.CENTER_DIRECTOR and approvals.waiting_on(case):
             actions.append("approvals/{id}/decide")
         return actions
 
