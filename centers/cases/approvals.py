@@ -153,10 +153,8 @@ def approval_decide(
             raise ValidationError(
                 {"note": [_("The note is longer than %(max)s characters.") % {"max": NOTE_MAX}]}
             )
-        if approve and request.kind == Kind.FURTHER_VISIT:
-            services.case_record_visit(actor=actor, case=case, note=request.reason, now=now)
-        elif approve:
-            fees.fee_waive(actor=actor, fee=request.fee, reason=request.reason, now=now)
+        # Decided first, so that the step's own lapse check does not count it as waiting;
+        # a step that refuses rolls all of it back.
         request.state = (
             ApprovalRequest.State.APPROVED if approve else ApprovalRequest.State.DECLINED
         )
@@ -164,6 +162,10 @@ def approval_decide(
         request.decided_at = now
         request.decision_note = note
         request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+        if approve and request.kind == Kind.FURTHER_VISIT:
+            services.case_record_visit(actor=actor, case=case, note=request.reason, now=now)
+        elif approve:
+            fees.fee_waive(actor=actor, fee=request.fee, reason=request.reason, now=now)
         services._event(
             case,
             actor,
@@ -179,6 +181,37 @@ def approval_decide(
             },
         )
     return request
+
+
+def lapse_moot(*, case: Case, actor, now: datetime.datetime) -> list[int]:
+    """Inside the transaction of a step that ended the case or settled a fee: the requests
+    waiting on `case` that could no longer be asked (a further visit of a case closed,
+    withdrawn or refused; the waiver of a fee paid or waived meanwhile) lapse, with the reason,
+    in one event. Called by `services.case_close`, `case_withdraw`, `case_refuse` and
+    `fees.fee_pay`, `fee_waive`."""
+    lapsed = []
+    for request in ApprovalRequest.objects.select_for_update().filter(
+        case=case, state=ApprovalRequest.State.PENDING
+    ):
+        fee = CaseFee.objects.filter(pk=request.fee_id).first() if request.fee_id else None
+        refusal = request_refusal(None, case, request.kind, fee)
+        if refusal is None:
+            continue
+        request.state = ApprovalRequest.State.LAPSED
+        request.decided_at = now
+        request.decision_note = refusal
+        request.save(update_fields=["state", "decided_at", "decision_note"])
+        lapsed.append(request.pk)
+    if lapsed:
+        services._event(
+            case,
+            actor,
+            "approvals_lapsed",
+            at=now,
+            from_status=case.status,
+            detail={"approvals": lapsed},
+        )
+    return lapsed
 
 
 QUEUE_DECIDED_SHOWN = 50

@@ -100,6 +100,7 @@ def fee_pay(
             from_status=case.status,
             detail=_detail(fee, payment_reference=reference),
         )
+        services._approvals_lapse(case, actor, now)
     return fee
 
 
@@ -135,4 +136,5 @@ def fee_waive(*, actor, fee: CaseFee, reason: str, now: datetime.datetime | None
             reason=reason,
             detail=_detail(fee, approved_by=actor.pk),
         )
+        services._approvals_lapse(case, actor, now)
     return fee

@@ -502,6 +502,7 @@ class ApprovalRequest(models.Model):
         PENDING = "pending", _("待审批 (waiting)")
         APPROVED = "approved", _("已批准 (approved)")
         DECLINED = "declined", _("未批准 (declined)")
+        LAPSED = "lapsed", _("已失效 (lapsed: nothing left to approve)")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="approval_requests")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)

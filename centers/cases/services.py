@@ -136,6 +136,13 @@ def _document_attachment(document: CaseDocument) -> dict:
     return {"kind": "document", "id": document.pk, "name": document.get_kind_display()}
 
 
+def _approvals_lapse(case: Case, actor, now: datetime.datetime) -> None:
+    """The director's requests this step made moot lapse (`approvals.lapse_moot`)."""
+    from . import approvals
+
+    approvals.lapse_moot(case=case, actor=actor, now=now)
+
+
 def _locked(case: Case) -> Case:
     """The case re-read under a row lock: two clerks clicking at once take turns."""
     return Case.objects.select_for_update().get(pk=case.pk)
@@ -870,6 +877,7 @@ def _refuse(case: Case, actor, now, kind: str, reason: str, basis: str) -> None:
         attachments=[_document_attachment(document)],
         notify=True,
     )
+    _approvals_lapse(case, actor, now)
 
 
 def case_refuse(
@@ -1216,6 +1224,7 @@ def case_close(
             },
             notify=True,
         )
+        _approvals_lapse(case, actor, now)
     return case
 
 
@@ -1243,6 +1252,7 @@ def case_withdraw(*, actor, case: Case, reason: str, now: datetime.datetime | No
             code=code,
             reason=reason.strip(),
         )
+        _approvals_lapse(case, actor, now)
         if from_status == CaseStatus.REFERRED:
             from . import referrals
 

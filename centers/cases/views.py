@@ -76,6 +76,7 @@ EVENT_LABELS = {
     "decide_approval": gettext_lazy("Decide an approval request"),
     "approval_requested": gettext_lazy("Director's approval asked"),
     "approval_decided": gettext_lazy("Director's approval decided"),
+    "approvals_lapsed": gettext_lazy("Requests to the director lapsed"),
 }
 ATTACH_LABEL = gettext_lazy("Attach a scan")
 # What the history shows of an event's detail, and under which name.

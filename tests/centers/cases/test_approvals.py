@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django_tenants.utils import schema_context
 
-from centers.cases import approvals, services
+from centers.cases import approvals, fees, services
 from centers.cases.models import ApprovalRequest, Case, CaseFee
 from tenants.accounts.models import Role
 
@@ -142,23 +142,43 @@ def test_only_the_director_decides_and_only_once(tenant):
     assert case.visits == 3 and _actions(case).count("approval_decided") == 1
 
 
-def test_a_case_closed_while_the_request_waited_cannot_be_approved_but_can_be_declined(tenant):
-    case = _twice_visited(tenant)
-    request = approvals.approval_request(
-        actor=tenant.clerk, case=case, kind=FURTHER, reason="补签字"
+def test_requests_made_moot_lapse_in_the_step_that_made_them_so(tenant):
+    """Closing the case lapses a further visit; paying the fee lapses its waiver; another
+    request still askable keeps waiting."""
+    case = _case(tenant, tenant.paid)
+    case = services.case_record_visit(actor=tenant.clerk, case=case, note="补交")
+    fee = case.fees.get()
+    visit = approvals.approval_request(actor=tenant.clerk, case=case, kind=FURTHER, reason="补签字")
+    waiver = approvals.approval_request(
+        actor=tenant.clerk, case=case, kind=WAIVER, fee=fee, reason="低保户"
     )
+    fees.fee_pay(actor=tenant.clerk, fee=fee, payment_reference="POS-1")
+    waiver.refresh_from_db()
+    visit.refresh_from_db()
+    assert waiver.state == "lapsed" and "不是未缴" in waiver.decision_note
+    assert visit.state == "pending"
+    lapsed = case.events.get(action="approvals_lapsed")
+    assert lapsed.detail == {"approvals": [waiver.pk]} and lapsed.actor == tenant.clerk
+
     services.case_close(actor=tenant.clerk, case=case, decision="approved", handover="window")
+    visit.refresh_from_db()
+    assert visit.state == "lapsed" and visit.decided_at is not None
     with pytest.raises(ValidationError) as err:
-        approvals.approval_decide(actor=tenant.director, case=case, request=request, approve=True)
-    assert "status" in err.value.message_dict
-    request.refresh_from_db()
+        approvals.approval_decide(actor=tenant.director, case=case, request=visit, approve=True)
+    assert "request" in err.value.message_dict
     case.refresh_from_db()
-    assert request.state == "pending" and case.visits == 2
-    approvals.approval_decide(
-        actor=tenant.director, case=case, request=request, approve=False, note="已办结"
+    assert case.visits == 2 and case.events.filter(action="approvals_lapsed").count() == 2
+
+
+def test_approving_a_waiver_does_not_lapse_the_request_it_approves(tenant):
+    case = _case(tenant, tenant.paid)
+    request = approvals.approval_request(
+        actor=tenant.clerk, case=case, kind=WAIVER, fee=case.fees.get(), reason="残疾人"
     )
+    approvals.approval_decide(actor=tenant.director, case=case, request=request, approve=True)
     request.refresh_from_db()
-    assert request.state == "declined"
+    assert request.state == "approved"
+    assert not case.events.filter(action="approvals_lapsed").exists()
 
 
 # --- desk, queue, home panel ----------------------------------------------------------------
