@@ -137,6 +137,8 @@ headers=$(c "$CENTER" "$HTTPS_PORT" -k -D - -o /dev/null "https://$CENTER$port_s
 grep -q '^HTTP/[0-9.]* 200' <<<"$headers" || fail "/static/$static: $(head -1 <<<"$headers")"
 grep -qi '^cache-control: public, max-age=31536000, immutable' <<<"$headers" ||
   fail "/static/$static has no year-long Cache-Control"
+[[ $(grep -ci '^cache-control:' <<<"$headers") == 1 ]] ||
+  fail "/static/$static has more than one Cache-Control header"
 grep -qi '^strict-transport-security:' <<<"$headers" || fail "no HSTS on a static file"
 ok "/static/$static 200, Cache-Control: public, max-age=31536000, immutable"
 
