@@ -230,6 +230,20 @@ def approvals_for(user) -> tuple[list[ApprovalRequest], list[ApprovalRequest]]:
     return list(waiting), list(decided)
 
 
+DECIDED_LATELY_DAYS = 3
+
+
+def decided_lately(user, *, now: datetime.datetime | None = None) -> list[ApprovalRequest]:
+    """`user`'s own requests decided (or lapsed) in the last few days, newest first: what the
+    clerk's home page tells them."""
+    since = services._now(now) - datetime.timedelta(days=DECIDED_LATELY_DAYS)
+    return list(
+        ApprovalRequest.objects.filter(requested_by=user, decided_at__gte=since)
+        .select_related("case", "fee", "requested_by", "decided_by")
+        .order_by("-decided_at", "-pk")[:5]
+    )
+
+
 def waiting_count() -> int:
     return ApprovalRequest.objects.filter(state=ApprovalRequest.State.PENDING).count()
 

@@ -81,12 +81,29 @@ class ApprovalsPanel(Component):
         return {"waiting": waiting[: self.shown], "count": self.count}
 
 
+class DecidedRequestsPanel(Component):
+    """On a clerk's admin home page: their requests the director decided in the last days."""
+
+    name = "case_approvals_decided"
+    template_name = "cases/desk/approvals_decided_panel.html"
+    order = 80
+
+    def __init__(self, decided):
+        self.decided = decided
+
+    def get_context_data(self, parent_context):
+        return {"decided": self.decided, "days": approvals.DECIDED_LATELY_DAYS}
+
+
 @hooks.register("construct_homepage_panels")
 def add_approvals_panel(request, panels):
     if connection.schema_name == "public" or not may_handle(request.user):
         return
-    if request.user.role != Role.CENTER_DIRECTOR:
+    if request.user.role == Role.CENTER_DIRECTOR:
+        count = approvals.waiting_count()
+        if count:
+            panels.append(ApprovalsPanel(request, count))
         return
-    count = approvals.waiting_count()
-    if count:
-        panels.append(ApprovalsPanel(request, count))
+    decided = approvals.decided_lately(request.user)
+    if decided:
+        panels.append(DecidedRequestsPanel(decided))

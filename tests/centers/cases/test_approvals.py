@@ -218,6 +218,8 @@ def test_the_desk_asks_and_the_director_decides_from_the_queue(desk, clerk, dire
     assert "case-approvals" not in director.get("/admin/").content.decode()
     decided = clerk.get("/admin/cases/approvals/").content.decode()
     assert case.receipt_number in decided and 'data-state="approved"' in decided
+    home = clerk.get("/admin/").content.decode()  # the clerk hears of it on their home page
+    assert "case-approvals-decided" in home and case.receipt_number in home
 
 
 def test_another_center_sees_no_approvals_of_this_one(desk, other_township, make_user, client_for):
