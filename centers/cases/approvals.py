@@ -217,17 +217,23 @@ def lapse_moot(*, case: Case, actor, now: datetime.datetime) -> list[int]:
 QUEUE_DECIDED_SHOWN = 50
 
 
-def approvals_for(user) -> tuple[list[ApprovalRequest], list[ApprovalRequest]]:
-    """(waiting, recently decided) requests that `user` has to see: the director all of the
-    center's, anyone else their own. Waiting ones oldest first, decided ones newest first."""
+def _visible_to(user):
+    """The requests `user` has to see: the director all of the center's, anyone else their own."""
     requests = ApprovalRequest.objects.select_related("case", "fee", "requested_by", "decided_by")
-    if not _is_director(user):
-        requests = requests.filter(requested_by=user)
-    waiting = requests.filter(state=ApprovalRequest.State.PENDING).order_by("requested_at", "pk")
-    decided = requests.exclude(state=ApprovalRequest.State.PENDING).order_by("-decided_at", "-pk")[
-        :QUEUE_DECIDED_SHOWN
-    ]
-    return list(waiting), list(decided)
+    return requests if _is_director(user) else requests.filter(requested_by=user)
+
+
+def waiting_for(user, *, limit: int | None = None) -> list[ApprovalRequest]:
+    """The requests still waiting that `user` has to see, oldest first (the first `limit`)."""
+    waiting = _visible_to(user).filter(state=ApprovalRequest.State.PENDING)
+    return list(waiting.order_by("requested_at", "pk")[:limit])
+
+
+def approvals_for(user) -> tuple[list[ApprovalRequest], list[ApprovalRequest]]:
+    """(waiting, recently decided) requests that `user` has to see. Waiting ones oldest first,
+    decided ones newest first."""
+    decided = _visible_to(user).exclude(state=ApprovalRequest.State.PENDING)
+    return waiting_for(user), list(decided.order_by("-decided_at", "-pk")[:QUEUE_DECIDED_SHOWN])
 
 
 DECIDED_LATELY_DAYS = 3

@@ -77,8 +77,8 @@ class ApprovalsPanel(Component):
         self.count = count
 
     def get_context_data(self, parent_context):
-        waiting, _decided = approvals.approvals_for(self.request.user)
-        return {"waiting": waiting[: self.shown], "count": self.count}
+        waiting = approvals.waiting_for(self.request.user, limit=self.shown)
+        return {"waiting": waiting, "count": self.count}
 
 
 class DecidedRequestsPanel(Component):
