@@ -6,7 +6,7 @@ import os
 from celery.signals import beat_init
 from tenant_schemas_celery.app import CeleryApp
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityplatform.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityplatform.settings.development")
 
 app = CeleryApp("cityplatform")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -1,7 +1,7 @@
 """Production settings: everything secret or site-specific comes from the environment."""
 
-from . import *  # noqa: F403
-from . import env
+from .base import *  # noqa: F403
+from .base import env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")

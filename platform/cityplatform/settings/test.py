@@ -2,8 +2,8 @@
 
 TEST_DATABASE_NAME and TEST_REDIS_DB let two suites run side by side on one machine."""
 
-from . import *  # noqa: F403
-from . import CACHES, DATABASES, REDIS_URL, env
+from .development import *  # noqa: F403
+from .development import CACHES, DATABASES, REDIS_URL, env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_cityservice")}
