@@ -23,6 +23,7 @@ class Action(models.TextChoices):
     ROLE_CHANGED = "role_changed", _("Role changed")
     PERMISSIONS_CHANGED = "permissions_changed", _("Permissions changed")
     EXPORT = "export", _("Data export")
+    PERSONAL_DATA_READ = "personal_data_read", _("Personal data viewed")
 
 
 class AuditEntry(models.Model):

@@ -87,6 +87,20 @@ def export_recorded(request, what: str, *, rows: int | None = None, **detail) ->
     )
 
 
+def personal_data_read(request, *, receipt: str, what: str) -> AuditEntry:
+    """Record that `request.user` saw one piece of a resident's personal data in full: `what`
+    is "id_number", "phone", "scan:<id>" or "document:<kind>" of the case `receipt`."""
+    if not receipt or not what:
+        raise ValueError("personal_data_read needs the case's receipt and what was read")
+    return audit_record(
+        action=Action.PERSONAL_DATA_READ,
+        actor=request.user,
+        request=request,
+        obj=receipt,
+        detail={"receipt": receipt, "what": what},
+    )
+
+
 def retention_days() -> int:
     return max(settings.AUDIT_RETENTION_DAYS, MIN_RETENTION_DAYS)
 

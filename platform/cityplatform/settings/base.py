@@ -234,6 +234,17 @@ MAX_SESSIONS_PER_USER = env.int("MAX_SESSIONS_PER_USER", default=3)
 REAUTH_MAX_AGE = env.int("REAUTH_MAX_AGE", default=5 * 60)
 # Audit entries are kept this many days (never fewer than 180: checked at start-up).
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=400)
+# Personal information at rest (issue 14, cityplatform/pii.py): ID numbers are encrypted with
+# the first of PII_ENCRYPTION_KEYS (comma-separated, each at least 32 characters; the others
+# still decrypt, so a key is rotated by putting a new one first and running rotate_pii_key) in
+# PII_CIPHER, "aes" (AES-256-GCM) or "sm4" (SM4-GCM, GB/T 32907, for 商用密码); PII_HASH_KEY keys
+# the HMAC-SHA256 used for lookups and duplicate checks (changing it needs rotate_pii_key
+# --rehash). The defaults are for development and tests only; production refuses them.
+PII_ENCRYPTION_KEYS = env.list(
+    "PII_ENCRYPTION_KEYS", default=["dev-only-pii-key-3f9a1c7e5b2d4f6a8c0e1b3d5f7a9c2e"]
+)
+PII_HASH_KEY = env.str("PII_HASH_KEY", default="dev-only-pii-hash-8e2c4a6f0b1d3e5f7a9c1e3b5d7f9a0c")
+PII_CIPHER = env.str("PII_CIPHER", default="aes")
 
 # --- Language and time ----------------------------------------------------------------------
 
