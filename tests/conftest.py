@@ -270,9 +270,19 @@ def _public_evaluation_rows_delete(center) -> None:
 
 
 @pytest.fixture
-def media_root(settings, tmp_path):
-    """Uploads go to a temporary folder. django-tenants' storage caches the media root it
-    saw first and does not drop it when MEDIA_ROOT changes, so drop it here, both ways."""
+def private_root(settings, tmp_path_factory):
+    """Private files (scans, notices, evidence) go to a temporary folder of their own, apart
+    from the media folder."""
+    folder = tmp_path_factory.mktemp("private")
+    settings.PRIVATE_ROOT = str(folder)
+    return folder
+
+
+@pytest.fixture
+def media_root(settings, tmp_path, private_root):
+    """Uploads go to a temporary folder (and private files to another). django-tenants'
+    storage caches the media root it saw first and does not drop it when MEDIA_ROOT changes,
+    so drop it here, both ways."""
     from django.core.files.storage import storages
 
     storages["default"].__dict__.pop("relative_media_root", None)

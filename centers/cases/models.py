@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cityplatform.sequences import DailyCounter
+from tenants.private_files import get_tenant_private_storage, random_name
 
 from .states import (
     CaseKind,
@@ -281,7 +282,9 @@ class CaseMaterial(models.Model):
 
 
 def _case_file_path(instance, filename: str) -> str:
-    return f"cases/{instance.case.receipt_number}/{filename}"
+    """A random name in the center's private folder: nothing in it names the case or the
+    applicant (the download still carries the receipt number)."""
+    return random_name("cases", filename)
 
 
 class CaseFile(models.Model):
@@ -291,7 +294,9 @@ class CaseFile(models.Model):
     material = models.ForeignKey(
         CaseMaterial, on_delete=models.SET_NULL, null=True, blank=True, related_name="files"
     )
-    file = models.FileField(_("file"), upload_to=_case_file_path, max_length=300)
+    file = models.FileField(
+        _("file"), upload_to=_case_file_path, storage=get_tenant_private_storage, max_length=300
+    )
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("content type"), max_length=40)
     size = models.PositiveIntegerField(_("size (bytes)"))
@@ -323,7 +328,9 @@ class CaseDocument(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(_("kind"), max_length=24, choices=DocumentKind.choices)
-    file = models.FileField(_("file"), upload_to=_case_file_path, max_length=300)
+    file = models.FileField(
+        _("file"), upload_to=_case_file_path, storage=get_tenant_private_storage, max_length=300
+    )
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
 
     class Meta:

@@ -222,16 +222,14 @@ def issue(case: Case, kind: str, facts: dict | None = None) -> CaseDocument:
     """Print the notice of `kind` for `case` and keep it (inside the caller's transaction)."""
     pdf = render_pdf(notice_html(case, kind, facts))
     document = CaseDocument(case=case, kind=kind)
-    document.file.save(f"{kind}-{case.receipt_number}.pdf", ContentFile(pdf), save=False)
+    document.file.save(f"{kind}.pdf", ContentFile(pdf), save=False)
     document.save()
     return document
 
 
-def document_download(document: CaseDocument) -> tuple[bytes, str]:
-    """(the PDF's bytes, a file name for the download: "<title>-<receipt>.pdf"). For the desk's
-    authenticated view; the caller checks who may read the case."""
-    with document.file.open("rb") as handle:
-        content = handle.read()
+def download_name(document: CaseDocument) -> str:
+    """The name a notice is downloaded under, "<title>-<receipt>.pdf" (the stored name is
+    random). The caller checks who may read the case."""
     with translation.override(NOTICE_LANGUAGE):
         title = str(TITLES[DocumentKind(document.kind)])
-    return content, f"{title}-{document.case.receipt_number}.pdf"
+    return f"{title}-{document.case.receipt_number}.pdf"

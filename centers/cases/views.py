@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,8 +24,9 @@ from django.views.generic import FormView, TemplateView, View
 from cityplatform.admin_views import AdminScreenMixin
 from tenants.accounts.models import Role, User
 from tenants.accounts.permissions import Capability, can
+from tenants.private_files import private_file_response
 
-from . import approvals, clock, forms, referrals, selectors, services
+from . import approvals, clock, forms, notices, referrals, selectors, services
 from .models import ApprovalRequest, CaseMaterial
 from .states import (
     TRANSITIONS,
@@ -516,23 +517,14 @@ class ApprovalQueueView(DeskAccess, AdminScreenMixin, TemplateView):
 # --- downloads ---------------------------------------------------------------------------------
 
 
-def _stream(field_file, content_type: str, filename: str) -> FileResponse:
-    try:
-        handle = field_file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(handle, content_type=content_type, filename=filename)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 class ScanDownloadView(DeskAccess, View):
     def get(self, request, receipt, pk):
         scan = selectors.case_scan(receipt, pk)
         if scan is None:
             raise Http404
-        return _stream(scan.file, scan.content_type, scan.original_name)
+        return private_file_response(
+            scan.file, filename=scan.original_name, content_type=scan.content_type
+        )
 
 
 class DocumentDownloadView(DeskAccess, View):
@@ -540,4 +532,6 @@ class DocumentDownloadView(DeskAccess, View):
         document = selectors.case_document(receipt, pk)
         if document is None:
             raise Http404
-        return _stream(document.file, "application/pdf", f"{document.kind}-{receipt}.pdf")
+        return private_file_response(
+            document.file, filename=notices.download_name(document), content_type="application/pdf"
+        )

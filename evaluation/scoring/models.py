@@ -11,12 +11,12 @@ import os
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Center
+from tenants.private_files import PrivateStorage
 
 POINTS = {"max_digits": 7, "decimal_places": 2}
 
@@ -250,21 +250,12 @@ class ItemScore(models.Model):
 
 
 @deconstructible
-class EvidenceStorage(FileSystemStorage):
-    """Evidence photos live under MEDIA_ROOT/<public schema>/scoring/ whatever schema reads
-    them; tenants.media refuses that folder, only the permission-checked view serves it."""
+class EvidenceStorage(PrivateStorage):
+    """Evidence photos live in the city's private folder (PRIVATE_ROOT/<public schema>/
+    scoring/) whatever schema reads them; only the permission-checked view serves them."""
 
-    @property
-    def base_location(self):
-        return os.path.join(settings.MEDIA_ROOT, settings.PUBLIC_SCHEMA_NAME)
-
-    @property
-    def location(self):
-        return os.path.abspath(self.base_location)
-
-    @property
-    def base_url(self):
-        return None
+    def __init__(self):
+        super().__init__(schema_name=settings.PUBLIC_SCHEMA_NAME)
 
 
 evidence_storage = EvidenceStorage()

@@ -10,7 +10,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from django.views.generic import TemplateView
 from cityplatform.admin_views import AdminScreenMixin
 from tenants.accounts.reauth import RecentAuthRequiredMixin
 from tenants.models import Center
+from tenants.private_files import private_file_response
 
 from . import selectors, services
 from .models import (
@@ -492,14 +493,10 @@ def evidence_file(request, pk: int, thumb: bool = False):
     if not request.user.is_authenticated or not selectors.photo_viewable(request.user, photo):
         raise PermissionDenied
     field = photo.thumbnail if thumb else photo.image
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, content_type="image/jpeg" if thumb else photo.content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    name = field.name.rsplit("/", 1)[-1]
+    return private_file_response(
+        field, filename=name, content_type="image/jpeg" if thumb else photo.content_type
+    )
 
 
 # ---------------------------------------------------------------- appeals (district)

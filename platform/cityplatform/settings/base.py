@@ -266,6 +266,12 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 # Each schema's uploads land under MEDIA_ROOT/<schema>/.
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+# Private files (case scans, printed notices, evaluation evidence, backups) live outside
+# MEDIA_ROOT under PRIVATE_ROOT/<schema>/, which no URL and no public nginx location maps; only
+# permission-checked views hand them out (tenants/private_files.py).
+PRIVATE_ROOT = env.path("DJANGO_PRIVATE_ROOT", default=BASE_DIR / "var" / "private")
+# Behind nginx: the `internal` location that maps PRIVATE_ROOT (unset: Django streams the file).
+PRIVATE_X_ACCEL_REDIRECT = None
 STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -281,6 +287,11 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+# Documents leave only through Wagtail's serve view (attachment, `default-src 'none'`, collection
+# privacy), never through /media/ (tenants/media.py), and only in the office formats centers
+# publish.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_EXTENSIONS = ["pdf", "ofd", "doc", "docx", "xls", "xlsx", "wps", "et", "jpg", "png"]
 
 # --- API ------------------------------------------------------------------------------------
 
@@ -352,6 +363,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Template imports with more new or changed rows than this run in Celery with a progress page.
 CATALOG_IMPORT_INLINE_ROWS = env.int("CATALOG_IMPORT_INLINE_ROWS", default=200)
 HEARTBEAT_INTERVAL_SECONDS = env.int("HEARTBEAT_INTERVAL_SECONDS", default=60)
+# /healthz shows its checks only to the domain's staff and to monitoring that sends this token
+# in X-Healthz-Token (empty: no token works); everyone else sees only {"status": "ok"}.
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
 
 # --- SMS to applicants ------------------------------------------------------------------------
 # cityplatform.sms.ConsoleBackend logs; HttpGatewayBackend posts to the city's gateway.

@@ -1,10 +1,39 @@
-"""Production settings: everything secret or site-specific comes from the environment."""
+"""Production settings: everything secret or site-specific comes from the environment.
 
-from .base import *  # noqa: F403
-from .base import env
+Refuses to start (ImproperlyConfigured, naming each one) unless the environment sets
+DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL, PII_ENCRYPTION_KEYS and PII_HASH_KEY;
+no file is read (var/services.env and .env are the development settings' only).
+"""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+# Every production entry point (WSGI, Celery, deploy/bin) names these; none has a default here.
+REQUIRED_ENVIRONMENT = (
+    "DJANGO_SECRET_KEY",
+    "DJANGO_ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "PII_ENCRYPTION_KEYS",
+    "PII_HASH_KEY",
+)
+_missing = [name for name in REQUIRED_ENVIRONMENT if not os.environ.get(name, "").strip()]
+if _missing:
+    raise ImproperlyConfigured(
+        "cityplatform.settings.production needs these environment variables, which are "
+        f"missing or empty: {', '.join(_missing)} (see deploy/README.md)."
+    )
+
+from .base import *  # noqa: E402, F403
+from .base import env  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+if SECRET_KEY.startswith("dev-only-"):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is the development key; set a random one (see deploy/README.md)."
+    )
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
@@ -41,6 +70,9 @@ FILE_UPLOAD_TEMP_DIR = env.str("DJANGO_FILE_UPLOAD_TEMP_DIR", default=None)
 # With nginx in front, media leaves through X-Accel-Redirect once Django has checked the domain
 # (tenants/media.py); unset, Django streams the file itself (dev, tests).
 MEDIA_X_ACCEL_REDIRECT = env.str("MEDIA_X_ACCEL_REDIRECT", default="") or None
+# Private files leave through nginx's `internal` location for PRIVATE_ROOT, after the view's
+# permission check (tenants/private_files.py).
+PRIVATE_X_ACCEL_REDIRECT = env.str("PRIVATE_X_ACCEL_REDIRECT", default="") or None
 # Links in mails, SMS and the admin carry the public scheme and port.
 CITY_URL_SCHEME = env.str("CITY_URL_SCHEME", default="https")
 CITY_URL_PORT = env.int("CITY_URL_PORT", default=443)

@@ -101,13 +101,16 @@ def test_acceptance_notice_says_provisional_calendar(desk, media_root):
 
 def test_acceptance_stores_a_real_pdf_privately(desk, media_root, client_for):
     from centers.cases.models import CaseDocument
-    from centers.cases.notices import document_download
+    from centers.cases.notices import download_name
 
     with schema_context(desk.center.schema_name):
         case = _accepted(desk)
         document = CaseDocument.objects.get(case=case, kind="acceptance_notice")
-        content, filename = document_download(document)
+        with document.file.open("rb") as handle:
+            content = handle.read()
+        filename = download_name(document)
         name = document.file.name
+        stored = Path(document.file.path)
         event = case.events.get(action="accept")
         assert event.attachments == [
             {"kind": "document", "id": document.pk, "name": document.get_kind_display()}
@@ -117,7 +120,11 @@ def test_acceptance_stores_a_real_pdf_privately(desk, media_root, client_for):
     assert content.rstrip().endswith(b"%%EOF")
     assert len(content) > 10_000  # the fonts' subsets are embedded
     assert filename == f"受理通知书-{case.receipt_number}.pdf"
-    assert name.startswith(f"cases/{case.receipt_number}/")
+    # Stored under a random name in the center's private folder, outside MEDIA_ROOT.
+    assert case.receipt_number not in name
+    assert re.fullmatch(r"cases/\d{4}/\d{2}/[0-9a-f]{32}\.pdf", name)
+    assert stored.is_relative_to(Path(settings.PRIVATE_ROOT) / desk.center.schema_name)
+    assert not stored.is_relative_to(Path(settings.MEDIA_ROOT))
     stored = media_root / desk.center.schema_name / name
     assert stored.read_bytes() == content
     # The public media view never serves case documents, on any domain.
