@@ -110,7 +110,7 @@ def bench_environment() -> dict[str, str]:
     redis_url = with_path(base_redis, f"/{REDIS_DB}")
     env = dict(os.environ)
     env.update(
-        DJANGO_SETTINGS_MODULE="cityplatform.settings",
+        DJANGO_SETTINGS_MODULE="cityplatform.settings.development",
         DATABASE_URL=with_path(base_db, f"/{BENCH_DB}"),
         REDIS_URL=redis_url,
         CELERY_BROKER_URL=redis_url,
@@ -964,7 +964,7 @@ def main() -> None:
         "center_spare_schemas": SPARES,
         "centers": CENTERS,
         "clone_samples": CLONE_SAMPLES,
-        "settings": "cityplatform.settings, DJANGO_DEBUG=false, scrypt password hasher",
+        "settings": "cityplatform.settings.development, DJANGO_DEBUG=false, scrypt password hasher",
     }
 
     target = None
