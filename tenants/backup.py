@@ -3,7 +3,8 @@
 The file is a tar archive (gzip-compressed when its name ends in .gz or .tgz) holding:
 
 - ``data/<table>.copy``: every table of the center's schema in PostgreSQL's COPY text format;
-- ``media/<path>``: every file under MEDIA_ROOT/<schema>/ (uploads, Wagtail images, case scans);
+- ``media/<path>``: every file under MEDIA_ROOT/<schema>/ (uploads, Wagtail images);
+- ``private/<path>``: every file under PRIVATE_ROOT/<schema>/ (case scans, printed notices);
 - ``manifest.json``, the last member: the format name and version, the source center (slug,
   schema, name, kind, division code, parent district, primary domain), the schema's migration
   state (django_migrations), per table its columns and row count, the sequences' positions,
@@ -46,6 +47,7 @@ from django_tenants.utils import schema_context
 from .audit.models import Action
 from .audit.services import audit_record
 from .models import Center, CenterAuditEvent, CenterStatus
+from .private_files import private_files_move, private_folder, private_root
 
 FORMAT = "cityplatform-center-backup"
 VERSION = 1
@@ -82,6 +84,13 @@ def _file_error(message: str) -> ValidationError:
 def media_folder(schema_name: str) -> Path:
     """Where the storage puts a schema's uploads (MULTITENANT_RELATIVE_MEDIA_ROOT = "%s")."""
     return Path(settings.MEDIA_ROOT) / schema_name
+
+
+# The two folders of files a center has: member prefix → (root, the schema's folder in it).
+FILE_FOLDERS = {
+    "media": (lambda: Path(settings.MEDIA_ROOT), media_folder),
+    "private": (private_root, private_folder),
+}
 
 
 # --- reading a schema -----------------------------------------------------------------------
@@ -205,12 +214,14 @@ def center_backup(center: Center, path) -> BackupSummary:
                 for table in manifest["tables"]:
                     member = f"data/{table['name']}.copy"
                     _add_member(archive, member, Path(scratch) / member, members)
-                folder = media_folder(center.schema_name)
-                if folder.is_dir():
+                for prefix, (_root, folder_of) in FILE_FOLDERS.items():
+                    folder = folder_of(center.schema_name)
+                    if not folder.is_dir():
+                        continue
                     for file in sorted(folder.rglob("*")):
                         if file.is_file() and not file.is_symlink():
                             relative = file.relative_to(folder).as_posix()
-                            _add_member(archive, f"media/{relative}", file, members)
+                            _add_member(archive, f"{prefix}/{relative}", file, members)
                             media_count += 1
                 manifest["members"] = members
                 manifest["media_files"] = media_count
@@ -277,10 +288,10 @@ def _backup_rows(center: Center, scratch: Path) -> dict:
 
 def _member_path(name: str) -> str | None:
     """The member's path below the scratch folder, or None when the name is not one a backup
-    of ours can hold (absolute, climbing out, or outside data/ and media/)."""
+    of ours can hold (absolute, climbing out, or outside data/, media/ and private/)."""
     if name == MANIFEST or _DATA_MEMBER.match(name):
         return name
-    if name.startswith("media/") and "\\" not in name and "\x00" not in name:
+    if name.startswith(("media/", "private/")) and "\\" not in name and "\x00" not in name:
         parts = name.split("/")
         if all(part not in ("", ".", "..") for part in parts[1:]) and len(parts) > 1:
             return name
@@ -486,13 +497,13 @@ def _projections_publish(center: Center) -> None:
     transaction.on_commit(partial(_caches_forget, center.schema_name))
 
 
-def _media_stage(scratch: Path) -> tuple[Path, int]:
-    """Copy the backup's media next to the media folders (same file system, so moving it into
-    place later is a rename)."""
-    root = Path(settings.MEDIA_ROOT)
+def _media_stage(scratch: Path, prefix: str) -> tuple[Path, int]:
+    """Copy the backup's files of one folder (media or private) next to that folder's schema
+    folders (same file system, so moving it into place later is a rename)."""
+    root = FILE_FOLDERS[prefix][0]()
     root.mkdir(parents=True, exist_ok=True)
     staged = root / f".restore-{uuid.uuid4().hex}"
-    source = scratch / "media"
+    source = scratch / prefix
     count = 0
     if source.is_dir():
         shutil.copytree(source, staged)
@@ -503,12 +514,12 @@ def _media_stage(scratch: Path) -> tuple[Path, int]:
 
 
 class _MediaSwap:
-    """Put the staged media folder in place of the schema's; undo it if the transaction does
-    not commit; drop what it replaced once it does."""
+    """Put a staged folder (media or private) in place of the schema's; undo it if the
+    transaction does not commit; drop what it replaced once it does."""
 
-    def __init__(self, staged: Path, schema_name: str):
+    def __init__(self, staged: Path, schema_name: str, prefix: str):
         self.staged = staged
-        self.target = media_folder(schema_name)
+        self.target = FILE_FOLDERS[prefix][1](schema_name)
         self.aside: Path | None = None
         self.done = False
 
@@ -581,8 +592,12 @@ def center_restore(
                     }
                 )
             _check_migrations(manifest, settings.TENANT_BASE_SCHEMA)
-        staged, media_count = _media_stage(scratch)
-        swap = _MediaSwap(staged, "")
+        staged = {}
+        media_count = 0
+        for prefix in FILE_FOLDERS:
+            staged[prefix], count = _media_stage(scratch, prefix)
+            media_count += count
+        swaps = [_MediaSwap(folder, "", prefix) for prefix, folder in staged.items()]
         try:
             with transaction.atomic():
                 if replace:
@@ -612,13 +627,20 @@ def center_restore(
                         "media_files": media_count,
                     },
                 )
-                swap = _MediaSwap(staged, center.schema_name)
-                swap.apply()
+                swaps = [
+                    _MediaSwap(folder, center.schema_name, prefix)
+                    for prefix, folder in staged.items()
+                ]
+                for swap in swaps:
+                    swap.apply()
         except BaseException:
-            swap.undo()
+            for swap in swaps:
+                swap.undo()
             raise
         finally:
             connection.set_schema_to_public()
+    # A backup made before private files existed carries scans and notices under media/.
+    private_files_move(center.schema_name)
     return RestoreSummary(
         center=center, tables=len(manifest["tables"]), rows=rows, media_files=media_count
     )

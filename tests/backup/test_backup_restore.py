@@ -97,8 +97,8 @@ def schema_rows(schema: str) -> dict[str, list]:
     return rows
 
 
-def media_files(schema: str) -> dict[str, bytes]:
-    folder = backup.media_folder(schema)
+def media_files(schema: str, folder_of=backup.media_folder) -> dict[str, bytes]:
+    folder = folder_of(schema)
     return {
         f.relative_to(folder).as_posix(): f.read_bytes() for f in folder.rglob("*") if f.is_file()
     }
@@ -119,6 +119,7 @@ def state(media_root) -> tuple:
         PublishedMatter.objects.count(),
         schemas(),
         sorted(p.relative_to(media_root).as_posix() for p in Path(media_root).rglob("*")),
+        sorted(p.as_posix() for p in backup.private_root().rglob("*")),
     )
 
 
@@ -137,6 +138,7 @@ def test_restore_under_another_slug_is_the_same_center_row_by_row(
     assert manifest["source"]["slug"] == "qingshuitai"
     assert manifest["source"]["parent"] == "shenbei"
     assert f"media/{MEDIA_FILE}" in names
+    assert any(name.startswith("private/cases/") for name in names)
     counts = {t["name"]: t["rows"] for t in manifest["tables"]}
     assert counts["cases_case"] == 2 and counts["catalog_localmatter"] >= 7
 
@@ -156,7 +158,11 @@ def test_restore_under_another_slug_is_the_same_center_row_by_row(
         assert copy[table] == original[table], table
     assert media_files("qingshuitai_copy") == media_files("qingshuitai")
     assert media_files("qingshuitai_copy")[MEDIA_FILE] == MEDIA_BYTES
-    assert any(name.startswith("cases/") for name in media_files("qingshuitai_copy"))
+    # Scans and notices: in the private folder, byte for byte, under the same random names.
+    private = media_files("qingshuitai_copy", backup.private_folder)
+    assert private == media_files("qingshuitai", backup.private_folder)
+    assert any(name.startswith("cases/") for name in private)
+    assert not any(name.startswith("cases/") for name in media_files("qingshuitai_copy"))
 
     from wagtail.models import Site
 
@@ -220,6 +226,7 @@ def test_replace_with_yes_puts_the_backup_back(source, media_root, tmp_path):
         assert after[table] == before[table], table
     assert media_files("qingshuitai") == media_before
     assert not list(Path(media_root).glob(".restore-*"))
+    assert not list(backup.private_root().glob(".restore-*"))
     assert CenterAuditEvent.objects.filter(center=source, action="restored_over").exists()
 
     # Confirming on stdin with the slug works the same.

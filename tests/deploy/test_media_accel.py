@@ -14,19 +14,19 @@ def _save(center, name: str, content: bytes) -> str:
 
 def test_own_domain_gets_an_accel_redirect(settings, media_root, township, client_for):
     settings.MEDIA_X_ACCEL_REDIRECT = "/_protected_media/"
-    url = _save(township, "notices/公告 1.txt", b"for nginx")
+    url = _save(township, "images/公告 1.width-800.png", b"for nginx")
     response = client_for(township).get(url)
     assert response.status_code == 200
     assert response.content == b""
     assert "Content-Type" not in response
     relative = url.removeprefix("/media/")
     assert response["X-Accel-Redirect"] == f"/_protected_media/{relative}"
-    assert (media_root / township.schema_name / "notices").is_dir()
+    assert (media_root / township.schema_name / "images").is_dir()
 
 
 def test_without_the_setting_django_streams(settings, media_root, township, client_for):
     settings.MEDIA_X_ACCEL_REDIRECT = None
-    url = _save(township, "notices/b.txt", b"streamed")
+    url = _save(township, "images/b.width-800.png", b"streamed")
     response = client_for(township).get(url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"streamed"
@@ -35,12 +35,14 @@ def test_without_the_setting_django_streams(settings, media_root, township, clie
 
 def test_refusals_stay_with_accel(settings, media_root, township, other_township, client_for):
     settings.MEDIA_X_ACCEL_REDIRECT = "/_protected_media/"
-    url = _save(township, "notices/c.txt", b"only for A")
-    # Another center's domain, a case file, a missing file, a climb out: 404, no redirect.
+    url = _save(township, "images/c.width-800.png", b"only for A")
+    # Another center's domain, a case file, a missing file, a kind that is not public, a climb
+    # out: 404, no redirect.
     for client, path in (
         (client_for(other_township), url),
         (client_for(township), f"/media/{township.schema_name}/cases/1/scan.pdf"),
-        (client_for(township), f"/media/{township.schema_name}/notices/missing.txt"),
+        (client_for(township), f"/media/{township.schema_name}/images/missing.png"),
+        (client_for(township), f"/media/{township.schema_name}/notices/anything.txt"),
         (client_for(township), f"/media/{township.schema_name}/../public/x.txt"),
     ):
         response = client.get(path)

@@ -13,7 +13,7 @@ class Command(BaseCommand):
     help = (
         "Deploy step: migrate the public schema, the template schema and every center "
         "(skipping those up to date), make sure the city row exists and every site has its "
-        "notices section, fill the spare pool."
+        "notices section, move private files out of MEDIA_ROOT, fill the spare pool."
     )
 
     def add_arguments(self, parser):
@@ -30,5 +30,7 @@ class Command(BaseCommand):
         for schema_name in Center.objects.centers().values_list("schema_name", flat=True):
             with schema_context(schema_name):
                 notices_setup()
+        # Scans, notices and evidence that older versions kept under MEDIA_ROOT (idempotent).
+        call_command("move_private_files", verbosity=verbosity)
         made = spare_schemas_fill()
         self.stdout.write(f"city: {city.name} ({city.division_code}); spare schemas made: {made}")

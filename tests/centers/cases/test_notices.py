@@ -1,7 +1,11 @@
 """Printed notices: the HTML each notice is printed from (content), the PDF kept for the case
 (a real PDF, stored privately), the QR code's address, and the download helper."""
 
+import re
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.utils.html import escape
 from django_tenants.utils import schema_context
 

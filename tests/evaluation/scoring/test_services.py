@@ -3,6 +3,7 @@ permissions, appeals, lock and publication with ranking ties and the 约谈 flag
 
 import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -316,8 +317,8 @@ def test_evidence_photo_with_thumbnail(card, evaluator, media_root):
     )  # fmt: skip
     assert photo.content_type == "image/jpeg"
     assert (photo.width, photo.height) == (1200, 800)
-    image_path = media_root / "public" / photo.image.name
-    thumb_path = media_root / "public" / photo.thumbnail.name
+    image_path = Path(photo.image.path)
+    thumb_path = Path(photo.thumbnail.path)
     assert image_path.is_file() and thumb_path.is_file()
     assert image_path.parent == thumb_path.parent
     from PIL import Image
@@ -555,7 +556,7 @@ def test_photos_with_the_draft_and_their_removal(card, evaluator, media_root):
     photos = list(EvidencePhoto.objects.order_by("pk"))
     assert [p.item_score.item.code for p in photos] == ["1.1.1", "1.1.2"]
     removed = photos[1]
-    path = media_root / "public" / removed.image.name
+    path = Path(removed.image.path)
     assert path.is_file()
     services.scorecard_save_draft(
         actor=evaluator, scorecard=card, scores={}, remove_photos=[removed.pk]
@@ -563,7 +564,7 @@ def test_photos_with_the_draft_and_their_removal(card, evaluator, media_root):
     assert list(EvidencePhoto.objects.all()) == [photos[0]]
 
 
-def test_refused_submit_leaves_no_photo_files(card, evaluator, media_root):
+def test_refused_submit_leaves_no_photo_files(card, evaluator, media_root, private_root):
     scores = full_scores()
     del scores["1.1.2"]
     with pytest.raises(ValidationError):
@@ -572,7 +573,7 @@ def test_refused_submit_leaves_no_photo_files(card, evaluator, media_root):
             site_visit_date=datetime.date(2026, 10, 1),
         )  # fmt: skip
     assert not EvidencePhoto.objects.exists()
-    assert not [p for p in media_root.rglob("*") if p.is_file()]
+    assert not [p for p in private_root.rglob("*") if p.is_file()]
 
 
 def test_bonus_evidence_only_when_points_given(city_admin, township, evaluator):

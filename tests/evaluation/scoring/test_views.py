@@ -310,7 +310,7 @@ def test_other_district_supervisor_cannot_answer(
     assert appeal.state == "pending"
 
 
-def test_bad_photo_through_form(card, evaluator, city, client_for, media_root):
+def test_bad_photo_through_form(card, evaluator, city, client_for, media_root, private_root):
     client = login(client_for(city), evaluator.username)
     data = score_post(action="draft")
     data["photo_1.1.1"] = upload("fake.png", b"GIF89a not really")
@@ -318,7 +318,7 @@ def test_bad_photo_through_form(card, evaluator, city, client_for, media_root):
     assert response.status_code == 400
     assert not EvidencePhoto.objects.exists()
     assert not card.scores.exists()
-    assert not list(media_root.rglob("*.png"))
+    assert not list(media_root.rglob("*.png")) and not list(private_root.rglob("*.png"))
     big = score_post(action="draft")
     big["photo_1.1.2"] = upload("ok.jpg", png_bytes(fmt="JPEG"))
     assert client.post(f"/admin/evaluation/scorecards/{card.pk}/", big).status_code == 302
