@@ -3,11 +3,10 @@ is filled in, nginx's own variables are left alone, and the result passes `nginx
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.prerequisites import require_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,8 +29,8 @@ def render(tmp_path: Path, **extra: str) -> str:
     return out.stdout
 
 
-@pytest.mark.skipif(not shutil.which("envsubst"), reason="envsubst (gettext-base) is missing")
 def test_rendered_for_a_server(tmp_path):
+    require_command("envsubst", "envsubst (Debian's gettext-base) is not installed")
     conf = render(tmp_path)
     assert not re.search(r"\$\{[A-Z_]+\}", conf)
     assert "server 10.0.0.11:8000 max_fails=3 fail_timeout=5s; server 10.0.0.12:8000" in conf
@@ -44,16 +43,17 @@ def test_rendered_for_a_server(tmp_path):
     assert re.search(r"location \^~ /_protected_media/ \{\s+internal;", conf)
 
 
-@pytest.mark.skipif(not shutil.which("envsubst"), reason="envsubst (gettext-base) is missing")
 def test_rendered_for_run_prod_ports(tmp_path):
+    require_command("envsubst", "envsubst (Debian's gettext-base) is not installed")
     conf = render(tmp_path, HTTP_PORT="8080", HTTPS_PORT="8443", MAX_BODY="20m")
     assert "return 301 https://$host:8443$request_uri;" in conf
     assert "client_max_body_size 20m;" in conf
 
 
 def test_nginx_accepts_it(tmp_path):
-    # .ci/run and `make run-prod` install Debian's nginx.
-    assert shutil.which("nginx"), "nginx is not installed (apt-get install nginx)"
+    # .ci/run and `make run-prod` install Debian's nginx (and openssl for the certificate).
+    nginx = require_command("nginx", "nginx is not installed (apt-get install nginx)")
+    require_command("openssl", "openssl is not installed (apt-get install openssl)")
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
          "-keyout", tmp_path / "tls.key", "-out", tmp_path / "tls.crt", "-subj", "/CN=t"],
@@ -68,7 +68,7 @@ def test_nginx_accepts_it(tmp_path):
     template = (ROOT / "deploy" / "nginx" / "local.conf.template").read_text()
     (tmp_path / "nginx" / "nginx.conf").write_text(template.replace("${PROD_DIR}", str(tmp_path)))
     out = subprocess.run(
-        ["nginx", "-t", "-c", tmp_path / "nginx" / "nginx.conf", "-p", tmp_path / "nginx"],
+        [nginx, "-t", "-c", tmp_path / "nginx" / "nginx.conf", "-p", tmp_path / "nginx"],
         capture_output=True,
         text=True,
     )

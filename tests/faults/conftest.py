@@ -28,6 +28,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tests.prerequisites import missing, require_command
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 DB_NAME = "cityfaults"
@@ -61,7 +63,7 @@ def _pg_bin() -> Path:
     for candidate in reversed(candidates):
         if (candidate / "initdb").exists():
             return candidate
-    pytest.skip("no PostgreSQL server binaries (initdb) on this machine")
+    missing("no PostgreSQL server binaries (initdb) on this machine")
 
 
 def _pg_os_user() -> str | None:
@@ -78,7 +80,7 @@ def _pg_os_user() -> str | None:
             except KeyError:
                 continue
             return user
-    pytest.skip("running as root and no user to run PostgreSQL as")
+    missing("running as root and no user to run PostgreSQL as")
 
 
 class Stack:
@@ -377,7 +379,12 @@ class Stack:
         return self.request(method, township, path, body, headers, timeout)
 
     def healthz(self, host: str | None = None) -> tuple:
-        return self.get(host or self.seed["township"]["host"], "/healthz", timeout=10)
+        from django.conf import settings
+
+        headers = {"X-Healthz-Token": settings.HEALTHZ_TOKEN}  # the checks, not just the status
+        return self.get(
+            host or self.seed["township"]["host"], "/healthz", headers=headers, timeout=10
+        )
 
     def send_task(self, name: str, args=(), schema: str | None = None) -> str:
         """Send a task by name as beat (or a tenant) would; returns its id."""
@@ -432,8 +439,7 @@ def _group_alive(pgid: int) -> bool:
 @pytest.fixture(scope="module")
 def stack(django_db_setup, django_db_blocker):
     """The whole stack, up; torn down after the module whatever happened."""
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
+    require_command("redis-server", "redis-server is not installed")
     with django_db_blocker.unblock():
         from tests.conftest import _require_test_database
 

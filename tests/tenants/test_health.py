@@ -7,6 +7,7 @@ from django_tenants.utils import schema_context
 from tenants.health.services import heartbeat_record
 from tenants.health.tasks import dispatch_heartbeats, heartbeat
 from tenants.models import Center
+from tests.prerequisites import require
 
 pytestmark = pytest.mark.django_db
 
@@ -99,8 +100,9 @@ def _redis_is_ours() -> bool:
     return env.exists() and "CITY_REDIS_MODE=local" in env.read_text()
 
 
-@pytest.mark.skipif(not _redis_is_ours(), reason="Redis is not the project-local one")
 def test_healthz_reports_a_real_redis_outage_and_the_site_keeps_serving(live_gunicorn):
+    # The test stops and starts Redis through scripts/services.sh: only a project-local one.
+    require(_redis_is_ours(), "Redis is not the project-local one (scripts/services.sh start)")
     import json
     import subprocess
     import urllib.error
