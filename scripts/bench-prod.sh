@@ -6,6 +6,8 @@
 # Uses the development database and its demo data, read-only apart from sessions and logs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# check-prod and the measured pages need the demo data: run-prod loads it only when asked.
+export SEED_DEMO=${SEED_DEMO:-1}
 
 scripts/bootstrap.sh
 if ! command -v wrk >/dev/null 2>&1; then

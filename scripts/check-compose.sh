@@ -83,6 +83,14 @@ GUNICORN_WORKERS=3
 EOF
     )
   fi
+  # The PII keys (required by the production settings), added to a city.env of an earlier run;
+  # never replaced, or the ID numbers stored with them are lost.
+  local key
+  for key in PII_ENCRYPTION_KEYS PII_HASH_KEY; do
+    grep -q "^$key=." deploy/city.env && continue
+    log "adding $key to deploy/city.env"
+    printf '%s=%s\n' "$key" "$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=')" >>deploy/city.env
+  done
   if [[ ! -s deploy/tls/fullchain.pem || ! -s deploy/tls/privkey.pem ]]; then
     log "making a self-signed certificate for $DOMAIN and *.$DOMAIN (deploy/tls/)"
     mkdir -p deploy/tls
@@ -123,8 +131,9 @@ up() {
   t0=$SECONDS
   dc up -d --scale web=2 >"$STATE/up.log" 2>&1 || die "compose up failed (var/compose/up.log)"
   wait_healthy
-  log "healthy in $((SECONDS - t0)) s; loading the demo data (manage.py seed_demo)"
-  dc exec -T web .venv/bin/python manage.py seed_demo >"$STATE/demo-logins.txt" 2>"$STATE/seed.log" ||
+  log "healthy in $((SECONDS - t0)) s; loading the demo data (manage.py seed_demo --allow-production)"
+  dc exec -T web .venv/bin/python manage.py seed_demo --allow-production \
+    >"$STATE/demo-logins.txt" 2>"$STATE/seed.log" ||
     die "seed_demo failed (var/compose/seed.log)"
   log "demo data loaded in $((SECONDS - t0)) s in all"
   check

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/check-prod.sh: checks the running `make run-prod` stack from outside, through nginx,
 # and exits non-zero at the first failure (make bench-prod runs it first). What it checks:
-#   - /healthz on the city domain, every city and center address of the demo on :8443
+#   - /healthz on the city domain (only {"status": "ok"} to anonymous callers), every city and
+#     center address of the demo on :8443 (run-prod must be started with SEED_DEMO=1)
 #   - http://…:8080/ redirects to the same address on https://…:8443/
 #   - a Host that is not the city's gets nginx's 404; an unknown center subdomain Django's 404
 #   - a static file (hashed name) with a year's Cache-Control, HSTS on pages and static files
@@ -83,6 +84,7 @@ else
     nodes+=("${f%.pid}")
   done
   demo_logins=$PROD/demo-logins.txt
+  [[ -s $demo_logins ]] || fail "run-prod runs without the demo data, which these checks log in to: restart it with SEED_DEMO=1 make run-prod"
   web_logs() { cat "$PROD/log/$1-access.log" 2>/dev/null; }
   static_manifest() { cat "$PROD/static/staticfiles.json"; }
   media_put() { mkdir -p "$(dirname "var/media/$1")" && cat >"var/media/$1"; }
@@ -94,8 +96,8 @@ echo "check-prod: ${TARGET}, ${#nodes[@]} web node(s): ${nodes[*]}"
 
 # --- health and every demo address
 body=$(c "$DOMAIN" "$HTTPS_PORT" -k "https://$DOMAIN$port_suffix/healthz") || fail "healthz: no answer"
-grep -q '^{"status": "ok"' <<<"$body" || fail "healthz is not healthy: $body"
-ok "https://$DOMAIN$port_suffix/healthz 200"
+[[ $body == '{"status": "ok"}' ]] || fail "healthz is not healthy, or tells anonymous callers more than that: $body"
+ok "https://$DOMAIN$port_suffix/healthz 200, {\"status\": \"ok\"} and nothing more for anonymous callers"
 
 mapfile -t hosts < <(grep -oE "https://[a-z0-9.-]*$DOMAIN$port_suffix/" "$demo_logins" |
   sed -E "s#https://([^:/]*)[:/].*#\1#" | sort -u)

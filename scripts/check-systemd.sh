@@ -79,6 +79,8 @@ install -m 600 -o cityservice /dev/null /etc/cityservice/city.env
 cat >/etc/cityservice/city.env <<ENV
 DJANGO_SETTINGS_MODULE=cityplatform.settings.production
 DJANGO_SECRET_KEY=$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=')
+PII_ENCRYPTION_KEYS=$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=')
+PII_HASH_KEY=$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=')
 DATABASE_URL=postgres://city:$password@127.0.0.1:5432/cityservice
 REDIS_URL=redis://127.0.0.1:6379/0
 CITY_DOMAIN=localhost

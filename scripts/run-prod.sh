@@ -8,14 +8,16 @@
 # nginx (Debian's package) on https://localhost:8443/ and every https://<slug>.localhost:8443/,
 # with http://…:8080/ redirecting there; WEB_NODES gunicorn instances (deploy/bin/city-web,
 # ports 8101, 8102, …) behind its one upstream; a Celery worker and beat (deploy/bin/city-worker,
-# city-beat); settings cityplatform.settings.production; the same PostgreSQL, Redis, media and
-# demo data as `make run`. Secrets and the self-signed wildcard certificate are made in
-# var/prod/ at the first start and reused. Logs: var/prod/log/.
+# city-beat); settings cityplatform.settings.production; the same PostgreSQL, Redis and media
+# as `make run`. Secrets (DJANGO_SECRET_KEY, PII_ENCRYPTION_KEYS, PII_HASH_KEY) and the
+# self-signed wildcard certificate are made in var/prod/ at the first start and reused.
+# Logs: var/prod/log/.
 #
 # Knobs: WEB_NODES (1), PROD_HTTPS_PORT (8443), PROD_HTTP_PORT (8080), PROD_WEB_PORT (8101,
 # first node), GUNICORN_WORKERS (2 x CPUs + 1 per node), PROD_MAX_BODY (100m), TLS_CERT and
 # TLS_KEY (a real certificate for localhost and *.localhost instead of the self-signed one),
-# PROD_SKIP_SEED=1 (do not run seed_demo).
+# SEED_DEMO=1 (load the demo data: seed_demo --allow-production; only when asked, since the
+# production settings are meant for real data).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -141,7 +143,7 @@ ensure_nginx() {
 }
 
 ensure_secrets() {
-  local file=$PROD/secrets.env
+  local file=$PROD/secrets.env key
   if [[ ! -s $file ]]; then
     log "generating var/prod/secrets.env (kept for later starts)"
     (
@@ -150,6 +152,16 @@ ensure_secrets() {
         "$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(64))')" >"$file"
     )
   fi
+  # The keys of the encrypted ID numbers and their lookup hashes (cityplatform/pii.py), added
+  # to a secrets.env of an earlier start; never replaced, or stored ID numbers are lost.
+  for key in PII_ENCRYPTION_KEYS PII_HASH_KEY; do
+    grep -q "^$key=." "$file" && continue
+    log "adding $key to var/prod/secrets.env"
+    (
+      umask 077
+      printf '%s=%s\n' "$key" "$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(48))')" >>"$file"
+    )
+  done
 }
 
 ensure_certificate() {
@@ -255,8 +267,10 @@ start() {
 
   log "release step: migrate, collectstatic, check --deploy (deploy/bin/city-release)"
   deploy/bin/city-release
-  if [[ ${PROD_SKIP_SEED:-0} != 1 ]]; then
-    .venv/bin/python manage.py seed_demo >"$PROD/demo-logins.txt"
+  rm -f "$PROD/demo-logins.txt"
+  if [[ ${SEED_DEMO:-0} == 1 ]]; then
+    log "loading the demo data (SEED_DEMO=1: seed_demo --allow-production)"
+    .venv/bin/python manage.py seed_demo --allow-production >"$PROD/demo-logins.txt"
   fi
 
   local i port

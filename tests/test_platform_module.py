@@ -45,7 +45,12 @@ def test_platform_is_stdlib_in_gunicorn(live_gunicorn):
     import json
     import urllib.request
 
-    request = urllib.request.Request(f"{live_gunicorn}/healthz", headers={"Host": "localhost"})
+    from django.conf import settings
+
+    request = urllib.request.Request(
+        f"{live_gunicorn}/healthz",
+        headers={"Host": "localhost", "X-Healthz-Token": settings.HEALTHZ_TOKEN},
+    )
     try:
         body = urllib.request.urlopen(request, timeout=10).read()
     except urllib.error.HTTPError as exc:  # 503 is fine here: only the module matters

@@ -1,5 +1,11 @@
 """The Celery app. Tasks run in the schema of the tenant that sent them
-(tenant-schemas-celery); beat's per-tenant jobs go through dispatchers that spread them out."""
+(tenant-schemas-celery); beat's per-tenant jobs go through dispatchers that spread them out.
+
+Development settings by default; production workers and beat (deploy/bin/city-worker,
+city-beat) run with DJANGO_SETTINGS_MODULE=cityplatform.settings.production, which refuses to
+start unless the environment sets DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL,
+PII_ENCRYPTION_KEYS and PII_HASH_KEY (deploy/README.md). Nightly jobs (retention) are in
+CELERY_BEAT_SCHEDULE in the settings; the interval jobs below are added to it."""
 
 import os
 

@@ -84,7 +84,7 @@ def health_report(*, schema_created_at=None) -> tuple[bool, dict]:
     }
     healthy = all(c["ok"] for c in checks.values())
     return healthy, {
-        "status": "ok" if healthy else "fail",
+        "status": "ok" if healthy else "unhealthy",
         "schema": connection.schema_name,
         "python": platform.python_version(),
         "checks": checks,

@@ -12,6 +12,25 @@ from tests.prerequisites import require
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def client_for(client_for, settings):
+    """/healthz's details for monitoring: every request carries the health token."""
+
+    def make(center, **kwargs):
+        return client_for(center, HTTP_X_HEALTHZ_TOKEN=settings.HEALTHZ_TOKEN, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def anonymous_for():
+    from django.test import Client
+
+    from tests.conftest import host
+
+    return lambda center: Client(HTTP_HOST=host(center))
+
+
 def test_healthz_ok_on_city_and_center(township, client_for, city):
     heartbeat_record()
     with schema_context(township.schema_name):
@@ -23,6 +42,57 @@ def test_healthz_ok_on_city_and_center(township, client_for, city):
         assert body["status"] == "ok"
         assert body["schema"] == center.schema_name
         assert set(body["checks"]) == {"database", "redis", "migrations", "heartbeat"}
+
+
+def test_anonymous_callers_learn_only_healthy_or_not(township, city, anonymous_for):
+    heartbeat_record()
+    with schema_context(township.schema_name):
+        heartbeat_record()
+    for center in (city, township):
+        response = anonymous_for(center).get("/healthz")
+        assert response.status_code == 200
+        assert response.content == b'{"status": "ok"}'
+    with override_settings(REDIS_URL="redis://127.0.0.1:1/0"):
+        response = anonymous_for(township).get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unhealthy"}
+    assert (
+        b"python" not in response.content and township.schema_name.encode() not in response.content
+    )
+
+
+def test_a_wrong_or_empty_token_shows_no_details(township, anonymous_for, settings):
+    with schema_context(township.schema_name):
+        heartbeat_record()
+    wrong = anonymous_for(township).get("/healthz", HTTP_X_HEALTHZ_TOKEN="guess")
+    assert wrong.json() == {"status": "ok"}
+    settings.HEALTHZ_TOKEN = ""
+    empty = anonymous_for(township).get("/healthz", HTTP_X_HEALTHZ_TOKEN="")
+    assert empty.json() == {"status": "ok"}
+
+
+def test_staff_of_the_domain_see_the_details(
+    township, other_township, city, anonymous_for, make_user
+):
+    from tenants.accounts.models import Role
+
+    with schema_context(township.schema_name):
+        heartbeat_record()
+    clerk = make_user(township, "health-clerk", Role.WINDOW_STAFF)
+    client = anonymous_for(township)
+    with schema_context(township.schema_name):
+        client.force_login(clerk)
+    body = client.get("/healthz").json()
+    assert body["schema"] == township.schema_name
+    assert body["checks"]["heartbeat"]["ok"] is True
+    # Another center's director, logged in on their own domain, sees nothing more here.
+    director = make_user(other_township, "health-director", Role.CENTER_DIRECTOR)
+    other = anonymous_for(other_township)
+    with schema_context(other_township.schema_name):
+        other.force_login(director)
+    foreign = anonymous_for(township)
+    foreign.cookies["sessionid"] = other.cookies["sessionid"].value
+    assert foreign.get("/healthz").json() == {"status": "ok"}
 
 
 def test_healthz_503_when_redis_is_down(city, client_for):
@@ -112,7 +182,10 @@ def test_healthz_reports_a_real_redis_outage_and_the_site_keeps_serving(live_gun
     services = Path(__file__).resolve().parents[2] / "scripts" / "services.sh"
 
     def get(path):
-        request = urllib.request.Request(f"{live_gunicorn}{path}", headers={"Host": "localhost"})
+        from django.conf import settings
+
+        headers = {"Host": "localhost", "X-Healthz-Token": settings.HEALTHZ_TOKEN}
+        request = urllib.request.Request(f"{live_gunicorn}{path}", headers=headers)
         try:
             response = urllib.request.urlopen(request, timeout=10)
             return response.status, response.read()

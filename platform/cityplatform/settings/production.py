@@ -34,6 +34,20 @@ if SECRET_KEY.startswith("dev-only-"):
         "DJANGO_SECRET_KEY is the development key; set a random one (see deploy/README.md)."
     )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+# The keys of the encrypted ID numbers and their lookup hashes (cityplatform/pii.py).
+PII_ENCRYPTION_KEYS = env.list("PII_ENCRYPTION_KEYS")
+PII_HASH_KEY = env.str("PII_HASH_KEY")
+_pii_keys = {"PII_ENCRYPTION_KEYS": PII_ENCRYPTION_KEYS, "PII_HASH_KEY": [PII_HASH_KEY]}
+_dev_keys = [
+    name
+    for name, values in _pii_keys.items()
+    if any(value.strip().startswith("dev-only-") for value in values)
+]
+if _dev_keys:
+    raise ImproperlyConfigured(
+        f"{', '.join(_dev_keys)}: the development key is not allowed in production; set random "
+        "keys (see deploy/README.md)."
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

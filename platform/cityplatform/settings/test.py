@@ -16,3 +16,5 @@ CELERY_BROKER_URL = CELERY_RESULT_BACKEND = f"{_redis_base}/{_redis_db - 1}"
 # and five townships and streets, plus one), so no test pays for a clone of the template inside
 # its transaction (a clone on a busy connection takes seconds).
 CENTER_SPARE_SCHEMAS = 8
+# The live stacks of the tests (gunicorn, the fault stack) show /healthz's checks to this token.
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="test-healthz-token")

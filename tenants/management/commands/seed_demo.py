@@ -1,7 +1,8 @@
 """The demo city of `make run`: idempotent, keeps whatever exists."""
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 from django_tenants.utils import schema_context
 
 from catalog_cms.search_index.services import center_matters_publish
@@ -51,10 +52,31 @@ CENTER_USERS = [
 ]
 
 
+def production_settings() -> bool:
+    """The production module, or any settings with DEBUG off."""
+    return settings.SETTINGS_MODULE == "cityplatform.settings.production" or not settings.DEBUG
+
+
 class Command(BaseCommand):
     help = "Build the demo city (2 districts, 5 township/street centers, a user per role)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Load the demo even under the production settings (demo users with a known "
+            "password: never on a server with real data).",
+        )
+
     def handle(self, *args, **options):
+        if production_settings() and not options["allow_production"]:
+            raise CommandError(
+                gettext(
+                    "seed_demo refuses to run under the production settings: it creates demo "
+                    "centers and users whose password is published. Pass --allow-production "
+                    "only on a demonstration server without real data."
+                )
+            )
         city = city_ensure(
             name=settings.DEFAULT_CITY_NAME, division_code=settings.DEFAULT_CITY_CODE
         )
