@@ -3,7 +3,11 @@ agreed columns, used by the city's admin import, the API and `manage.py import_c
 city templates and center catalogs alike.
 
 A file is read whole and checked whole: `parse_catalog_file` returns every bad row with its
-row number, column and reason, and callers save nothing unless there are none."""
+row number, column and reason, and callers save nothing unless there are none.
+
+Files are written by `cityplatform.spreadsheets` (text that could be a formula is written as
+text; in csv with a leading ' that `_read_dataset` takes off again), so an export reads back
+unchanged, a material line "- 身份证" included."""
 
 import csv
 import io
@@ -12,7 +16,9 @@ from decimal import Decimal
 
 import tablib
 from django.utils.translation import gettext as _
-from import_export.formats.base_formats import CSV, XLSX
+from import_export.formats.base_formats import XLSX
+
+from cityplatform import spreadsheets
 
 from .validators import MATTER_CODE_RE
 from .vocab import NINE_ELEMENTS, AuthorityLevel, MatterType, ProcessingMode
@@ -120,7 +126,10 @@ def _read_dataset(content: bytes, filename: str) -> tablib.Dataset:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = content.decode("gb18030")
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    rows = [
+        [spreadsheets.csv_unescape(cell) for cell in row]
+        for row in csv.reader(io.StringIO(text, newline=""))
+    ]
     dataset = tablib.Dataset()
     if rows:
         width = len(rows[0])
@@ -367,15 +376,13 @@ def row_for(data: dict) -> list:
 
 
 def export_catalog(items: list[dict], fmt: str = "xlsx") -> bytes:
-    dataset = tablib.Dataset(headers=[label for label, _name in ALL_COLUMNS])
-    for data in items:
-        dataset.append(row_for(data))
-    if fmt == "csv":
-        return ("\ufeff" + CSV().export_data(dataset)).encode("utf-8")
-    return XLSX().export_data(dataset)
+    """The catalog file (xlsx or csv) `parse_catalog_file` reads back unchanged."""
+    return spreadsheets.table_bytes(
+        [label for label, _name in ALL_COLUMNS],
+        (row_for(data) for data in items),
+        fmt,
+        title="事项目录",
+    )
 
 
-CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
+CONTENT_TYPES = spreadsheets.CONTENT_TYPES

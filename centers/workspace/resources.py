@@ -1,17 +1,17 @@
 """Exports (django-import-export) of the workspace, with Chinese column headers, shared by the
-API and the Wagtail admin."""
+API and the Wagtail admin. The Resources build the rows; the files are written by
+`cityplatform.spreadsheets`, so a window name or a duty note that starts like a formula stays
+text."""
 
 from import_export import fields, resources
-from import_export.formats.base_formats import CSV, XLSX
+
+from cityplatform import spreadsheets
 
 from .models import Attendance, DutyShift, OpeningInterval, Window
 from .selectors import center_staff
 
-FORMATS = {"xlsx": XLSX, "csv": CSV}
-CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
+FORMATS = ("xlsx", "csv")
+CONTENT_TYPES = spreadsheets.CONTENT_TYPES
 
 
 def _names(users) -> str:
@@ -135,8 +135,7 @@ class AttendanceResource(resources.ModelResource):
 
 
 def export_bytes(resource, queryset, fmt: str) -> bytes:
+    """The Resource's rows as an xlsx or csv file (csv with the BOM Excel needs)."""
     dataset = resource.export(queryset)
-    data = FORMATS[fmt]().export_data(dataset)
-    if isinstance(data, str):
-        data = ("\ufeff" + data).encode("utf-8")  # BOM: Excel opens Chinese CSV correctly
-    return data
+    title = resource._meta.model._meta.verbose_name if resource._meta.model else "Sheet1"
+    return spreadsheets.table_bytes(dataset.headers, dataset, fmt, title=str(title))

@@ -11,13 +11,14 @@ The PDF is printed with WeasyPrint in Chinese with the city's brand, like the ca
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from cityplatform.spreadsheets import XlsxWriter
 
 from . import rankings, services
 from .models import RankingEntry, Round, RoundState
@@ -49,15 +50,12 @@ def _cell_number(value):
 
 def ranking_xlsx(round: Round, entries, *, include_talk: bool) -> bytes:
     """The city-wide ranking, one row per center: city rank, district, district rank, total,
-    bonus, each section's points, 一票否决 and (include_talk) the 约谈 flag and reason."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
+    bonus, each section's points, 一票否决 and (include_talk) the 约谈 flag and reason. Written
+    by `cityplatform.spreadsheets`: a center name or a 约谈 reason is always text."""
     sections = rankings.round_sections(entries)
     with translation.override(REPORT_LANGUAGE):
-        book = Workbook()
-        sheet = book.active
-        sheet.title = _("Ranking")[:31]
+        writer = XlsxWriter()
+        sheet = writer.sheet(_("Ranking"), widths={"B": 28, "C": 16}, freeze="C3")
         published = round.state == RoundState.PUBLISHED
         sheet.append(
             [
@@ -79,9 +77,7 @@ def ranking_xlsx(round: Round, entries, *, include_talk: bool) -> bytes:
         ]
         if include_talk:
             header += [_("约谈"), _("约谈 reason")]
-        sheet.append(header)
-        for cell in sheet[2]:
-            cell.font = Font(bold=True)
+        sheet.header(header)
         for entry in entries:
             cells = rankings.section_cells(entry, sections)
             row = [
@@ -97,12 +93,7 @@ def ranking_xlsx(round: Round, entries, *, include_talk: bool) -> bytes:
             if include_talk:
                 row += [_("Yes") if entry.flagged_for_talk else "", entry.talk_reason]
             sheet.append(row)
-        sheet.freeze_panes = "C3"
-        sheet.column_dimensions["B"].width = 28
-        sheet.column_dimensions["C"].width = 16
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return writer.getvalue()
 
 
 # ---------------------------------------------------------------- PDF

@@ -3,7 +3,10 @@ formats as the matter catalogs (catalog_cms.standards.tabular). A file is checke
 `parse_rubric_file` returns every bad row, and the import saves nothing unless there is none.
 
 One row per node of the tree; the code's depth gives the level ("1" a section, "1.2" a group,
-"1.2.3" an item) and its parent must come earlier in the file."""
+"1.2.3" an item) and its parent must come earlier in the file.
+
+Files are written by `cityplatform.spreadsheets`, like the catalogs: guidance that starts with
+"-" or "=" stays text and reads back unchanged."""
 
 from __future__ import annotations
 
@@ -11,11 +14,10 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-import tablib
 from django.utils.translation import gettext as _
-from import_export.formats.base_formats import CSV, XLSX
 
 from catalog_cms.standards.tabular import RowError, _cell, _read_dataset
+from cityplatform import spreadsheets
 
 from .calc import formula_problems
 from .models import ItemKind
@@ -189,25 +191,25 @@ def parse_rubric_file(content: bytes, filename: str = "") -> ParsedRubric:
     return parsed
 
 
-def export_rubric(rubric, fmt: str = "xlsx") -> bytes:
-    dataset = tablib.Dataset(headers=[label for label, _name in COLUMNS])
+def _rubric_rows(rubric):
     for item in rubric.items.order_by("order", "pk"):
         formula = item.formula or {}
-        dataset.append(
-            [
-                item.code,
-                item.title,
-                KIND_LABEL[item.kind] if item.level == 3 else "",
-                str(item.max_points),
-                item.guidance,
-                "是" if item.evidence_required else "否",
-                item.evidence_hint,
-                str(item.points_per_fault) if item.points_per_fault is not None else "",
-                formula.get("metric", ""),
-                formula.get("full_at", ""),
-                formula.get("zero_at", ""),
-            ]
-        )
-    if fmt == "csv":
-        return ("\ufeff" + CSV().export_data(dataset)).encode("utf-8")
-    return XLSX().export_data(dataset)
+        yield [
+            item.code,
+            item.title,
+            KIND_LABEL[item.kind] if item.level == 3 else "",
+            str(item.max_points),
+            item.guidance,
+            "是" if item.evidence_required else "否",
+            item.evidence_hint,
+            str(item.points_per_fault) if item.points_per_fault is not None else "",
+            formula.get("metric", ""),
+            formula.get("full_at", ""),
+            formula.get("zero_at", ""),
+        ]
+
+
+def export_rubric(rubric, fmt: str = "xlsx") -> bytes:
+    """The rubric file (xlsx or csv) `parse_rubric_file` reads back unchanged."""
+    headers = [label for label, _name in COLUMNS]
+    return spreadsheets.table_bytes(headers, _rubric_rows(rubric), fmt, title="评分细则")

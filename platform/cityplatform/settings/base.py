@@ -276,6 +276,10 @@ STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Every xlsx/csv the product writes goes through cityplatform.spreadsheets (text that could be a
+# formula is written as text). django-import-export's own escaping (it drops a leading "=")
+# guards anything written through its formats directly. Not from the environment: never off.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Wagtail --------------------------------------------------------------------------------
