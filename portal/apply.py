@@ -5,7 +5,11 @@ materials of the guide's checklist; `centers.cases.services.case_intake` receive
 content and size) and makes a repeated submission return the first case (idempotency key).
 
 Spam protection without outside services: a honeypot field that people never see and a
-per-address limit counted in the cache (Redis)."""
+per-address limit counted in the cache (Redis; an IPv6 /64 counts as one address). Abuse
+protection: every scan is checked by centers.cases.files (PDFs inspected, images re-encoded),
+the scans of one application and the center's anonymous uploads of the day have totals, and
+the applicant's phone counts against the day's SMS cap of the public forms (it will get the
+case's messages); with Redis down the form refuses instead."""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ from centers.cases.services import Intake, Outcome, case_intake
 from centers.cases.states import Channel
 from centers.catalog.models import LocalMatter
 from cityplatform import ratelimit
-from cityplatform.ratelimit import client_ip
+from cityplatform.ratelimit import client_bucket
 
 from .spam import honeypot_field, honeypot_filled
 
@@ -82,6 +86,7 @@ class ApplyForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        uploads = []
         for name, _material in self.material_fields:
             upload = data.get(name)
             if upload:
@@ -89,6 +94,13 @@ class ApplyForm(forms.Form):
                     files.check_scan(upload)
                 except ValidationError as exc:
                     self.add_error(name, exc.messages)
+                else:
+                    uploads.append(upload)
+        if uploads and not self.errors:
+            try:
+                files.check_application_uploads(uploads)
+            except ValidationError as exc:
+                self.add_error(None, exc.messages)
         return data
 
     def material_bound_fields(self):
@@ -162,7 +174,7 @@ def apply(request, code: str):
         context["form"] = ApplyForm(matter, initial={"idempotency_key": uuid.uuid4()})
         return _page(request, context)
 
-    retry_after = _over_limit(client_ip(request))
+    retry_after = _over_limit(client_bucket(request))
     if retry_after:
         context["throttled"] = True
         context["retry_minutes"] = max(1, -(-retry_after // 60))
@@ -179,6 +191,7 @@ def apply(request, code: str):
     if not form.is_valid():
         return _page(request, context, status=400)
     try:
+        ratelimit.sms_quota_require(form.cleaned_data["applicant_phone"], field="applicant_phone")
         case = case_intake(actor=None, intake=form.intake())
     except ValidationError as exc:
         form.add_service_errors(exc)

@@ -1,9 +1,10 @@
 """Appointments on each center's domain: /appointments/ (pick a matter and a day with plain GET
 forms, the page lists the free slots as radio buttons; then name and phone) with a confirmation
 page that shows the booking number, and /appointments/cancel/ (booking number and the phone's
-last four digits; a wrong pair answers like an unknown number). Both POSTs are throttled per
-client address with a Redis counter; the booking form carries a honeypot field. The rules live
-in centers.appointments."""
+last four digits; a wrong pair answers like an unknown number, and a booking number with too
+many wrong pairs is locked for an hour). Both POSTs are throttled per client address (an IPv6
+/64 counts as one) with a Redis counter; the booking form carries a honeypot field. The rules
+live in centers.appointments."""
 
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from centers.appointments import selectors, services
+from centers.appointments import selectors, services, throttle
 from centers.catalog.models import LocalMatter
 from centers.workspace.models import Window
 from cityplatform import ratelimit
-from cityplatform.ratelimit import client_ip
+from cityplatform.ratelimit import client_bucket
 
 from .spam import honeypot_filled
 
@@ -30,7 +31,7 @@ POST_WINDOW_SECONDS = 600
 
 def _throttled(request) -> bool:
     """Count one POST from the client's address; True over the limit."""
-    key = ratelimit.key("appointments:post", client_ip(request))
+    key = ratelimit.key("appointments:post", client_bucket(request))
     return ratelimit.hit(key, POST_WINDOW_SECONDS) > POST_LIMIT
 
 
@@ -101,6 +102,7 @@ def appointments(request):
         "today": today,
         "name": (source.get("name") or "")[:50],
         "phone": (source.get("phone") or "")[:20],
+        "id_number": (source.get("id_number") or "")[:18] if request.method == "POST" else "",
     }
     if matter is not None:
         if day is not None:
@@ -131,6 +133,7 @@ def appointments(request):
                 start=start,
                 name=request.POST.get("name", ""),
                 phone=request.POST.get("phone", ""),
+                id_number=request.POST.get("id_number", ""),
             )
         except ValidationError as exc:
             context["errors"] = exc.messages
@@ -161,11 +164,20 @@ def appointments_cancel(request):
         context["number"] = number
         if _throttled(request):
             return _too_many(request, template, context)
-        last4 = (request.POST.get("phone_last4") or "").strip()
         try:
-            cancelled = services.appointment_cancel(
-                appointment=selectors.appointment_find(number, last4), phone_last4=last4
-            )
+            throttle.cancel_check(number)
+        except throttle.CancelLocked as exc:
+            context["locked"] = True
+            response = render(request, template, context, status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            response["X-Robots-Tag"] = "noindex"
+            return response
+        last4 = (request.POST.get("phone_last4") or "").strip()
+        found = selectors.appointment_find(number, last4)
+        if found is None:
+            throttle.cancel_failure(number)
+        try:
+            cancelled = services.appointment_cancel(appointment=found, phone_last4=last4)
         except ValidationError as exc:
             context["errors"] = exc.messages
             response = render(request, template, context, status=400)

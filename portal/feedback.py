@@ -1,8 +1,9 @@
 """The public complaint, suggestion and question pages on each center's domain:
 /complaints/ (the form, then the tracking number and, for an anonymous sender, the access code
 shown once) and /complaints/track/ (the status and the reply, by the tracking number and the
-phone's last four digits or the access code). Both are throttled per client address; the form
-carries a honeypot field. The rules live in centers.feedback."""
+phone's last four digits or the access code). Both are throttled per client address (an IPv6
+/64 counts as one); the form carries a honeypot field, and a phone given for the reply counts
+against the day's SMS cap of the public forms. The rules live in centers.feedback."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from django.views.decorators.http import require_http_methods
 from centers.catalog.models import LocalMatter
 from centers.feedback import selectors, services, throttle
 from centers.feedback.models import FeedbackKind
-from cityplatform.ratelimit import client_ip
+from cityplatform import ratelimit
+from cityplatform.ratelimit import client_bucket
 
 from .spam import honeypot_field, honeypot_filled
 
@@ -124,7 +126,7 @@ def complaints(request):
 
     form = FeedbackForm(request.POST)
     try:
-        throttle.submit_check(client_ip(request))
+        throttle.submit_check(client_bucket(request))
     except throttle.Throttled as exc:
         context["form"] = form
         return _throttled(request, template, context, exc.retry_after)
@@ -134,6 +136,9 @@ def complaints(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
+            if data["phone"]:
+                # The sender's phone is for the reply: it counts against the day's SMS cap.
+                ratelimit.sms_quota_require(data["phone"], field="phone")
             result = services.feedback_submit(
                 kind=data["kind"],
                 text=data["text"],
@@ -170,7 +175,7 @@ def complaints_track(request):
     form = TrackForm(request.POST)
     number = selectors.normalise_tracking(request.POST.get("number"))
     try:
-        throttle.track_check(client_ip(request), number)
+        throttle.track_check(client_bucket(request), number)
     except throttle.Throttled as exc:
         context["form"] = TrackForm(initial={"number": number})
         return _throttled(request, template, context, exc.retry_after)

@@ -19,7 +19,7 @@ from centers.cases.progress import (
     progress_lookup_limited,
     throttle_check,
 )
-from cityplatform.ratelimit import client_ip
+from cityplatform.ratelimit import client_bucket
 
 TEMPLATE = "portal/progress.html"
 
@@ -77,7 +77,7 @@ def progress(request):
         form = ProgressForm(initial={"receipt": normalise_receipt(request.GET.get("receipt"))})
     else:
         form = ProgressForm(request.POST)
-        ip = client_ip(request)
+        ip = client_bucket(request)
         try:
             if form.is_valid():
                 result = progress_lookup_limited(

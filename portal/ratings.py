@@ -1,6 +1,8 @@
 """The public 好差评 page on each center's domain: /rate/<receipt>/. A resident first proves
 the case is theirs with the last four digits of the applicant's phone (a wrong pair answers
-like an unknown receipt; every attempt is throttled with the progress lookup's counters); the
+like an unknown receipt; every attempt is throttled with the progress lookup's counters, an
+IPv6 /64 counting as one address; a 差评, whose reply is texted, counts against the phone's
+daily SMS cap of the public forms); the
 session then remembers the case, and the page offers the rating for each open point, shows
 the ratings given and lets the resident add to them. ?point= preselects the point and
 ?channel= (qr, portal, tablet) records where the rating came from. The rules live in
@@ -29,8 +31,9 @@ from centers.cases.progress import (
     throttle_failure,
 )
 from centers.ratings import selectors, services
-from centers.ratings.models import Level, Point, Rating, RatingChannel
-from cityplatform.ratelimit import client_ip
+from centers.ratings.models import BAD_LEVELS, Level, Point, Rating, RatingChannel
+from cityplatform import ratelimit
+from cityplatform.ratelimit import client_bucket
 
 from .spam import honeypot_filled
 
@@ -147,7 +150,7 @@ def rate(request, receipt: str):
 
     if request.method == "POST":
         try:
-            throttle_check(client_ip=client_ip(request), receipt_number=receipt)
+            throttle_check(client_ip=client_bucket(request), receipt_number=receipt)
         except LookupThrottled as exc:
             context.update(
                 throttled=True,
@@ -214,6 +217,9 @@ def _rate(request, case, point, channel, context):
     if form.is_valid():
         data = form.cleaned_data
         try:
+            if data["level"] in BAD_LEVELS and case.applicant_phone:
+                # A 差评 opens a rectification whose reply is texted to the applicant.
+                ratelimit.sms_quota_require(case.applicant_phone, field="level")
             rating = services.rating_submit(
                 case=case,
                 point=data["point"],

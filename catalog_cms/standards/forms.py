@@ -53,3 +53,23 @@ class CenterStandardForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+
+
+class AppointmentPolicyForm(forms.Form):
+    """The city's appointment policy (services.appointment_policy_set checks it again)."""
+
+    max_open_per_phone = forms.IntegerField(
+        label=_("Open bookings per phone number"),
+        min_value=1,
+        max_value=20,
+        help_text=_("A booking is open until its day has passed or it is cancelled."),
+    )
+    max_open_per_id_number = forms.IntegerField(
+        label=_("Open bookings per resident ID number"), min_value=1, max_value=20
+    )
+    horizon_days = forms.IntegerField(
+        label=_("Booking horizon (days ahead)"),
+        min_value=1,
+        max_value=90,
+        help_text=_("Residents may book from today up to this many days ahead."),
+    )

@@ -499,3 +499,55 @@ class OfficialScheduleDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'班' if self.working else '休'} {self.holiday_name}".strip()
+
+
+# --- the city's appointment policy -------------------------------------------------------------
+
+APPOINTMENT_OPEN_DEFAULT = 3
+APPOINTMENT_OPEN_MAX = 20
+APPOINTMENT_HORIZON_DEFAULT_DAYS = 30
+APPOINTMENT_HORIZON_MAX_DAYS = 90
+
+
+class AppointmentPolicy(models.Model):
+    """The city's rules for every center's online appointments (one row, public schema, read
+    by every center): how many open bookings one phone number and one resident ID number may
+    hold, and how far ahead a resident may book."""
+
+    max_open_per_phone = models.PositiveSmallIntegerField(
+        _("open bookings per phone number"),
+        default=APPOINTMENT_OPEN_DEFAULT,
+        validators=[MinValueValidator(1), MaxValueValidator(APPOINTMENT_OPEN_MAX)],
+    )
+    max_open_per_id_number = models.PositiveSmallIntegerField(
+        _("open bookings per resident ID number"),
+        default=APPOINTMENT_OPEN_DEFAULT,
+        validators=[MinValueValidator(1), MaxValueValidator(APPOINTMENT_OPEN_MAX)],
+    )
+    horizon_days = models.PositiveSmallIntegerField(
+        _("booking horizon (days)"),
+        default=APPOINTMENT_HORIZON_DEFAULT_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(APPOINTMENT_HORIZON_MAX_DAYS)],
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.CharField(_("updated by"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("appointment policy")
+        verbose_name_plural = _("appointment policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    max_open_per_phone__gte=1,
+                    max_open_per_phone__lte=APPOINTMENT_OPEN_MAX,
+                    max_open_per_id_number__gte=1,
+                    max_open_per_id_number__lte=APPOINTMENT_OPEN_MAX,
+                    horizon_days__gte=1,
+                    horizon_days__lte=APPOINTMENT_HORIZON_MAX_DAYS,
+                ),
+                name="appointment_policy_bounds",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

@@ -230,3 +230,11 @@ def material_samples(template_id: int) -> dict[str, dict]:
             }
             for m in materials
         }
+
+
+def appointment_policy():
+    """The city's appointment policy, from any schema (the table is in public, on every
+    search path); the defaults when the city has not set it yet."""
+    from .models import AppointmentPolicy
+
+    return AppointmentPolicy.objects.order_by("pk").first() or AppointmentPolicy()

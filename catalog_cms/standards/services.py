@@ -756,3 +756,61 @@ def _schedules_changed() -> None:
     the change is committed; other processes and schemas see the new token within a minute."""
     calendar.entered_schedules_changed()
     transaction.on_commit(calendar.entered_schedules_changed)
+
+
+# ---------------------------------------------------------------- appointment policy
+
+
+def appointment_policy_set(*, actor, max_open_per_phone, max_open_per_id_number, horizon_days):
+    """The city administrator sets how many open bookings a phone number and a resident ID
+    number may hold (1 to 20) and how many days ahead residents may book (1 to 90), for every
+    center at once; bookings already made stand."""
+    from django.db import connection
+
+    from .models import (
+        APPOINTMENT_HORIZON_MAX_DAYS,
+        APPOINTMENT_OPEN_MAX,
+        AppointmentPolicy,
+    )
+
+    if connection.schema_name != settings.PUBLIC_SCHEMA_NAME:
+        raise PermissionDenied(_("Only the city sets the appointment policy."))
+    require(actor, Capability.EDIT_CITY_STANDARDS)
+    values = {
+        "max_open_per_phone": max_open_per_phone,
+        "max_open_per_id_number": max_open_per_id_number,
+        "horizon_days": horizon_days,
+    }
+    bounds = {
+        "max_open_per_phone": APPOINTMENT_OPEN_MAX,
+        "max_open_per_id_number": APPOINTMENT_OPEN_MAX,
+        "horizon_days": APPOINTMENT_HORIZON_MAX_DAYS,
+    }
+    errors: dict[str, list[str]] = {}
+    for name, value in list(values.items()):
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = None
+        if number is None or not 1 <= number <= bounds[name]:
+            errors[name] = [_("Enter a whole number from 1 to %(max)s.") % {"max": bounds[name]}]
+        values[name] = number
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        policy = AppointmentPolicy.objects.select_for_update().order_by("pk").first()
+        if policy is None:
+            policy = AppointmentPolicy()
+        before = {name: getattr(policy, name) for name in values}
+        for name, value in values.items():
+            setattr(policy, name, value)
+        policy.updated_by = actor_name(actor)
+        policy.save()
+        _audit(
+            "appointment_policy_set",
+            actor,
+            str(policy),
+            before=before,
+            after=values,
+        )
+    return policy

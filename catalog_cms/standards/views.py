@@ -483,3 +483,41 @@ def official_schedule_delete(request, year: int):
         % {"year": year},
     )
     return redirect("standards_official_schedules")
+
+
+# ---------------------------------------------------------------- appointment policy
+
+
+def appointment_policy(request):
+    """The city's appointment policy: open bookings per phone and per ID number, and the
+    booking horizon. Saving asks for a recent password (tenants.accounts.reauth)."""
+    from tenants.accounts.reauth import has_recent_auth, reauth_response
+
+    from .forms import AppointmentPolicyForm
+
+    require_city_editor(request)
+    policy = selectors.appointment_policy()
+    fields = ("max_open_per_phone", "max_open_per_id_number", "horizon_days")
+    status = 200
+    if request.method == "POST":
+        if not has_recent_auth(request):
+            return reauth_response(request)
+        form = AppointmentPolicyForm(request.POST)
+        if form.is_valid():
+            try:
+                services.appointment_policy_set(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for name, errors in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                messages.success(request, _("The appointment policy is saved."))
+                return redirect("standards_appointment_policy")
+        status = 400
+    else:
+        form = AppointmentPolicyForm(initial={name: getattr(policy, name) for name in fields})
+    return render(
+        request,
+        "standards/appointment_policy.html",
+        {"form": form, "policy": policy},
+        status=status,
+    )

@@ -232,6 +232,11 @@ def register_standards_admin_urls():
             name="standards_center_standard_edit",
         ),
         path(
+            "standards/appointment-policy/",
+            views.appointment_policy,
+            name="standards_appointment_policy",
+        ),
+        path(
             "standards/official-schedules/",
             views.official_schedules,
             name="standards_official_schedules",
@@ -288,6 +293,16 @@ def register_center_standards_menu_item():
         reverse("standards_center_standards"),
         icon_name="clipboard-list",
         order=165,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_appointment_policy_menu_item():
+    return CityEditorMenuItem(
+        _("Appointment policy"),
+        reverse("standards_appointment_policy"),
+        icon_name="date",
+        order=167,
     )
 
 

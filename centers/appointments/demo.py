@@ -8,7 +8,11 @@ from centers.workspace.models import Window
 from . import selectors, services
 from .models import Appointment
 
-RESIDENTS = [("王秀兰", "13700001111"), ("李建国", "13700002222"), ("赵丽", "13700003333")]
+RESIDENTS = [
+    ("王秀兰", "13700001111", "110105198001010016"),
+    ("李建国", "13700002222", "110105197506150028"),
+    ("赵丽", "13700003333", "310104199003030032"),
+]
 
 
 def seed_center(center) -> list[Appointment]:
@@ -27,6 +31,7 @@ def seed_center(center) -> list[Appointment]:
             start=slot["start"],
             name=name,
             phone=phone,
+            id_number=id_number,
         )
-        for slot, (name, phone) in zip(slots, RESIDENTS, strict=False)
+        for slot, (name, phone, id_number) in zip(slots, RESIDENTS, strict=False)
     ]

@@ -1,11 +1,13 @@
 """Appointments (预约) at a window for a matter. The slots themselves are not stored: they are
 the center's opening hours cut into SLOT_MINUTES pieces on working days (see selectors.py).
-Capacity is checked in services.py under a lock on the window row."""
+Capacity is checked in services.py under a lock on the window row.
+
+Booking numbers carry a random part (services._number), so nobody can walk them; the resident
+ID number is kept only as a keyed hash (cityplatform.pii.lookup_hash), for the city's limit of
+open bookings per person."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-from cityplatform.sequences import DailyCounter
 
 
 class AppointmentState(models.TextChoices):
@@ -13,10 +15,6 @@ class AppointmentState(models.TextChoices):
     CANCELLED = "cancelled", _("已取消 (cancelled)")
     ATTENDED = "attended", _("已到场 (attended)")
     NO_SHOW = "no_show", _("未到场 (no show)")
-
-
-class AppointmentCounter(DailyCounter):
-    """The last booking number of a day."""
 
 
 class Appointment(models.Model):
@@ -37,6 +35,10 @@ class Appointment(models.Model):
     start = models.TimeField(_("start"))
     name = models.CharField(_("name"), max_length=50)
     phone = models.CharField(_("phone"), max_length=20)
+    # The keyed hash of the resident ID number (never the number): open bookings per person.
+    id_number_hash = models.CharField(
+        _("resident ID number (keyed hash)"), max_length=64, blank=True, editable=False
+    )
     state = models.CharField(
         _("state"), max_length=20, choices=AppointmentState.choices, default=AppointmentState.BOOKED
     )
@@ -49,7 +51,11 @@ class Appointment(models.Model):
         ordering = ["date", "start", "window__number", "number"]
         verbose_name = _("appointment")
         verbose_name_plural = _("appointments")
-        indexes = [models.Index(fields=["date", "window", "start"])]
+        indexes = [
+            models.Index(fields=["date", "window", "start"]),
+            models.Index(fields=["phone", "date"], name="appointment_phone_date"),
+            models.Index(fields=["id_number_hash", "date"], name="appointment_id_hash_date"),
+        ]
 
     def __str__(self) -> str:
         return self.number

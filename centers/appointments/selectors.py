@@ -1,6 +1,7 @@
 """Free appointment slots, derived from the center's opening hours (never stored): each opening
 interval cut into SLOT_MINUTES pieces on the center's working days, per window that serves the
-matter, each with a capacity of `APPOINTMENT_SLOT_CAPACITY` bookings."""
+matter, each with a capacity of `APPOINTMENT_SLOT_CAPACITY` bookings, up to the city's booking
+horizon (catalog_cms.standards.AppointmentPolicy)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,15 @@ SEARCH_DAYS = 60
 
 def slot_capacity() -> int:
     return int(getattr(settings, "APPOINTMENT_SLOT_CAPACITY", 2))
+
+
+def horizon_last_day(today: datetime.date, policy=None) -> datetime.date:
+    """The last day residents may book: `horizon_days` after today (the city's policy)."""
+    if policy is None:
+        from catalog_cms.standards.selectors import appointment_policy
+
+        policy = appointment_policy()
+    return today + datetime.timedelta(days=policy.horizon_days)
 
 
 def windows_for(matter) -> list[Window]:
@@ -59,7 +69,11 @@ def free_slots(
     """[{start, end, window, free}] for `day`, the soonest first, only slots with room that
     start after `now`."""
     now = now or timezone.now()
-    by_weekday, closures = _cache or (None, None)
+    by_weekday, closures, last_day = _cache or (None, None, None)
+    if last_day is None:
+        last_day = horizon_last_day(timezone.localtime(now).date())
+    if day > last_day:
+        return []
     windows = windows_for(matter)
     if not windows:
         return []
@@ -85,11 +99,13 @@ def free_slots(
 def next_free_slots(
     matter, after: datetime.datetime, count: int = 3, *, days: int = SEARCH_DAYS
 ) -> list[dict]:
-    """The first `count` free slots that start after `after` (within `days` days)."""
-    cache = (ws._intervals_by_weekday(), ws.closures_list())
+    """The first `count` free slots that start after `after` (within `days` days and the
+    city's booking horizon)."""
+    last_day = horizon_last_day(timezone.localdate())
+    cache = (ws._intervals_by_weekday(), ws.closures_list(), last_day)
     found: list[dict] = []
     first = timezone.localtime(after).date()
-    for offset in range(days):
+    for offset in range(min(days, max(0, (last_day - first).days + 1))):
         found += free_slots(
             matter, first + datetime.timedelta(days=offset), now=after, _cache=cache
         )

@@ -9,7 +9,7 @@ from django_tenants.utils import schema_context
 from centers.appointments import selectors, services
 from centers.appointments.models import Appointment, AppointmentState
 from tenants.accounts.models import Role
-from tests.centers.cases.conftest import login
+from tests.centers.cases.conftest import PERSON_ID, login
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +31,7 @@ def form(hall, slot, **extra):
         "slot": slot_value(slot),
         "name": "王五",
         "phone": "13812345678",
+        "id_number": PERSON_ID,
         "website": "",
     } | extra
 
@@ -98,6 +99,7 @@ def test_cancel_with_the_phone_digits(hall, client_for):
             start=next_slot(hall)["start"],
             name="赵六",
             phone="13812345678",
+            id_number=PERSON_ID,
         )
     client = client_for(hall.center)
     assert client.get(f"/appointments/cancel/?number={appointment.number}").status_code == 200
@@ -124,6 +126,7 @@ def test_staff_screen_escapes_and_marks(hall, client_for):
         appointment = services.appointment_book(
             matter=hall.matter, date=slot["date"], start=slot["start"], name=SCRIPT,
             phone="13812345678",
+            id_number=PERSON_ID,
         )  # fmt: skip
     anonymous = client_for(hall.center)
     assert anonymous.get("/admin/appointments/").status_code == 302
@@ -150,6 +153,7 @@ def test_another_center_sees_and_cancels_nothing(hall, other_township, make_user
         appointment = services.appointment_book(
             matter=hall.matter, date=slot["date"], start=slot["start"], name="钱七",
             phone="13812345678",
+            id_number=PERSON_ID,
         )  # fmt: skip
     stranger = client_for(other_township)
     response = stranger.post(

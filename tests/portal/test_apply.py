@@ -9,11 +9,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
+from tests.browser import pdf_bytes
 from tests.centers.cases.conftest import PERSON_ID, make_matter
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()  # a real PDF: files.check_scan opens every PDF
 PHONE = "13812345678"
 
 

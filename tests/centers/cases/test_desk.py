@@ -16,10 +16,12 @@ from centers.cases.models import Case, CaseFile
 from centers.cases.services import Intake
 from centers.workspace.models import Absence, Post, ServicePoint, Window
 from tenants.accounts.models import Role
+from tests.browser import pdf_bytes, png_bytes
 from tests.centers.cases.conftest import ORG_CODE, PERSON_ID, login
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+# Real files: files.check_scan opens every PDF and re-encodes every image.
+PDF = pdf_bytes()
+PNG = png_bytes()
 
 
 def intake_data(desk, *, matter=None, outcome="accept", states=None, **extra) -> dict:
