@@ -106,7 +106,7 @@ class ProgressView(APIView):
             result = progress.progress_lookup_limited(
                 receipt_number=query.validated_data["receipt"],
                 phone_last4=query.validated_data["phone_last4"],
-                client_ip=ratelimit.client_ip(request),
+                client_ip=ratelimit.client_bucket(request),
             )
         except progress.LookupThrottled as exc:
             raise Throttled(wait=exc.retry_after) from None

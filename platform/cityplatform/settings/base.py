@@ -379,6 +379,15 @@ SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 # Beat sends again, this often, every SMS whose task never ran (the broker was down when its
 # case changed): centers.cases.tasks.dispatch_notification_sweeps.
 NOTIFICATION_SWEEP_SECONDS = env.int("NOTIFICATION_SWEEP_SECONDS", default=300)
+# Public forms that make the product text a phone number the visitor typed (online
+# applications, appointments, complaints with a phone, ratings): at most this many a day per
+# number, city-wide, counted in Redis; with Redis down those forms refuse (cityplatform.ratelimit).
+SMS_PUBLIC_DAILY_CAP = env.int("SMS_PUBLIC_DAILY_CAP", default=10)
+
+# --- Anonymous uploads (online applications, portal/apply.py) ---------------------------------
+# All the scans of one application together, and all anonymous uploads of one center per day.
+ONLINE_APPLICATION_MAX_BYTES = env.int("ONLINE_APPLICATION_MAX_BYTES", default=30 * 1024 * 1024)
+ONLINE_UPLOAD_DAILY_BYTES = env.int("ONLINE_UPLOAD_DAILY_BYTES", default=2 * 1024 * 1024 * 1024)
 
 # --- Logging --------------------------------------------------------------------------------
 

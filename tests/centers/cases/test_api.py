@@ -16,11 +16,12 @@ from centers.cases.models import Case, CaseEvent, CaseFile
 from centers.cases.services import Intake
 from centers.workspace.models import ServicePoint, Window
 from tenants.accounts.models import Role
+from tests.browser import pdf_bytes
 from tests.centers.cases.conftest import ORG_CODE, PERSON_ID, at, login
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()  # a real PDF: files.check_scan opens every PDF
 CASES = "/api/v1/cases/"
 PROGRESS = "/api/v1/progress/"
 
