@@ -72,6 +72,9 @@ if [[ $TARGET == compose ]]; then
   # shellcheck disable=SC2016 # expanded by the container's shell
   media_put() { in_web sh -c 'mkdir -p "$(dirname "$1")" && cat >"$1"' _ "/var/lib/cityservice/media/$1"; }
   media_drop() { in_web rm -rf "/var/lib/cityservice/media/$1"; }
+  # shellcheck disable=SC2016 # expanded by the container's shell
+  private_put() { in_web sh -c 'mkdir -p "$(dirname "$1")" && cat >"$1"' _ "/var/lib/cityservice/private/$1"; }
+  private_drop() { in_web rm -rf "/var/lib/cityservice/private/$1"; }
   nginx_conf() { docker exec "$(containers nginx | head -1)" cat /etc/nginx/conf.d/cityservice.conf; }
 else
   [[ -f $PROD/run/nginx.pid ]] || fail "run-prod is not running (make run-prod)"
@@ -89,6 +92,8 @@ else
   static_manifest() { cat "$PROD/static/staticfiles.json"; }
   media_put() { mkdir -p "$(dirname "var/media/$1")" && cat >"var/media/$1"; }
   media_drop() { rm -rf "var/media/$1"; }
+  private_put() { mkdir -p "$(dirname "var/private/$1")" && cat >"var/private/$1"; }
+  private_drop() { rm -rf "var/private/$1"; }
   nginx_conf() { cat "$PROD/nginx/city.conf"; }
 fi
 ((${#nodes[@]} >= 1)) || fail "no web node is running"
@@ -144,10 +149,12 @@ grep -qi '^cache-control: public, max-age=31536000, immutable' <<<"$headers" ||
 grep -qi '^strict-transport-security:' <<<"$headers" || fail "no HSTS on a static file"
 ok "/static/$static 200, Cache-Control: public, max-age=31536000, immutable"
 
-# --- media: written once, served by every node on its owner's domain only
+# --- media: written once, served by every node on its owner's domain only (a rendition: one
+# of the kinds /media/ serves, tenants/media.py)
 token=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
-printf 'probe %s\n' "$token" | media_put "$SLUG/check-prod/probe.txt" || fail "could not write a media file"
-trap 'rm -rf "$WORK"; media_drop "$SLUG/check-prod" || true' EXIT
+PROBE=$SLUG/images/check-prod-$token.txt
+printf 'probe %s\n' "$token" | media_put "$PROBE" || fail "could not write a media file"
+trap 'rm -rf "$WORK"; media_drop "$PROBE" || true; media_drop "$SLUG/cases/check-prod" || true; private_drop "$SLUG/cases/check-prod" || true' EXIT
 count_lines() { # PATTERN -> "node:count ..." of each node's access log
   local n
   for n in "${nodes[@]}"; do
@@ -161,18 +168,45 @@ every_node_served() { # BEFORE AFTER WHAT -> fail unless every node's count grew
     ((${a##*:} > ${b##*:})) || fail "web node ${a%%:*} served none of the $3"
   done
 }
-before_media=$(count_lines "/media/$SLUG/check-prod/probe.txt")
+before_media=$(count_lines "/media/$PROBE")
 for ((i = 0; i < 2 * ${#nodes[@]}; i++)); do
-  got=$(c "$CENTER" "$HTTPS_PORT" -k "https://$CENTER$port_suffix/media/$SLUG/check-prod/probe.txt")
+  got=$(c "$CENTER" "$HTTPS_PORT" -k "https://$CENTER$port_suffix/media/$PROBE")
   [[ $got == "probe $token" ]] || fail "media on its own domain: got '$got'"
 done
 sleep 0.5
-every_node_served "$before_media" "$(count_lines "/media/$SLUG/check-prod/probe.txt")" "media requests"
-[[ $(code "$OTHER" "/media/$SLUG/check-prod/probe.txt") == 404 ]] ||
+every_node_served "$before_media" "$(count_lines "/media/$PROBE")" "media requests"
+[[ $(code "$OTHER" "/media/$PROBE") == 404 ]] ||
   fail "$OTHER serves $SLUG's media"
-[[ $(code "$CENTER" "/_protected_media/$SLUG/check-prod/probe.txt") == 404 ]] ||
+[[ $(code "$CENTER" "/_protected_media/$PROBE") == 404 ]] ||
   fail "/_protected_media/ is reachable from outside"
 ok "media served on $CENTER by every node (X-Accel-Redirect), 404 on $OTHER and at /_protected_media/"
+
+# --- private files: no spelling of any address reaches one, for an anonymous caller on any
+# domain (the file sits in the private folder and, as older versions kept scans, under media)
+secret="private $token"
+rel=$SLUG/cases/check-prod/scan-$token.pdf
+printf '%s\n' "$secret" | private_put "$rel" || fail "could not write a private file"
+printf '%s\n' "$secret" | media_put "$rel" || fail "could not write a media file"
+tail=${rel#"$SLUG"/}
+fuzz=(
+  "/media/$rel" "/media/$SLUG//$tail" "//media/$rel" "/media/$SLUG/./$tail" "/media/./$rel"
+  "/media/$SLUG/x/../$tail" "/media/$SLUG%2F$tail" "/media/$SLUG%2f$tail" "/media/$SLUG/%2e/$tail"
+  "/media/$SLUG/%2e%2e/$SLUG/$tail" "/media/$SLUG%252F$tail" "/media/$SLUG%5C$tail"
+  "/media/$SLUG\\$tail" "/media/$rel%00" "/media/$rel." "/media/$rel/" "/MEDIA/$rel"
+  "/media/${rel^^}" "/_private_files/$rel" "/_private_files//$rel" "/_protected_media/$rel"
+  "/_private_files/$SLUG/./$tail" "/static/../_private_files/$rel" "/media/../_private_files/$rel"
+)
+tried=0
+for host in "$CENTER" "$OTHER" "$DOMAIN"; do
+  for path in "${fuzz[@]}"; do
+    out=$(c "$host" "$HTTPS_PORT" -k --path-as-is -w '\n%{http_code}' "https://$host$port_suffix$path") ||
+      fail "$host$path: no answer"
+    status=${out##*$'\n'}
+    [[ $status != 200 && $out != *"$token"* ]] || fail "$host$path serves a private file ($status)"
+    tried=$((tried + 1))
+  done
+done
+ok "private files: $tried anonymous requests (${#fuzz[@]} spellings x 3 domains), none served"
 
 # --- a staff login through nginx, valid on every node
 jar=$WORK/cookies

@@ -188,6 +188,15 @@ def _source_of(center: Center) -> dict:
     }
 
 
+def default_backup_path(center: Center) -> Path:
+    """Where a backup goes when the operator names no file: the private folder's _backups/
+    (no URL and no nginx location maps it), one file per center and minute."""
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    folder = private_root() / "_backups"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder / f"{center.slug}-{stamp}.tar.gz"
+
+
 def center_backup(center: Center, path) -> BackupSummary:
     """Write the center's schema and media to one file at `path` (replaced only once the new
     file is complete). The rows are read in one snapshot."""

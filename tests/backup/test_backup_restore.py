@@ -378,3 +378,12 @@ def test_restored_password_is_the_backups(source, media_root, tmp_path, client_f
         "/admin/login/", {"username": "clerk1", "password": PASSWORD}
     )
     assert response.status_code == 302
+
+
+def test_backup_without_a_file_goes_to_the_private_folder(source, media_root):
+    out = io.StringIO()
+    call_command("backup_center", "qingshuitai", stdout=out)
+    (file,) = (backup.private_root() / "_backups").glob("qingshuitai-*.tar.gz")
+    assert str(file) in out.getvalue()
+    assert not file.resolve().is_relative_to(Path(media_root).resolve())
+    assert file.stat().st_mode & 0o077 == 0  # the operator's only

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from tenants.backup import center_backup
+from tenants.backup import center_backup, default_backup_path
 from tenants.models import Center
 
 
@@ -18,7 +18,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("slug", help="the center's slug")
-        parser.add_argument("file", help="the backup file to write; gzip-compressed if .gz/.tgz")
+        parser.add_argument(
+            "file",
+            nargs="?",
+            help=(
+                "the backup file to write; gzip-compressed if .gz/.tgz (default: "
+                "<PRIVATE_ROOT>/_backups/<slug>-<date and time>.tar.gz, outside every URL)"
+            ),
+        )
 
     def handle(self, *args, **options):
         with translation.override(settings.LANGUAGE_CODE):
@@ -28,7 +35,7 @@ class Command(BaseCommand):
                     _("No center has the slug %(slug)s.") % {"slug": options["slug"]}
                 )
             try:
-                summary = center_backup(center, options["file"])
+                summary = center_backup(center, options["file"] or default_backup_path(center))
             except ValidationError as exc:
                 raise CommandError(error_lines(exc)) from exc
             self.stdout.write(

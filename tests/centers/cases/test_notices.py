@@ -129,7 +129,6 @@ def test_acceptance_stores_a_real_pdf_privately(desk, media_root, client_for):
     assert re.fullmatch(r"cases/\d{4}/\d{2}/[0-9a-f]{32}\.pdf", name)
     assert stored.is_relative_to(Path(settings.PRIVATE_ROOT) / desk.center.schema_name)
     assert not stored.is_relative_to(Path(settings.MEDIA_ROOT))
-    stored = media_root / desk.center.schema_name / name
     assert stored.read_bytes() == content
     # The public media view never serves case documents, on any domain.
     assert (
