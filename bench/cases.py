@@ -90,18 +90,19 @@ def setup_center(slug: str) -> dict:
 LOAD_SQL = """
 INSERT INTO cases_case (
     receipt_number, matter_id, matter_code, matter_name, kind, urgent, channel, status,
-    applicant_kind, applicant_name, applicant_id_number, applicant_phone, contact_name, address,
+    applicant_kind, applicant_name, applicant_id_number, applicant_id_hash, applicant_phone,
+    contact_name, address,
     window_id, owner_id, first_contact_id, received_at, received_on, accepted_at, accepted_on,
     acceptance_deemed, legal_days, promised_days, extension_days, paused_days, due_date,
     due_provisional, visits, decision, decision_note, handover, closed_at, closed_on,
     closed_late, refusal_kind, refusal_reason, refusal_basis, remote_center,
-    remote_receipt_number, remote_status, updated_at
+    remote_receipt_number, remote_status, revocation_reason, revocation_basis, updated_at
 )
 SELECT
     'B' || lpad(g::text, 11, '0'),
     m.id, m.code, m.name, 'promised', (g %% 50 = 0), 'window',
     s.status,
-    'person', '张' || (g %% 1000)::text, %(person_id)s,
+    'person', '张' || (g %% 1000)::text, %(person_id)s, %(person_hash)s,
     '138' || lpad((g %% 100000000)::text, 8, '0'),
     '', '',
     %(first_window)s + (g %% 8), %(clerk)s, %(clerk)s,
@@ -116,7 +117,7 @@ SELECT
          THEN t.received_at + interval '5 days' END,
     CASE WHEN s.status IN ('closed', 'not_accepted', 'withdrawn')
          THEN (t.received_at AT TIME ZONE 'Asia/Shanghai')::date + 5 END,
-    false, '', '', '', '', '', '', now()
+    false, '', '', '', '', '', '', '', '', now()
 FROM generate_series(1, %(count)s) AS g
 JOIN LATERAL (
     SELECT now() - ((%(count)s - g) * interval '1 second' * (94608000.0 / %(count)s)) AS received_at
@@ -147,6 +148,8 @@ def load_cases(slug: str, context: dict) -> dict:
             (existing,) = cursor.fetchone()
         if existing >= CASES:
             return {"loaded": 0, "existing": existing}
+        from cityplatform import pii
+
         started = time.perf_counter()
         sql = LOAD_SQL
         with connection.cursor() as cursor:
@@ -154,7 +157,9 @@ def load_cases(slug: str, context: dict) -> dict:
                 sql,
                 {
                     "count": CASES,
-                    "person_id": PERSON_ID,
+                    # one resident, encrypted once: every row holds a valid token and its hash
+                    "person_id": pii.encrypt(PERSON_ID),
+                    "person_hash": pii.lookup_hash(PERSON_ID),
                     "first_window": min(context["windows"]),
                     "clerk": context["clerk"],
                 },

@@ -53,21 +53,24 @@ PERSON_ID = "11010519491231002X"
 CASES_SQL = """
 INSERT INTO cases_case (
     receipt_number, matter_id, matter_code, matter_name, kind, urgent, channel, status,
-    applicant_kind, applicant_name, applicant_id_number, applicant_phone, contact_name, address,
+    applicant_kind, applicant_name, applicant_id_number, applicant_id_hash, applicant_phone,
+    contact_name, address,
     window_id, owner_id, first_contact_id, received_at, received_on, accepted_at, accepted_on,
     acceptance_deemed, legal_days, promised_days, extension_days, paused_days, due_date,
     due_provisional, visits, decision, decision_note, handover, closed_late, refusal_kind,
-    refusal_reason, refusal_basis, remote_center, remote_receipt_number, remote_status, updated_at
+    refusal_reason, refusal_basis, remote_center, remote_receipt_number, remote_status,
+    revocation_reason, revocation_basis, updated_at
 )
 SELECT
     %(prefix)s || lpad(g::text, 10, '0'), %(matter)s, %(code)s, '压测监察事项',
     CASE WHEN g %% 100 = 1 THEN 'instant' ELSE 'promised' END, false, 'window', 'accepted',
-    'person', '张' || (g %% 1000)::text, %(person_id)s, '138' || lpad(g::text, 8, '0'), '', '',
+    'person', '张' || (g %% 1000)::text, %(person_id)s, %(person_hash)s,
+    '138' || lpad(g::text, 8, '0'), '', '',
     NULL, %(owner)s, %(owner)s, t.at, t.at::date, t.at, t.at::date,
     false, 20, 5, 0, 0,
     CASE WHEN g %% 100 = 1 THEN t.at::date ELSE %(today)s::date + (g %% 100) - 3 END,
     false, CASE WHEN g %% 200 = 7 THEN 3 ELSE 1 END, '', '', '', false, '', '', '', '', '', '',
-    now()
+    '', '', now()
 FROM generate_series(1, %(count)s) AS g
 JOIN LATERAL (
     SELECT CASE WHEN g %% 100 = 1 THEN %(today)s::date - 1
@@ -202,12 +205,15 @@ def load(center, today) -> int:
             },
         )  # fmt: skip
         owner = User.objects.filter(role=Role.CENTER_DIRECTOR).order_by("pk").first()
+        from cityplatform import pii
+
         with connection.cursor() as cursor:
             params = {
                 "prefix": RECEIPT_PREFIX,
                 "matter": matter.pk,
                 "code": MATTER_CODE,
-                "person_id": PERSON_ID,
+                "person_id": pii.encrypt(PERSON_ID),  # one resident, encrypted once
+                "person_hash": pii.lookup_hash(PERSON_ID),
                 "owner": owner.pk if owner else None,
                 "today": today,
                 "count": CASES,

@@ -82,7 +82,7 @@ STATUS_OPEN = "open"
 
 class CaseFilterForm(forms.Form):
     q = forms.CharField(
-        label=gettext_lazy("Receipt number or applicant"),
+        label=gettext_lazy("Receipt number, applicant or ID number"),
         required=False,
         max_length=50,
         widget=forms.TextInput(

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cityplatform.pii import EncryptedCharField, LookupHashField
 from cityplatform.sequences import DailyCounter
 from tenants.private_files import get_tenant_private_storage, random_name
 
@@ -60,8 +61,11 @@ class Case(models.Model):
         _("applicant kind"), max_length=16, choices=ApplicantKind.choices
     )
     applicant_name = models.CharField(_("applicant"), max_length=100)
-    applicant_id_number = models.CharField(
-        _("resident ID or unified social credit code"), max_length=18
+    # Encrypted at rest (cityplatform.pii); every lookup and duplicate check goes through the
+    # keyed hash beside it, never through the encrypted column.
+    applicant_id_number = EncryptedCharField(_("resident ID or unified social credit code"))
+    applicant_id_hash = LookupHashField(
+        _("lookup hash of the ID number"), source="applicant_id_number"
     )
     applicant_phone = models.CharField(_("applicant phone"), max_length=20)
     contact_name = models.CharField(_("contact person"), max_length=50, blank=True)

@@ -350,7 +350,8 @@ def referral_receive(message: ExchangeMessage) -> str:
             }
         )
     transition_check("receive", NEW, None)
-    applicant = services.applicant_check(payload.get("applicant") or {})
+    # The ID number and phone travel encrypted (tenants.exchange.services.payload_sealed).
+    applicant = services.applicant_check(exchange.payload_opened(payload).get("applicant") or {})
     now = timezone.now()
     today = services._local_day(now)
     known = {m["name"] for m in matter.materials}

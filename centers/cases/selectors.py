@@ -16,10 +16,12 @@ from django.utils.translation import gettext as _
 from centers.catalog.models import LocalMatter
 from centers.workspace.models import Post, ServicePoint, Window
 from centers.workspace.selectors import absent_user_ids, department_window_staff_ids
+from cityplatform.pii import lookup_hash
 from tenants.accounts.models import CENTER_ROLES, Role, User
 
 from . import clock
 from .models import ApprovalRequest, Case, CaseDocument, CaseFile, CaseTask
+from .personal_data import is_id_number
 from .states import (
     CLOCK_RUNNING_STATUSES,
     OPEN_STATUSES,
@@ -55,7 +57,7 @@ class CaseFilters:
     urgent: bool = False
     mine_for: object | None = None  # a user: only "my cases"
     matter_code: str | None = None
-    query: str | None = None  # receipt number prefix or applicant name
+    query: str | None = None  # receipt number prefix, applicant name or full ID number
     approval_waiting: bool = False  # only cases with a request waiting for the director
 
 
@@ -84,7 +86,9 @@ def cases_filtered(filters: CaseFilters, today: datetime.date | None = None) -> 
         cases = cases.filter(matter_code=filters.matter_code)
     if filters.query:
         q = filters.query.strip()
-        if q.isdigit():
+        if is_id_number(q):  # through the keyed hash: the ID number itself is encrypted
+            cases = cases.filter(applicant_id_hash=lookup_hash(q.replace(" ", "")))
+        elif q.isdigit():
             cases = cases.filter(receipt_number__startswith=q)
         else:
             cases = cases.filter(applicant_name=q)

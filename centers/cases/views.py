@@ -23,10 +23,10 @@ from django.views.generic import FormView, TemplateView, View
 
 from cityplatform.admin_views import AdminScreenMixin
 from tenants.accounts.models import Role, User
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.permissions import Capability, can, may_view_personal_data
 from tenants.private_files import private_file_response
 
-from . import approvals, clock, forms, notices, referrals, selectors, services
+from . import approvals, clock, forms, notices, personal_data, referrals, selectors, services
 from .models import ApprovalRequest, CaseMaterial
 from .states import (
     TRANSITIONS,
@@ -41,6 +41,8 @@ from .states import (
 )
 
 PAGE_SIZE = 50
+# The receipt whose applicant the next case page shows in full (set by CasePersonalDataView).
+REVEALED_SESSION_KEY = "cases_personal_data_revealed"
 POSTED_KEYS = ("name", "state", "originals_received", "copies_received", "note")
 
 # The steps with a form on the case page, in the order they are offered, and their service.
@@ -442,8 +444,12 @@ class CaseDetailView(DeskAccess, AdminScreenMixin, TemplateView):
                 }
             )
         today = clock.local_today()
+        # Full ID number and phone only right after an audited "show in full" (one page view).
+        revealed = self.request.session.pop(REVEALED_SESSION_KEY, None) == case.receipt_number
         context.update(
             case=case,
+            personal_data_revealed=revealed,
+            may_reveal_personal_data=may_view_personal_data(user),
             deadline=selectors.deadline_of(case, today),
             today=today,
             action_forms=action_forms,
@@ -489,6 +495,24 @@ class CaseDetailView(DeskAccess, AdminScreenMixin, TemplateView):
                 return redirect(_case_url(case))
         self.case = None  # read again: nothing changed, but show it as it is now
         return self.render_to_response(self.get_context_data(bound_form=form))
+
+
+class CasePersonalDataView(DeskAccess, View):
+    """POST /admin/cases/<receipt>/personal-data/: show the applicant's full ID number and
+    phone on the case page once, each read recorded in the audit log; then back to the case
+    page (a reload shows the masked forms again)."""
+
+    def post(self, request, receipt):
+        case = selectors.case_for_desk(receipt)
+        if case is None:
+            raise Http404
+        try:
+            personal_data.case_personal_data_reveal(request, case)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        else:
+            request.session[REVEALED_SESSION_KEY] = case.receipt_number
+        return redirect(_case_url(case))
 
 
 # --- the director's approvals -------------------------------------------------------------------

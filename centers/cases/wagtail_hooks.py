@@ -16,6 +16,7 @@ from .views import (
     ApprovalQueueView,
     CaseDetailView,
     CaseListView,
+    CasePersonalDataView,
     DocumentDownloadView,
     IntakeView,
     ScanDownloadView,
@@ -32,6 +33,11 @@ urlpatterns = [
     # Receipt numbers are digits (YYYYMMDD + sequence), so "new/" and the exchange's
     # "exchange/" never reach the case page.
     re_path(rf"^(?P<receipt>{RECEIPT})/$", CaseDetailView.as_view(), name="case"),
+    re_path(
+        rf"^(?P<receipt>{RECEIPT})/personal-data/$",
+        CasePersonalDataView.as_view(),
+        name="personal_data",
+    ),
     re_path(
         rf"^(?P<receipt>{RECEIPT})/scans/(?P<pk>\d+)/$",
         ScanDownloadView.as_view(),

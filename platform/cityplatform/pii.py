@@ -197,6 +197,52 @@ def reveal_value(value: str) -> str:
     return decrypt(value) if is_token(value) else (value or "")
 
 
+def reencrypt_table(
+    *, table: str, column: str, hash_column: str = "", pk: str = "id", batch_size: int = 1000
+) -> tuple[int, int]:
+    """Bring every value of `table.column` in the current schema under the current cipher and
+    first key (plain text is encrypted, older tokens re-encrypted) and its `hash_column` up to
+    date, in batches by primary key, each batch its own transaction: idempotent (a second run
+    changes nothing) and resumable (an interrupted run loses at most one batch's work).
+    Returns (rows read, rows rewritten). The migrations and rotate_pii_key call it."""
+    from django.db import connection, transaction
+
+    qn = connection.ops.quote_name
+    columns = f"{qn(pk)}, {qn(column)}" + (f", {qn(hash_column)}" if hash_column else "")
+    select = f"SELECT {columns} FROM {qn(table)} WHERE {qn(pk)} > %s ORDER BY {qn(pk)} LIMIT %s"
+    sets = f"{qn(column)} = %s" + (f", {qn(hash_column)} = %s" if hash_column else "")
+    update = f"UPDATE {qn(table)} SET {sets} WHERE {qn(pk)} = %s"
+    last, read, rewritten = None, 0, 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if last is None:
+                cursor.execute(select.replace(f"WHERE {qn(pk)} > %s ", ""), [batch_size])
+            else:
+                cursor.execute(select, [last, batch_size])
+            rows = cursor.fetchall()
+            changes = []
+            for row in rows:
+                stored = row[1] or ""
+                plain = reveal_value(stored)
+                token = encrypt(plain) if needs_rotation(stored) else stored
+                params = [token]
+                if hash_column:
+                    digest = lookup_hash(plain)
+                    if token == stored and digest == (row[2] or ""):
+                        continue
+                    params.append(digest)
+                elif token == stored:
+                    continue
+                changes.append([*params, row[0]])
+            if changes:
+                cursor.executemany(update, changes)
+        if not rows:
+            return read, rewritten
+        read += len(rows)
+        rewritten += len(changes)
+        last = rows[-1][0]
+
+
 class EncryptedCharField(models.CharField):
     """Plain text in Python, a token in the database (see the module doc). It cannot be
     filtered on (each encryption has its own nonce): filter on its LookupHashField instead."""
@@ -273,3 +319,72 @@ class LookupHashField(models.CharField):
         value = lookup_hash(getattr(model_instance, self.source) or "")
         setattr(model_instance, self.attname, value)
         return value
+
+
+# --- rotation (the rotate_pii_key command) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EncryptedColumn:
+    table: str
+    pk: str
+    column: str
+    hash_column: str
+    label: str
+
+
+def encrypted_columns() -> list[EncryptedColumn]:
+    """Every EncryptedCharField of every installed model, with its LookupHashField."""
+    from django.apps import apps
+
+    found = []
+    for model in apps.get_models():
+        fields = model._meta.concrete_fields
+        for field in fields:
+            if not isinstance(field, EncryptedCharField):
+                continue
+            hashed = next(
+                (f for f in fields if isinstance(f, LookupHashField) and f.source == field.name),
+                None,
+            )
+            found.append(
+                EncryptedColumn(
+                    table=model._meta.db_table,
+                    pk=model._meta.pk.column,
+                    column=field.column,
+                    hash_column=hashed.column if hashed else "",
+                    label=f"{model._meta.label}.{field.name}",
+                )
+            )
+    return found
+
+
+def schemas_with_table(table: str) -> list[str]:
+    """Every schema that holds `table`: each center, archived ones too, the template and the
+    spares, in name order."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_schema FROM information_schema.tables "
+            "WHERE table_name = %s AND table_schema NOT IN ('pg_catalog', 'information_schema') "
+            "ORDER BY table_schema",
+            [table],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def pending_in_table(*, table: str, column: str) -> int:
+    """How many values of `table.column` in the current schema are not under the current
+    cipher and first key yet."""
+    from django.db import connection
+
+    qn = connection.ops.quote_name
+    prefix = f"{TOKEN_VERSION}:{current_cipher()}:{keys()[0].key_id}:"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM {qn(table)} "
+            f"WHERE {qn(column)} <> '' AND {qn(column)} NOT LIKE %s",
+            [prefix + "%"],
+        )
+        return cursor.fetchone()[0]

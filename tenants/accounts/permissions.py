@@ -27,6 +27,9 @@ class Capability(StrEnum):
     HANDLE_CASES = "handle_cases"
     TAKE_VILLAGE_APPLICATIONS = "take_village_applications"
     VIEW_AUDIT_LOG = "view_audit_log"  # the city: every domain's; a director: their center's
+    # See a resident's full ID number, full phone number and scans (PIPL: only the roles that
+    # handle the case; everyone else sees the masked forms). Each full view is audited.
+    VIEW_PERSONAL_DATA = "view_personal_data"
 
 
 _ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -48,10 +51,13 @@ _ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_CENTER_WORKSPACE,
             Capability.MANAGE_CENTER_STAFF,
             Capability.HANDLE_CASES,
+            Capability.VIEW_PERSONAL_DATA,
             Capability.VIEW_AUDIT_LOG,
         }
     ),
-    Role.WINDOW_STAFF: frozenset({Capability.ACCESS_ADMIN, Capability.HANDLE_CASES}),
+    Role.WINDOW_STAFF: frozenset(
+        {Capability.ACCESS_ADMIN, Capability.HANDLE_CASES, Capability.VIEW_PERSONAL_DATA}
+    ),
     Role.VILLAGE_AGENT: frozenset({Capability.ACCESS_ADMIN, Capability.TAKE_VILLAGE_APPLICATIONS}),
 }
 
@@ -90,6 +96,15 @@ def can(user, capability: Capability, target=None) -> bool:
     if capability in (Capability.SUPERVISE_CENTER, Capability.SCORE_CENTER):
         return _covers_center(user, target)
     return True
+
+
+def may_view_personal_data(user) -> bool:
+    """Whether `user` may see residents' full ID numbers, phone numbers and scans: the roles
+    that handle cases (window staff, the director), in a center's own schema only. Village
+    agents, the city and district staff and evaluators see the masked forms."""
+    return connection.schema_name != settings.PUBLIC_SCHEMA_NAME and can(
+        user, Capability.VIEW_PERSONAL_DATA
+    )
 
 
 def _covers_center(user, center) -> bool:

@@ -96,7 +96,7 @@ def personal_data_read(request, *, receipt: str, what: str) -> AuditEntry:
         action=Action.PERSONAL_DATA_READ,
         actor=request.user,
         request=request,
-        obj=receipt,
+        obj=f"{receipt} ({what})",  # which case and what, in the list and the export
         detail={"receipt": receipt, "what": what},
     )
 

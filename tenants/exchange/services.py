@@ -21,6 +21,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
+from cityplatform import pii
 from tenants.accounts.permissions import Capability, can
 from tenants.models import Center
 
@@ -43,6 +44,9 @@ BACKOFF_BASE_SECONDS = 60
 BACKOFF_MAX_SECONDS = 3600
 MAX_ATTEMPTS = 6
 SWEEP_BATCH = 500
+# The applicant's fields a payload carries encrypted (cityplatform.pii) while the message waits
+# in the public schema; the receiver reads them through `payload_opened`.
+SEALED_APPLICANT_FIELDS = ("id_number", "phone")
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ def message_send(
     if kind not in MessageKind.values:
         raise ValueError(f"unknown message kind {kind!r}")
     now = now or timezone.now()
+    payload = payload_sealed(payload)
     with transaction.atomic():
         message, created = ExchangeMessage.objects.get_or_create(
             idempotency_key=key,
@@ -181,6 +186,36 @@ def message_deliver(message_id, *, now: datetime.datetime | None = None) -> str:
             message=message, action=ExchangeLog.Action.DELIVERED, actor_name="system"
         )
         return message.state
+
+
+def _applicant_mapped(payload: dict, change) -> dict:
+    applicant = payload.get("applicant")
+    if not isinstance(applicant, dict):
+        return payload
+    fields = {k: change(applicant[k]) for k in SEALED_APPLICANT_FIELDS if applicant.get(k)}
+    return {**payload, "applicant": {**applicant, **fields}}
+
+
+def payload_sealed(payload: dict) -> dict:
+    """The payload with the applicant's ID number and phone encrypted (a token is kept)."""
+    return _applicant_mapped(payload, lambda v: v if pii.is_token(v) else pii.encrypt(v))
+
+
+def payload_opened(payload: dict) -> dict:
+    """The payload as the sender wrote it: the applicant's sealed fields decrypted (plain
+    values, from messages written before encryption, as they are)."""
+    return _applicant_mapped(payload, pii.reveal_value)
+
+
+def payload_rotated(payload: dict) -> dict | None:
+    """The payload with every sealed field under the current cipher and key, or None when
+    nothing needs it (rotate_pii_key)."""
+    applicant = payload.get("applicant") if isinstance(payload, dict) else None
+    if not isinstance(applicant, dict) or not any(
+        pii.needs_rotation(applicant.get(k) or "") for k in SEALED_APPLICANT_FIELDS
+    ):
+        return None
+    return payload_sealed(payload_opened(payload))
 
 
 def _without_personal_data(payload: dict) -> dict:

@@ -347,11 +347,13 @@ class CaseDetailSerializer(CaseItemSerializer):
         }
     )
     def get_applicant(self, case: Case) -> dict:
+        """The ID number and phone masked: the full values come only from the audited
+        POST cases/<receipt>/personal-data/."""
         return {
             "kind": case.applicant_kind,
             "name": case.applicant_name,
-            "id_number": case.applicant_id_number,
-            "phone": case.applicant_phone,
+            "id_number": case.applicant_id_masked,
+            "phone": case.applicant_phone_masked,
             "contact_name": case.contact_name,
             "address": case.address,
         }
@@ -387,6 +389,12 @@ class CaseDetailSerializer(CaseItemSerializer):
         from ..selectors import case_history
 
         return EventSerializer(case_history(case), many=True).data
+
+
+class PersonalDataSerializer(serializers.Serializer):
+    receipt_number = serializers.CharField()
+    id_number = serializers.CharField(help_text=gettext_lazy("in full"))
+    phone = serializers.CharField(help_text=gettext_lazy("in full"))
 
 
 # --- writing ----------------------------------------------------------------------------------

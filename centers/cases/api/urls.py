@@ -8,6 +8,11 @@ urlpatterns = [
     path("cases/", views.CaseListView.as_view(), name="cases"),
     path("cases/<str:receipt>/", views.CaseDetailView.as_view(), name="case"),
     path("cases/<str:receipt>/events/", views.CaseEventsView.as_view(), name="case-events"),
+    path(
+        "cases/<str:receipt>/personal-data/",
+        views.CasePersonalDataView.as_view(),
+        name="case-personal-data",
+    ),
     *[
         path(f"cases/<str:receipt>/{name}/", view.as_view(), name=f"case-{name}")
         for name, view in views.STEP_VIEWS.items()

@@ -23,7 +23,7 @@ from cityplatform.api import capability_required
 from tenants.accounts.models import Role
 from tenants.accounts.permissions import Capability, can
 
-from .. import approvals, clock, fees, progress, referrals, selectors, services
+from .. import approvals, clock, fees, personal_data, progress, referrals, selectors, services
 from ..models import Case
 from ..states import Channel
 from . import serializers as s
@@ -270,6 +270,26 @@ class CaseDetailView(APIView):
     @extend_schema(parameters=[RECEIPT], responses=s.CaseDetailSerializer)
     def get(self, request, receipt: str):
         return _detail(request, _case_or_404(receipt))
+
+
+class CasePersonalDataView(APIView):
+    """The applicant's full ID number and phone number (the case itself shows them masked),
+    for window staff and the director only; each read is recorded in the audit log."""
+
+    permission_classes = [HANDLE]
+    serializer_class = s.PersonalDataSerializer
+
+    @extend_schema(
+        parameters=[RECEIPT],
+        request=None,
+        responses={200: s.PersonalDataSerializer, 403: DetailSerializer, 404: DetailSerializer},
+    )
+    def post(self, request, receipt: str):
+        case = _case_or_404(receipt)
+        values = personal_data.case_personal_data_reveal(request, case)
+        return Response(
+            s.PersonalDataSerializer({"receipt_number": case.receipt_number, **values}).data
+        )
 
 
 class ProcessRenderer(JSONRenderer):

@@ -94,7 +94,9 @@ def test_intake_accepts_and_answers_the_case(desk, clerk):
     due, provisional = clock.due_date(today, 5)
     assert (case["due_date"], case["provisional"]) == (due.isoformat(), provisional)
     assert case["remaining_working_days"] == 5 and case["overdue"] is False
-    assert case["applicant"]["id_number"] == PERSON_ID
+    # Masked in the case; in full only from the audited personal-data endpoint (test_pii).
+    assert case["applicant"]["id_number"] == "1101**********002X"
+    assert case["applicant"]["phone"] == "138****5678"
     assert [m["state"] for m in case["materials"]] == ["received", "received", "received"]
     assert [d["kind"] for d in case["documents"]] == ["acceptance_notice"]
     assert [e["process_code"] for e in case["events"]] == [1, 3]
