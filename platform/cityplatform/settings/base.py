@@ -238,8 +238,8 @@ AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=400)
 # the first of PII_ENCRYPTION_KEYS (comma-separated, each at least 32 characters; the others
 # still decrypt, so a key is rotated by putting a new one first and running rotate_pii_key) in
 # PII_CIPHER, "aes" (AES-256-GCM) or "sm4" (SM4-GCM, GB/T 32907, for 商用密码); PII_HASH_KEY keys
-# the HMAC-SHA256 used for lookups and duplicate checks (changing it needs rotate_pii_key
-# --rehash). The defaults are for development and tests only; production refuses them.
+# the HMAC-SHA256 used for lookups and duplicate checks (after changing it, rotate_pii_key
+# recomputes the hashes). The defaults are for development and tests only.
 PII_ENCRYPTION_KEYS = env.list(
     "PII_ENCRYPTION_KEYS", default=["dev-only-pii-key-3f9a1c7e5b2d4f6a8c0e1b3d5f7a9c2e"]
 )
