@@ -252,18 +252,22 @@ def image_clean(data: bytes, name: str, content_type: str) -> bytes:
                     pixels=round(image.width * image.height / 1_000_000),
                     max=IMAGE_MAX_PIXELS // 1_000_000,
                 )
-            icc = image.info.get("icc_profile")
+            original = dict(image.info)
             frames = [
                 ImageOps.exif_transpose(frame.copy()) for frame in ImageSequence.Iterator(image)
             ]
+            for frame in frames:
+                frame.info = {}  # Pillow writes some of it back (comments, EXIF, XMP)
     except ValidationError:
         raise
     except Exception as exc:  # Pillow raises many kinds on hostile input
         logger.info("image refused, does not decode: %s", exc)
         raise unreadable from None
+    # Only what renders the picture right: its colours, resolution and animation timing.
     options: dict = {"format": fmt}
-    if icc:
-        options["icc_profile"] = icc
+    for key in ("icc_profile", "dpi", "duration", "loop"):
+        if original.get(key) is not None and (key != "loop" or fmt in ("GIF", "WEBP")):
+            options[key] = original[key]
     if fmt in ("JPEG", "WEBP"):
         options["quality"] = JPEG_QUALITY
     elif fmt == "TIFF":
