@@ -400,6 +400,7 @@ def test_appointment_booked_and_cancelled(site, live_gunicorn):
         first.check()
         page.locator("#id_name").fill(name)
         page.locator("#id_phone").fill(phone)
+        page.locator("#id_resident_id").fill(PERSON_ID)
         screenshot(page, SHOTS, "f1-appointment-form")
         page.locator("#appointments-book").get_by_role("button").click()
         number = page.locator("#appointment-number").inner_text().strip()
