@@ -158,6 +158,8 @@ class Case(models.Model):
     remote_updated_at = models.DateTimeField(_("other side updated at"), null=True, blank=True)
 
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Set when retention (centers.retention) removed the applicant's personal data.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-urgent", "-received_at"]
@@ -489,6 +491,8 @@ class Notification(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     gateway_id = models.CharField(_("gateway message id"), max_length=64, blank=True)
+    # Set when retention (centers.retention) removed the phone number and the text.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-pk"]

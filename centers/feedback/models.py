@@ -61,6 +61,8 @@ class Feedback(models.Model):
     published_as_faq = models.BooleanField(_("published as a frequent question"), default=False)
     faq_question = models.TextField(_("question as published"), blank=True)
     created_at = models.DateTimeField(_("created at"), db_index=True)
+    # Set when retention (centers.retention) removed the sender's name and phone.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

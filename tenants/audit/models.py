@@ -24,6 +24,9 @@ class Action(models.TextChoices):
     PERMISSIONS_CHANGED = "permissions_changed", _("Permissions changed")
     EXPORT = "export", _("Data export")
     PERSONAL_DATA_READ = "personal_data_read", _("Personal data viewed")
+    # Retention (centers.retention): the city's periods changed; a night's anonymisation.
+    RETENTION_POLICY_CHANGED = "retention_policy_changed", _("Retention periods changed")
+    PERSONAL_DATA_ANONYMISED = "personal_data_anonymised", _("Personal data anonymised")
 
 
 class AuditEntry(models.Model):

@@ -58,6 +58,9 @@ class ExchangeMessage(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    # Set when retention (centers.retention) removed the applicant and the scans of a failed or
+    # cancelled message.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     # When the sweep next sends it again: a grace period after creation (the task queued on
     # commit should have delivered it by then), then back-off after each failed attempt.
     next_attempt_at = models.DateTimeField(_("next attempt at"))

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -81,6 +82,7 @@ SHARED_APPS = [
     "evaluation.rectification",  # 差评 rectification and rating appeals
     "evaluation.scoring",  # rubric, rounds, scorecards, rankings
     "evaluation.conduct",  # the conduct campaign: self and peer evaluation, findings
+    "centers.retention",  # public only: the city's retention periods of personal data (PIPL)
     *TENANT_APPS,
     # apps without tables of their own
     "django.contrib.messages",
@@ -367,6 +369,14 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Template imports with more new or changed rows than this run in Celery with a progress page.
 CATALOG_IMPORT_INLINE_ROWS = env.int("CATALOG_IMPORT_INLINE_ROWS", default=200)
 HEARTBEAT_INTERVAL_SECONDS = env.int("HEARTBEAT_INTERVAL_SECONDS", default=60)
+# Nightly jobs by the clock (CELERY_TIMEZONE); cityplatform/celery.py adds the interval jobs.
+# (deploy/bin/city-beat's CELERY_BEAT_SCHEDULE variable is beat's state file, not this.)
+CELERY_BEAT_SCHEDULE = {
+    "anonymise personal data past the city's retention periods, spread over an hour": {
+        "task": "centers.retention.tasks.dispatch_retention",
+        "schedule": crontab(hour=env.int("RETENTION_HOUR", default=2), minute=30),
+    },
+}
 # /healthz shows its checks only to the domain's staff and to monitoring that sends this token
 # in X-Healthz-Token (empty: no token works); everyone else sees only {"status": "ok"}.
 HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
