@@ -119,6 +119,28 @@ def test_an_ipv6_64_walk_meets_the_appointment_limit(hall, client_for, monkeypat
     assert other.status_code == 400
 
 
+def test_an_ipv6_64_walk_meets_one_login_lockout(township, make_user, client_for):
+    """django-axes locks an (address, browser) pair after AXES_FAILURE_LIMIT failures: guessing
+    many usernames from the addresses of one /64 meets that lockout too."""
+    from django.conf import settings
+
+    from tests.conftest import PASSWORD
+
+    make_user(township, "clerk7", Role.WINDOW_STAFF)
+    client = client_for(township, HTTP_USER_AGENT="sprayer/1.0")
+    for host in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/admin/login/",
+            {"username": f"guess{host}", "password": "Wrong-pass-2026!"},
+            REMOTE_ADDR=v6("2001:db8:cc:1", host + 1),
+        )
+    login_data = {"username": "clerk7", "password": PASSWORD}
+    locked = client.post("/admin/login/", login_data, REMOTE_ADDR=v6("2001:db8:cc:1", 77))
+    assert locked.status_code == 429
+    other = client.post("/admin/login/", login_data, REMOTE_ADDR=v6("2001:db8:cc:2", 1))
+    assert other.status_code == 302
+
+
 # --- appointments: open bookings per phone and per ID, horizon, numbers ------------------------
 
 
