@@ -78,18 +78,16 @@ def test_staff_of_the_domain_see_the_details(
 
     with schema_context(township.schema_name):
         heartbeat_record()
-    clerk = make_user(township, "health-clerk", Role.WINDOW_STAFF)
-    client = anonymous_for(township)
-    with schema_context(township.schema_name):
-        client.force_login(clerk)
+    from tests.centers.workspace.test_api import login
+
+    make_user(township, "health-clerk", Role.WINDOW_STAFF)
+    client = login(anonymous_for(township), "health-clerk")
     body = client.get("/healthz").json()
     assert body["schema"] == township.schema_name
     assert body["checks"]["heartbeat"]["ok"] is True
     # Another center's director, logged in on their own domain, sees nothing more here.
-    director = make_user(other_township, "health-director", Role.CENTER_DIRECTOR)
-    other = anonymous_for(other_township)
-    with schema_context(other_township.schema_name):
-        other.force_login(director)
+    make_user(other_township, "health-director", Role.CENTER_DIRECTOR)
+    other = login(anonymous_for(other_township), "health-director")
     foreign = anonymous_for(township)
     foreign.cookies["sessionid"] = other.cookies["sessionid"].value
     assert foreign.get("/healthz").json() == {"status": "ok"}
