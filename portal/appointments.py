@@ -100,6 +100,7 @@ def appointments(request):
         "matter": matter,
         "day": day,
         "today": today,
+        "last_day": selectors.horizon_last_day(today),
         "name": (source.get("name") or "")[:50],
         "phone": (source.get("phone") or "")[:20],
         "id_number": (source.get("id_number") or "")[:18] if request.method == "POST" else "",

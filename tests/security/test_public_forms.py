@@ -249,6 +249,17 @@ def test_booking_beyond_the_citys_horizon_is_refused(hall, city):  # noqa: F811
         assert not Appointment.objects.exists()
 
 
+def test_the_booking_page_offers_days_within_the_horizon(hall, client_for, city):  # noqa: F811
+    _set_policy(city, horizon_days=5)
+    last_day = timezone.localdate() + datetime.timedelta(days=5)
+    page = client_for(hall.center).get(f"/appointments/?matter={hall.matter.code}")
+    assert f'max="{last_day:%Y-%m-%d}"' in page.content.decode()
+    beyond = last_day + datetime.timedelta(days=1)
+    page = client_for(hall.center).get(f"/appointments/?matter={hall.matter.code}&day={beyond}")
+    assert page.status_code == 200 and not page.context["slots"]
+    assert all(s["date"] <= last_day for s in page.context["next_slots"])
+
+
 def test_a_sequential_cancel_walk_gets_nowhere_and_is_locked_out(hall, client_for):  # noqa: F811
     from portal.appointments import POST_LIMIT
 
