@@ -434,6 +434,27 @@ def test_with_redis_down_forms_that_text_refuse_and_reads_stay_open(
     assert anonymous.status_code == 302
 
 
+def test_with_redis_down_a_bad_rating_that_brings_a_reply_sms_waits(desk, client_for, redis_down):  # noqa: F811
+    """A 差评 opens a rectification whose reply is texted: it needs the SMS counter. A good
+    rating texts nobody and goes through."""
+    from centers.ratings.models import Rating
+    from tests.ratings.conftest import make_case
+
+    case = make_case(desk, close=True)
+    client = client_for(desk.center)
+    verify = {"action": "verify", "phone_last4": PHONE[-4:], "point": "accepted"}
+    assert client.post(f"/rate/{case.receipt_number}/", verify).status_code == 302
+    bad = {"action": "rate", "point": "accepted", "level": "5", "reasons": "排队两小时"}
+    response = client.post(f"/rate/{case.receipt_number}/", bad)
+    assert response.status_code == 200 and MSG_DOWN in response.content.decode()
+    with schema_context(desk.center.schema_name):
+        assert not Rating.objects.exists()
+    good = {"action": "rate", "point": "accepted", "level": "1"}
+    assert client.post(f"/rate/{case.receipt_number}/", good).status_code == 302
+    with schema_context(desk.center.schema_name):
+        assert Rating.objects.get().level == 1
+
+
 # --- scans ------------------------------------------------------------------------------------
 
 
