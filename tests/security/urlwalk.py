@@ -45,7 +45,44 @@ class Endpoint:
         return model if isinstance(model, type) and issubclass(model, Model) else None
 
 
-PROJECT_PACKAGES = ("centers", "tenants", "catalog_cms", "portal", "cityplatform")
+PROJECT_PACKAGES = ("centers", "tenants", "catalog_cms", "portal", "evaluation", "cityplatform")
+
+# The methods the probe sends, reads first. OPTIONS only to the API, whose views answer it.
+METHODS = ("get", "head", "post", "put", "patch", "delete")
+SAFE = ("get", "head", "options")
+
+
+def methods(endpoint: Endpoint) -> list[str]:
+    """The methods the endpoint's view accepts: a DRF viewset's routed actions, a class-based
+    view's handlers (DRF or Django, within its http_method_names), and every method for a
+    function view, whose decorators cannot be read (it answers 405 itself if it refuses)."""
+    callback = endpoint.callback
+    actions = getattr(callback, "actions", None)
+    api = endpoint.route.startswith("api/")
+    if actions:  # a DRF router route
+        found = set(actions)
+        if "get" in found:
+            found.add("head")
+        return [m for m in (*METHODS, "options") if m in found or (m == "options" and api)]
+    view_class = endpoint.view_class
+    if view_class is None:
+        return [*METHODS, "options"] if api else list(METHODS)
+    initkwargs = (
+        getattr(callback, "view_initkwargs", None) or getattr(callback, "initkwargs", None) or {}
+    )
+    allowed = initkwargs.get("http_method_names") or view_class.http_method_names
+    found = [
+        m
+        for m in (*METHODS, "options")
+        if m in allowed
+        and (
+            hasattr(view_class, m)
+            # Django's View.setup answers HEAD with get() when no head() is defined.
+            or (m == "head" and hasattr(view_class, "get"))
+        )
+        and (m != "options" or api)
+    ]
+    return found
 
 
 def is_ours(endpoint: Endpoint) -> bool:
@@ -107,6 +144,8 @@ class Filler:
         self._cache = {}
 
     def newest(self, model) -> int | str:
+        if model in self.world.ids:  # A's own row of a table every center shares
+            return self.world.ids[model]
         if model not in self._cache:
             with self._schema_context(self.world.a.schema_name):
                 pk = model._default_manager.order_by("-pk").values_list("pk", flat=True).first()
@@ -122,6 +161,11 @@ class Filler:
         from centers.appointments.models import Appointment
         from centers.cases.models import CaseDocument, CaseFee, CaseFile, CaseTask
         from centers.feedback.models import Feedback
+        from evaluation.conduct.models import Campaign
+        from evaluation.conduct.models import Evaluation as ConductEvaluation
+        from evaluation.rectification.models import Rectification
+        from evaluation.scoring.models import EvidencePhoto, Round, Rubric, ScoreAppeal, Scorecard
+        from evaluation.supervision.models import Alert
         from tenants.accounts.models import User
 
         route = endpoint.route
@@ -133,6 +177,7 @@ class Filler:
             "revision_id_a": Revision, "revision_id_b": Revision, "user_id": User,
             "task_state_id": TaskState, "workflow_state_id": WorkflowState,
             "collection_id": Collection, "group_id": Group, "fee_id": CaseFee,
+            "round_id": Round,
         }  # fmt: skip
         if name == "task_id" and "cases/" in route:
             return CaseTask
@@ -144,6 +189,11 @@ class Filler:
         if model is not None:
             return model
         for fragment, model in (
+            ("supervision/alerts/", Alert), ("rectifications/", Rectification),
+            ("evaluation/rubrics/", Rubric), ("evaluation/rounds/", Round),
+            ("evaluation/scorecards/", Scorecard), ("evaluation/results/", Scorecard),
+            ("evaluation/evidence/", EvidencePhoto), ("evaluation/appeals/", ScoreAppeal),
+            ("conduct/evaluations/", ConductEvaluation), ("conduct/", Campaign),
             ("feedback/", Feedback), ("appointments/", Appointment), ("fees/", CaseFee),
             ("scans/", CaseFile), ("documents/", CaseDocument),
         ):  # fmt: skip
@@ -167,6 +217,7 @@ class Filler:
             "job_id": "probe", "kind": "hall", "year": 2026, "what": "windows",
             "file_format": "xlsx", "filter_spec": "original", "uidb64": "MQ",
             "token": "probe-token", "path": world.media_path or "probe.txt",
+            "center_id": world.a.pk,
             "_0": self.newest_document(endpoint), "_1": "probe.pdf",
         }  # fmt: skip
         if name in fixed:
