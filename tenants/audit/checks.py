@@ -18,3 +18,25 @@ def audit_retention_check(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def personal_data_keys_check(app_configs, **kwargs):
+    """The personal-data cipher, keys and hash key work (cityplatform.pii): a value encrypted
+    with the first key and the chosen cipher decrypts again. Fails at start-up rather than at
+    the first intake, e.g. for a short key or an OpenSSL build without SM4."""
+    from cityplatform import pii
+
+    try:
+        pii.lookup_hash("check")
+        if pii.decrypt(pii.encrypt("check")) != "check":
+            raise pii.PIIError("a value did not decrypt to itself")
+    except Exception as exc:
+        return [
+            Error(
+                f"Personal data cannot be encrypted with these settings: {exc}",
+                hint="Check PII_CIPHER, PII_ENCRYPTION_KEYS and PII_HASH_KEY (deploy/README.md).",
+                id="audit.E002",
+            )
+        ]
+    return []

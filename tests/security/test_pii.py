@@ -368,3 +368,12 @@ def test_intake_under_sm4_round_trips_through_the_desk(desk, clerk):
     assert stored(desk.center, case.receipt_number)[0].startswith("pii1:sm4:")
     clerk.post(REVEAL.format(case.receipt_number))
     assert PERSON_ID in clerk.get(DESK.format(case.receipt_number)).content.decode()
+
+
+def test_the_system_check_names_bad_personal_data_settings(settings):
+    from tenants.audit.checks import personal_data_keys_check
+
+    assert personal_data_keys_check(None) == []
+    settings.PII_ENCRYPTION_KEYS = ["too-short"]
+    (error,) = personal_data_keys_check(None)
+    assert error.id == "audit.E002" and "at least 32" in error.msg
