@@ -151,7 +151,15 @@ def test_production_settings_secure_the_cookies_and_send_hsts():
     out = subprocess.run(
         [sys.executable, "-c", code],
         cwd=root / "platform",
-        env={"DJANGO_SECRET_KEY": "x" * 60, "PATH": "/usr/bin:/bin"},
+        # What production settings refuse to start without (tests/deploy/test_settings.py).
+        env={
+            "DJANGO_SECRET_KEY": "x" * 60,
+            "DJANGO_ALLOWED_HOSTS": ".city.example",
+            "DATABASE_URL": "postgres://city:secret@db.city.example:5432/cityservice",
+            "PII_ENCRYPTION_KEYS": "prod-test-encryption-key-not-secret",
+            "PII_HASH_KEY": "prod-test-hash-key-not-secret-0123456789",
+            "PATH": "/usr/bin:/bin",
+        },
         capture_output=True,
         text=True,
         check=True,

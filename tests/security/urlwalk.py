@@ -47,12 +47,12 @@ class Endpoint:
 
 PROJECT_PACKAGES = ("centers", "tenants", "catalog_cms", "portal", "evaluation", "cityplatform")
 
-# The methods the probe sends, reads first. OPTIONS only to the API, whose views answer it.
+# The methods a view may accept. OPTIONS only to the API, whose views answer it.
 METHODS = ("get", "head", "post", "put", "patch", "delete")
 SAFE = ("get", "head", "options")
 
 
-def methods(endpoint: Endpoint) -> list[str]:
+def accepted(endpoint: Endpoint) -> list[str]:
     """The methods the endpoint's view accepts: a DRF viewset's routed actions, a class-based
     view's handlers (DRF or Django, within its http_method_names), and every method for a
     function view, whose decorators cannot be read (it answers 405 itself if it refuses)."""
@@ -71,7 +71,7 @@ def methods(endpoint: Endpoint) -> list[str]:
         getattr(callback, "view_initkwargs", None) or getattr(callback, "initkwargs", None) or {}
     )
     allowed = initkwargs.get("http_method_names") or view_class.http_method_names
-    found = [
+    return [
         m
         for m in (*METHODS, "options")
         if m in allowed
@@ -82,7 +82,28 @@ def methods(endpoint: Endpoint) -> list[str]:
         )
         and (m != "options" or api)
     ]
-    return found
+
+
+def runs_other_handler(endpoint: Endpoint, method: str) -> bool:
+    """True when `method` on this class-based view runs exactly the handler another method
+    the probe sends already ran, with the same (empty) request: HEAD without a head() of its
+    own is get() (Django's View.setup, DRF's ViewSetMixin.as_view), and PUT of Django's form
+    views is ProcessFormView.put, which calls post() (Django parses no PUT body)."""
+    from django.views.generic.edit import ProcessFormView
+
+    view_class = endpoint.view_class
+    if view_class is None:  # a function view may branch on request.method: all are sent
+        return False
+    if method == "head":
+        return getattr(view_class, "head", None) is None
+    if method == "put":
+        return getattr(view_class, "put", None) is ProcessFormView.put
+    return False
+
+
+def methods(endpoint: Endpoint) -> list[str]:
+    """The methods the probe sends: every accepted one, each code path once."""
+    return [m for m in accepted(endpoint) if not runs_other_handler(endpoint, m)]
 
 
 def is_ours(endpoint: Endpoint) -> bool:
