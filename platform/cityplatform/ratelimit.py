@@ -73,8 +73,21 @@ IPV6_BUCKET_PREFIX = 64
 def client_bucket(request) -> str:
     """What every per-address limit counts: the client's IPv4 address, or the /64 network of
     its IPv6 address (an IPv4-mapped IPv6 address counts as the IPv4 one). Walking the
-    addresses of one /64 therefore stays under one limit. Anything unparsable is used as is."""
+    addresses of one /64 therefore stays under one limit. Anything unparsable (no address at
+    all included) is returned as is, like client_ip returns it."""
     return address_bucket(client_ip(request))
+
+
+def axes_client_bucket(request) -> str | None:
+    """`client_bucket` for django-axes, which stores it in an inet column: None when the
+    request carries no usable address (a test's force_login, a misconfigured proxy) rather
+    than a word PostgreSQL refuses."""
+    bucket = client_bucket(request)
+    try:
+        ipaddress.ip_network(bucket, strict=False)
+    except ValueError:
+        return None
+    return bucket
 
 
 def address_bucket(address: str) -> str:
@@ -82,7 +95,7 @@ def address_bucket(address: str) -> str:
     try:
         parsed = ipaddress.ip_address((address or "").strip().split("%")[0])
     except ValueError:
-        return address or "unknown"
+        return address or ""
     if parsed.version == 6:
         if parsed.ipv4_mapped is not None:
             return str(parsed.ipv4_mapped)

@@ -228,7 +228,7 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
 # The client's address as every other per-address limit counts it: behind nginx (NUM_PROXIES),
 # the address nginx saw, never one the client wrote into X-Forwarded-For itself; an IPv6
 # address as its /64 (cityplatform.ratelimit.client_bucket), so walking a /64 meets one lockout.
-AXES_CLIENT_IP_CALLABLE = "cityplatform.ratelimit.client_bucket"
+AXES_CLIENT_IP_CALLABLE = "cityplatform.ratelimit.axes_client_bucket"
 # Staff sessions end after this many seconds without a request, and a staff user keeps at most
 # MAX_SESSIONS_PER_USER sessions (the oldest end on a new login).
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
