@@ -15,7 +15,7 @@ victim.py) and as a whole at the end."""
 import io
 import json
 import zipfile
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.conf import settings
@@ -114,6 +114,17 @@ def _plan(urlconf: str, world):
     return sorted(plan, key=order)
 
 
+# What every write carries: the fields the project's action forms and API steps ask for most
+# (a reason, a note, a reply, a decision, a confirmation), so that a view that checks
+# permission only after its form is valid is reached too. Unknown fields are ignored.
+WRITE_FIELDS = {
+    "reason": "探针乙写入理由说明", "reasons": "探针乙写入理由说明", "note": "探针乙备注",
+    "text": "探针乙答复内容", "answer": "探针乙答复内容", "comment": "探针乙意见",
+    "outcome": "探针乙回访结果", "report": "探针乙整改报告", "decision": "approve",
+    "approve": "1", "confirm": "1", "action": "approve",
+}  # fmt: skip
+
+
 def _request(client, method, path, host_name, session=None):
     if session is not None:
         # The foreign session cookie, set again before every request: A's domain drops it.
@@ -122,11 +133,14 @@ def _request(client, method, path, host_name, session=None):
     if method in SAFE:
         return call(path, HTTP_HOST=host_name)
     if path.startswith("/api/"):
-        return call(path, data="{}", content_type="application/json", HTTP_HOST=host_name)
+        return call(path, data=WRITE_FIELDS, content_type="application/json", HTTP_HOST=host_name)
     if method == "post":
-        return call(path, {}, HTTP_HOST=host_name)
+        return call(path, WRITE_FIELDS, HTTP_HOST=host_name)
     return call(
-        path, data="", content_type="application/x-www-form-urlencoded", HTTP_HOST=host_name
+        path,
+        data=urlencode(WRITE_FIELDS),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_HOST=host_name,
     )
 
 
