@@ -27,7 +27,10 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 
 
 def launch(playwright):
-    """Debian's chromium, headless."""
+    """Debian's chromium, headless (a prerequisite: skipped without it, failed under CI)."""
+    from tests.prerequisites import require
+
+    require(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
 
 
