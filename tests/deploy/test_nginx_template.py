@@ -20,6 +20,7 @@ def render(tmp_path: Path, **extra: str) -> str:
         "TLS_KEY": str(tmp_path / "tls.key"),
         "DJANGO_STATIC_ROOT": "/var/lib/cityservice/static/",
         "DJANGO_MEDIA_ROOT": "/var/lib/cityservice/media",
+        "DJANGO_PRIVATE_ROOT": "/var/lib/cityservice/private/",
         **extra,
     }
     out = subprocess.run(
@@ -41,6 +42,13 @@ def test_rendered_for_a_server(tmp_path):
     assert "alias /var/lib/cityservice/static/;" in conf  # no doubled slash
     assert "client_max_body_size 100m;" in conf
     assert re.search(r"location \^~ /_protected_media/ \{\s+internal;", conf)
+    # Private files: only an internal location maps their folder, with the download headers.
+    private = re.search(r"location \^~ /_private_files/ \{(.*?)\}", conf, re.S)
+    assert private and "internal;" in private.group(1)
+    assert "alias /var/lib/cityservice/private/;" in private.group(1)
+    assert 'Content-Security-Policy "sandbox"' in private.group(1)
+    assert "nosniff" in private.group(1)
+    assert conf.count("/var/lib/cityservice/private") == 1
 
 
 def test_rendered_for_run_prod_ports(tmp_path):
