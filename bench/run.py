@@ -811,6 +811,10 @@ def print_cases_table(c: dict) -> None:
         f"{i['created']} created, {i['errors']} errors"
     )
     print("\n".join(lines))
+    if "pii" in c:
+        import pii_overhead
+
+        pii_overhead.print_table(c["pii"])
 
 
 def print_platform_table(results: dict) -> None:
@@ -1137,6 +1141,10 @@ def cases_phase(env: dict[str, str]) -> dict:
     out["load"] = case_bench.load_cases(schema, context)
     log("cases: list timings through the API (in-process)")
     out["list"] = case_bench.list_bench(schema, f"{slug}.localhost", context)
+    log("cases: what the encrypted ID number costs (in-process, paired requests)")
+    import pii_overhead
+
+    out["pii"] = pii_overhead.overhead_bench(schema, f"{slug}.localhost", context)
     port = free_port()
     proc = gunicorn_start(env, port)
     try:
