@@ -208,6 +208,8 @@ write_env() {
     echo "DJANGO_STATIC_ROOT=$PROD/static"
     echo "DJANGO_MEDIA_ROOT=$ROOT/var/media"
     echo "MEDIA_X_ACCEL_REDIRECT=/_protected_media/"
+    echo "DJANGO_PRIVATE_ROOT=$ROOT/var/private"
+    echo "PRIVATE_X_ACCEL_REDIRECT=/_private_files/"
     echo "DJANGO_FILE_UPLOAD_TEMP_DIR=$PROD/tmp"
     echo "CELERY_TASK_ALWAYS_EAGER=false"
     echo "CELERY_HOSTNAME=prod-worker@%h"

@@ -24,6 +24,7 @@ from django.views.generic import FormView, TemplateView, View
 from cityplatform.admin_views import AdminScreenMixin
 from tenants.accounts.models import Role, User
 from tenants.accounts.permissions import Capability, can, may_view_personal_data
+from tenants.audit.services import personal_data_read
 from tenants.private_files import private_file_response
 
 from . import approvals, clock, forms, notices, personal_data, referrals, selectors, services
@@ -546,9 +547,11 @@ class ScanDownloadView(DeskAccess, View):
         scan = selectors.case_scan(receipt, pk)
         if scan is None:
             raise Http404
-        return private_file_response(
+        response = private_file_response(
             scan.file, filename=scan.original_name, content_type=scan.content_type
         )
+        personal_data_read(request, receipt=receipt, what=f"scan:{scan.pk}")
+        return response
 
 
 class DocumentDownloadView(DeskAccess, View):
@@ -556,6 +559,8 @@ class DocumentDownloadView(DeskAccess, View):
         document = selectors.case_document(receipt, pk)
         if document is None:
             raise Http404
-        return private_file_response(
+        response = private_file_response(
             document.file, filename=notices.download_name(document), content_type="application/pdf"
         )
+        personal_data_read(request, receipt=receipt, what=f"document:{document.kind}")
+        return response

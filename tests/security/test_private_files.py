@@ -208,6 +208,15 @@ def test_fuzzed_download_views_answer_only_case_staff(victim, attackers, client_
     # The download's name carries the receipt; the stored name does not.
     response = clerk.get(f"/admin/cases/{case.receipt_number}/documents/{notice.pk}/")
     assert case.receipt_number in response["Content-Disposition"]
+    # Every download is an audit entry (who, which case, what); the refused ones are none.
+    from tenants.audit.models import Action, AuditEntry
+
+    reads = AuditEntry.objects.filter(action=Action.PERSONAL_DATA_READ).order_by("pk")
+    assert [(e.actor_username, e.detail["receipt"], e.detail["what"]) for e in reads] == [
+        ("clerk1", case.receipt_number, f"scan:{scan.pk}"),
+        ("clerk1", case.receipt_number, "document:acceptance_notice"),
+        ("clerk1", case.receipt_number, "document:acceptance_notice"),
+    ]
 
 
 def test_download_behind_nginx_goes_through_the_internal_location(victim, client_for, settings):
