@@ -88,7 +88,8 @@ def test_city_user_cannot_log_in_on_a_center(township, city_admin, client_for):
 
 def test_media_of_a_is_not_served_on_b(township, other_township, client_for):
     with schema_context(township.schema_name):
-        name = default_storage.save("notices/a.txt", ContentFile(b"only for A"))
+        # A rendition: one of the kinds /media/ serves (tenants/media.py).
+        name = default_storage.save("images/a.width-800.png", ContentFile(b"only for A"))
         url = default_storage.url(name)
     assert url.startswith(f"/media/{township.schema_name}/")
     try:
