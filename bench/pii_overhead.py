@@ -62,6 +62,7 @@ def primitives() -> dict:
 
 
 def overhead_bench(slug: str, host: str, context: dict) -> dict:
+    from django.db import connection
     from django.test import Client
     from django_tenants.utils import schema_context
 
@@ -133,6 +134,9 @@ def overhead_bench(slug: str, host: str, context: dict) -> dict:
             }
     finally:
         switch.on()
+        # The in-process client's tenant middleware left the connection in the center's
+        # schema; the phases after this one provision centers, which needs the public one.
+        connection.set_schema_to_public()
     out["primitives"] = primitives()
     return out
 
