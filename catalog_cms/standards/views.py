@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from cityplatform.admin_views import CityPolicyView
 from tenants.accounts.permissions import Capability, can
 from tenants.audit.services import export_recorded
 
 from . import selectors, services
-from .forms import CenterStandardForm, MatterTemplateImportForm
+from .forms import AppointmentPolicyForm, CenterStandardForm, MatterTemplateImportForm
 from .models import CenterStandard, MatterTemplate, OfficialScheduleYear
 from .tabular import CONTENT_TYPES, RowError, export_catalog
 from .tasks import JOB_TTL, job_get, job_key, matter_templates_import_job
@@ -488,36 +489,21 @@ def official_schedule_delete(request, year: int):
 # ---------------------------------------------------------------- appointment policy
 
 
-def appointment_policy(request):
+class AppointmentPolicyView(CityPolicyView):
     """The city's appointment policy: open bookings per phone and per ID number, and the
-    booking horizon. Saving asks for a recent password (tenants.accounts.reauth)."""
-    from tenants.accounts.reauth import has_recent_auth, reauth_response
+    booking horizon."""
 
-    from .forms import AppointmentPolicyForm
+    template_name = "standards/appointment_policy.html"
+    page_title = _lazy("Appointment policy")
+    form_class = AppointmentPolicyForm
+    success_url_name = "standards_appointment_policy"
+    success_message = _lazy("The appointment policy is saved.")
 
-    require_city_editor(request)
-    policy = selectors.appointment_policy()
-    fields = ("max_open_per_phone", "max_open_per_id_number", "horizon_days")
-    status = 200
-    if request.method == "POST":
-        if not has_recent_auth(request):
-            return reauth_response(request)
-        form = AppointmentPolicyForm(request.POST)
-        if form.is_valid():
-            try:
-                services.appointment_policy_set(actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                for name, errors in exc.message_dict.items():
-                    form.add_error(name if name in form.fields else None, errors)
-            else:
-                messages.success(request, _("The appointment policy is saved."))
-                return redirect("standards_appointment_policy")
-        status = 400
-    else:
-        form = AppointmentPolicyForm(initial={name: getattr(policy, name) for name in fields})
-    return render(
-        request,
-        "standards/appointment_policy.html",
-        {"form": form, "policy": policy},
-        status=status,
-    )
+    def policy(self):
+        return selectors.appointment_policy()
+
+    def initial(self, policy) -> dict:
+        return {name: getattr(policy, name) for name in self.form_class.base_fields}
+
+    def save(self, data: dict) -> None:
+        services.appointment_policy_set(actor=self.request.user, **data)

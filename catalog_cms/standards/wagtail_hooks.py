@@ -233,7 +233,7 @@ def register_standards_admin_urls():
         ),
         path(
             "standards/appointment-policy/",
-            views.appointment_policy,
+            views.AppointmentPolicyView.as_view(),
             name="standards_appointment_policy",
         ),
         path(

@@ -5,12 +5,14 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from tenants.accounts.permissions import may_edit_city_policy
+
 from . import views
 
 
 class RetentionMenuItem(MenuItem):
     def is_shown(self, request):
-        return views.policy_editor(request.user)
+        return may_edit_city_policy(request.user)
 
 
 @hooks.register("register_admin_urls")

@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from cityplatform.admin_views import AdminScreenMixin, id_param
+from cityplatform.admin_views import AdminScreenMixin, CityPolicyView, id_param
 from tenants.accounts.models import Role
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.permissions import Capability, can, may_edit_city_policy
 from tenants.accounts.reauth import has_recent_auth, reauth_response
 
 from . import selectors, services
@@ -45,10 +45,6 @@ def city_staff(user) -> bool:
         and can(user, Capability.ACCESS_ADMIN)
         and user.role in CITY_VIEWER_ROLES
     )
-
-
-def policy_editor(user) -> bool:
-    return connection.schema_name == "public" and can(user, Capability.EDIT_CITY_STANDARDS)
 
 
 def open_steps(rect, user) -> list[str]:
@@ -139,7 +135,7 @@ class RectificationListView(_Base):
             center_id=center_id,
             query=query.urlencode(),
             policy=services.policy_current(),
-            policy_editor=policy_editor(self.request.user),
+            policy_editor=may_edit_city_policy(self.request.user),
         )
         return context
 
@@ -236,36 +232,19 @@ STEP_LABELS = {
 }
 
 
-class PolicyView(AdminScreenMixin, TemplateView):
+class PolicyView(CityPolicyView):
     template_name = "rectification/admin/policy.html"
     page_title = gettext_lazy("Rectification deadline (整改时限)")
-    header_icon = "cog"
+    form_class = PolicyForm
+    success_url_name = "rectification_policy"
 
-    def dispatch(self, request, *args, **kwargs):
-        if not policy_editor(request.user):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    def policy(self):
+        return services.policy_current()
 
-    def get(self, request, *args, **kwargs):
-        policy = services.policy_current()
-        form = PolicyForm(initial={"deadline_working_days": policy.deadline_working_days})
-        return self.render_to_response(self.get_context_data(form=form, policy=policy))
+    def initial(self, policy) -> dict:
+        return {"deadline_working_days": policy.deadline_working_days}
 
-    def post(self, request, *args, **kwargs):
-        if not has_recent_auth(request):
-            return reauth_response(request)
-        form = PolicyForm(request.POST)
-        if form.is_valid():
-            try:
-                services.policy_set(
-                    actor=request.user,
-                    deadline_working_days=form.cleaned_data["deadline_working_days"],
-                )
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                messages.success(request, _("Saved."))
-                return redirect(reverse("rectification_policy"))
-        context = self.get_context_data(form=form, policy=services.policy_current())
-        return self.render_to_response(context, status=400)
+    def save(self, data: dict) -> None:
+        services.policy_set(
+            actor=self.request.user, deadline_working_days=data["deadline_working_days"]
+        )

@@ -107,6 +107,14 @@ def may_view_personal_data(user) -> bool:
     )
 
 
+def may_edit_city_policy(user) -> bool:
+    """Whether `user` may set the city's policies (rectification deadline, retention periods,
+    appointment limits): on the city's domain, those who edit the city's standards."""
+    return connection.schema_name == settings.PUBLIC_SCHEMA_NAME and can(
+        user, Capability.EDIT_CITY_STANDARDS
+    )
+
+
 def _covers_center(user, center) -> bool:
     """City administrators cover every center; district staff their district and its
     townships and streets."""
