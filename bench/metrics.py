@@ -30,7 +30,9 @@ ROUNDS = int(os.environ.get("BENCH_METRICS_ROUNDS", "20"))
 TARGET_P95_MS = 300.0
 FAKE_PREFIX = "bench_metrics_"  # schema names of the snapshot-only centers (no schema exists)
 ADMIN = "bench-metrics-admin"
-DISTRICTS = [("210113", "沈北"), ("210112", "浑南"), ("210114", "于洪")]
+# Districts no other phase provisions (the provision, cases, search and supervision phases use
+# 沈北, 浑南 and 于洪), so one `make bench` can run every phase into one database.
+DISTRICTS = [("210111", "苏家屯"), ("210115", "辽中"), ("210123", "康平")]
 
 
 def build(log) -> dict:
