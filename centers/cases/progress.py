@@ -88,7 +88,9 @@ def progress_url(center, receipt_number: str) -> str:
 
 
 def normalise_receipt(value: str | None) -> str:
-    return re.sub(r"\s+", "", value or "")[:RECEIPT_MAX_LENGTH]
+    """The receipt as stored: both forms (division code + date + sequence, and the older date
+    + sequence) are looked up as typed, without the spaces or dashes a reader may add."""
+    return re.sub(r"[\s\-－]+", "", value or "")[:RECEIPT_MAX_LENGTH]
 
 
 def _phone_last4(phone: str) -> str:

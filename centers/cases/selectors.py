@@ -18,6 +18,7 @@ from centers.workspace.models import Post, ServicePoint, Window
 from centers.workspace.selectors import absent_user_ids, department_window_staff_ids
 from cityplatform.pii import lookup_hash
 from tenants.accounts.models import CENTER_ROLES, Role, User
+from tenants.selectors import current_center
 
 from . import clock
 from .models import ApprovalRequest, Case, CaseDocument, CaseFile, CaseTask
@@ -89,7 +90,12 @@ def cases_filtered(filters: CaseFilters, today: datetime.date | None = None) -> 
         if is_id_number(q):  # through the keyed hash: the ID number itself is encrypted
             cases = cases.filter(applicant_id_hash=lookup_hash(q.replace(" ", "")))
         elif q.isdigit():
-            cases = cases.filter(receipt_number__startswith=q)
+            # A receipt is the division code + date + sequence (the older ones only date +
+            # sequence): the clerk may type it from the date on, as before.
+            code = current_center().division_code
+            cases = cases.filter(
+                Q(receipt_number__startswith=q) | Q(receipt_number__startswith=code + q)
+            )
         else:
             cases = cases.filter(applicant_name=q)
     return cases.order_by("-urgent", "-received_at", "-id")

@@ -24,6 +24,7 @@ from catalog_cms.standards.vocab import ProcessingMode
 from centers.catalog.models import LocalMatter
 from centers.workspace.models import Department, ServicePoint, Window
 from tenants.accounts.models import CENTER_ROLES, Role, User
+from tenants.selectors import current_center
 
 from . import clock, files, notices, notifications, selectors
 from .models import (
@@ -346,8 +347,15 @@ class Intake:
 
 
 def _receipt_number(day: datetime.date) -> str:
-    """YYYYMMDD + a five-digit sequence of the day, atomically (one statement)."""
-    return f"{day:%Y%m%d}{ReceiptCounter.take(day):05d}"
+    """The center's 12-digit division code (统计用区划代码) + YYYYMMDD + a five-digit sequence
+    of the day, taken atomically (one statement): unique across the city, so a district, the
+    city and a provincial exchange can tell two centers' cases apart. Receipts issued before
+    the code was added (YYYYMMDD + sequence) stay valid where they were printed."""
+    return receipt_number_for(current_center().division_code, day, ReceiptCounter.take(day))
+
+
+def receipt_number_for(division_code: str, day: datetime.date, sequence: int) -> str:
+    return f"{division_code}{day:%Y%m%d}{sequence:05d}"
 
 
 def case_intake(*, actor, intake: Intake, now: datetime.datetime | None = None) -> Case:

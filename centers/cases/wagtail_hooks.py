@@ -30,7 +30,8 @@ urlpatterns = [
     path("", CaseListView.as_view(), name="index"),
     path("new/", IntakeView.as_view(), name="new"),
     path("approvals/", ApprovalQueueView.as_view(), name="approvals"),
-    # Receipt numbers are digits (YYYYMMDD + sequence), so "new/" and the exchange's
+    # Receipt numbers are digits (division code + YYYYMMDD + sequence, or the older YYYYMMDD
+    # + sequence), so "new/" and the exchange's
     # "exchange/" never reach the case page.
     re_path(rf"^(?P<receipt>{RECEIPT})/$", CaseDetailView.as_view(), name="case"),
     re_path(

@@ -252,7 +252,7 @@ def test_online_application_accepted_at_the_desk_and_seen_in_progress(site, live
         screenshot(page, SHOTS, "c1-apply-form")
         main(page).get_by_role("button", name="提交申请").click()
         receipt = page.locator("#apply-receipt").inner_text().strip()
-        assert re.fullmatch(r"\d{13}", receipt), receipt
+        assert re.fullmatch(r"\d{25}", receipt), receipt  # division code + date + sequence
         assert page.locator("#apply-applicant").inner_text() == applicant
         screenshot(page, SHOTS, "c2-apply-receipt")
 
