@@ -385,7 +385,8 @@ def test_list_filters(desk, clerk, listed):
     receipt = cases["urgent"].receipt_number
     assert only(q=receipt) == [receipt]
     today = {c.receipt_number for k, c in cases.items() if k != "overdue"}
-    assert set(only(q=receipt[:8])) == today  # a day's prefix
+    assert set(only(q=receipt[:20])) == today  # a day's prefix: division code and date
+    assert set(only(q=receipt[12:20])) == today  # the date alone, as older receipts began
     mine = only(mine="on")
     assert cases["other_window"].receipt_number not in mine
     assert cases["supplementing"].receipt_number not in mine  # the owner comes at acceptance
