@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import chinese_calendar
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -534,10 +535,14 @@ def official_schedule_text(days: Iterable) -> str:
 
 def official_schedule_draft(year: int) -> str:
     """A starting text for a year not entered yet: the statutory holiday days themselves (全国年节
-    及纪念日放假办法), to which the clerk adds the bridge days and adjusted working days."""
+    及纪念日放假办法), to which the clerk adds the bridge days and adjusted working days. A
+    year the calendar library knows starts empty: the State Council's schedule is already
+    there, and the city lists only its own official days (a day ordered to rest, 班)."""
     try:
+        if calendar.library_knows_year(int(year)):
+            return ""
         statutory = calendar.fallback_holidays(int(year))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return ""
     return official_schedule_text(
         ScheduleDay(day, False, name) for day, name in sorted(statutory.items())
@@ -629,8 +634,9 @@ def official_schedule_parse(year: int, text: str) -> list[ScheduleDay]:
 
 
 def official_schedule_year_check(year) -> int:
-    """The year as a number, if it may be entered: in range, and not already carried by the
-    calendar library."""
+    """The year as a number, if it may be entered: in range. A year the calendar library
+    carries may be entered too: the city's official days (a day the city is ordered to rest, an
+    adjusted working day) then win over the library's for everyone (行政许可法 art. 82)."""
     try:
         year = int(year)
     except (TypeError, ValueError):
@@ -644,26 +650,29 @@ def official_schedule_year_check(year) -> int:
                 ]
             }
         )
-    if calendar.library_knows_year(year):
-        raise ValidationError(
-            {
-                "year": [
-                    _(
-                        "The calendar library already carries the official schedule of "
-                        "%(year)d; nothing needs to be entered."
-                    )
-                    % {"year": year}
-                ]
-            }
-        )
     return year
 
 
 def _statutory_errors(year: int, days: list[ScheduleDay]) -> list[str]:
     """By law the statutory holiday days are always off: a schedule that makes one a working
-    day, or that leaves one falling on a weekday unlisted, is mistyped."""
+    day, or that leaves one falling on a weekday unlisted, is mistyped. In a year the calendar
+    library knows, its holidays are there already: the city's days add to them, and none of
+    them may turn a day off of the State Council's schedule into a working day."""
     declared = {d.date: d for d in days}
     errors = []
+    if calendar.library_knows_year(year):
+        for entry in days:
+            if entry.working and not chinese_calendar.is_workday(entry.date):
+                on_holiday, _name = chinese_calendar.get_holiday_detail(entry.date)
+                if on_holiday:
+                    errors.append(
+                        _(
+                            "%(date)s is a day off of the State Council's schedule; it cannot "
+                            "be a working day."
+                        )
+                        % {"date": entry.date.isoformat()}
+                    )
+        return errors
     for day, name in sorted(calendar.fallback_holidays(year).items()):
         entry = declared.get(day)
         if entry is not None and entry.working:
@@ -682,10 +691,16 @@ def _statutory_errors(year: int, days: list[ScheduleDay]) -> list[str]:
 def official_schedule_save(
     *, year, text: str, confirmed: bool, actor, source: str = ""
 ) -> OfficialScheduleYear:
-    """Enter (or replace) the official holiday schedule of a year the calendar library does not
-    know yet. `confirmed` makes it official: from then on every center's working-day calendar
-    follows it for that year instead of the provisional fallback. A confirmed schedule must
-    keep every statutory holiday off. Nothing is saved unless the whole text is valid."""
+    """Enter (or replace) the official holiday schedule of a year: the State Council's, for a
+    year the calendar library does not know yet, or the city's own official days in any year
+    (a day the city is ordered to rest, an adjusted working day). `confirmed` makes it
+    official: from then on every center's working-day calendar follows it for that year (its
+    listed days win over the library and the provisional fallback). A confirmed schedule must
+    keep every statutory holiday off. Nothing is saved unless the whole text is valid.
+
+    After the commit, every center recomputes its open cases whose promised date was
+    provisional or whose term reaches into the year (`centers.cases.tasks`, one audited run per
+    center): a date that moves is told to the applicant, as the acceptance notice promises."""
     require(actor, Capability.EDIT_CITY_STANDARDS)
     year = official_schedule_year_check(year)
     days = official_schedule_parse(year, text)
@@ -733,7 +748,17 @@ def official_schedule_save(
             source=source,
         )
         _schedules_changed()
+        if schedule.confirmed:
+            transaction.on_commit(lambda: _due_dates_confirm(year), robust=True)
     return schedule
+
+
+def _due_dates_confirm(year: int) -> None:
+    """After the commit: every center recomputes its provisional promised dates and those whose
+    term reaches into `year` (行政许可法 art. 82; the acceptance notice's promise)."""
+    from centers.cases.tasks import dispatch_due_date_confirmations
+
+    dispatch_due_date_confirmations.delay([year], f"official schedule {year} confirmed")
 
 
 def official_schedule_delete(*, schedule: OfficialScheduleYear, actor) -> None:

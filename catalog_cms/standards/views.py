@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from centers.workspace.calendar import library_knows_year
 from cityplatform.admin_views import CityPolicyView
 from tenants.accounts.permissions import Capability, can
 from tenants.audit.services import export_recorded
@@ -389,7 +390,8 @@ class OfficialScheduleForm(forms.Form):
         help_text=_lazy(
             "One line per day or range: “2027-02-05 至 2027-02-13 休 春节” for days off "
             "(bridge days included), “2027-02-20 班 春节” for an adjusted working weekend day. "
-            "Days not listed follow the week."
+            "Days not listed follow the week, or, in a year the calendar library carries, the "
+            "State Council's schedule there."
         ),
     )
     confirmed = forms.BooleanField(
@@ -469,7 +471,12 @@ def official_schedule_edit(request, year: int):
     return render(
         request,
         "standards/official_schedule_edit.html",
-        {"year": year, "schedule": schedule, "form": form},
+        {
+            "year": year,
+            "schedule": schedule,
+            "form": form,
+            "library_knows_year": library_knows_year(year),
+        },
     )
 
 

@@ -1,4 +1,12 @@
-"""The promised-date clock of a case, on the center's working-day calendar.
+"""The promised-date clock of a case, on the official working-day calendar.
+
+行政许可法 art. 82: the time limits are working days, statutory holidays excluded. They count
+on the official calendar only — the State Council's schedule (chinese_calendar) and the city's
+confirmed official schedule (catalog_cms.standards `OfficialScheduleYear`), the same for every
+center. A center's own closures (centers.workspace `Closure`: a power cut, maintenance, a
+training day) change its opening hours and appointment slots, never a legal or promised date
+nor the art. 32 five-day window; a closure inside a case's term is shown as a risk instead
+(`selectors.closures_in_term`, supervision's `closure_in_term`).
 
 The clock counts working days from the day after acceptance (`accepted_on`); the working days
 of every pause (补正, special procedures) do not count, and an approved extension adds days.
@@ -13,47 +21,36 @@ from bisect import bisect_right
 from django.utils import timezone
 
 from centers.workspace import calendar as cal
-from centers.workspace.models import Closure
-
-
-def center_closures() -> list[tuple[datetime.date, datetime.date]]:
-    """The center's own closures, as (start, end) ranges."""
-    return list(Closure.objects.values_list("start_date", "end_date"))
 
 
 def local_today() -> datetime.date:
     return timezone.localdate()
 
 
-def due_date(start: datetime.date, working_days: int, closures=None) -> tuple[datetime.date, bool]:
-    """(due, provisional): the `working_days`-th working day after `start`."""
-    if closures is None:
-        closures = center_closures()
-    return cal.add_working_days(start, working_days, closures)
+def due_date(start: datetime.date, working_days: int) -> tuple[datetime.date, bool]:
+    """(due, provisional): the `working_days`-th official working day after `start`."""
+    return cal.add_working_days(start, working_days)
 
 
-def paused_working_days(start: datetime.date, end: datetime.date, closures=None) -> int:
-    """Working days after `start` up to and including `end`."""
+def paused_working_days(start: datetime.date, end: datetime.date) -> int:
+    """Official working days after `start` up to and including `end`."""
     if end <= start:
         return 0
-    if closures is None:
-        closures = center_closures()
-    return len(cal.working_days_between(start + datetime.timedelta(days=1), end, closures))
+    return len(cal.working_days_between(start + datetime.timedelta(days=1), end))
 
 
 class WorkingDays:
-    """A center's working days, year by year, computed once and then counted by bisection: for
-    a page of cases whose deadlines span years, one pass over each year instead of one per
-    case. Lives as long as one request or task (the national schedule may change)."""
+    """The official working days, year by year, computed once and then counted by bisection:
+    for a page of cases whose deadlines span years, one pass over each year instead of one per
+    case. Lives as long as one request or task (the official schedule may change)."""
 
-    def __init__(self, closures=None) -> None:
-        self.closures = center_closures() if closures is None else list(closures)
+    def __init__(self) -> None:
         self._years: dict[int, list[datetime.date]] = {}
 
     def _year(self, year: int) -> list[datetime.date]:
         if year not in self._years:
             self._years[year] = cal.working_days_between(
-                datetime.date(year, 1, 1), datetime.date(year, 12, 31), self.closures
+                datetime.date(year, 1, 1), datetime.date(year, 12, 31)
             )
         return self._years[year]
 
@@ -66,15 +63,17 @@ class WorkingDays:
         return max(total, 0)
 
 
-def working_days_left(due: datetime.date, today: datetime.date, closures=None) -> int:
+def working_days_left(
+    due: datetime.date, today: datetime.date, counter: WorkingDays | None = None
+) -> int:
     """Working days left after today until `due` (0 on the due day itself; negative once
     overdue: the working days past `due` up to today)."""
-    counter = closures if isinstance(closures, WorkingDays) else WorkingDays(closures)
+    counter = counter or WorkingDays()
     if due >= today:
         return counter.count(today, due)
     return -counter.count(due, today)
 
 
-def working_days_since(start: datetime.date, today: datetime.date, closures=None) -> int:
+def working_days_since(start: datetime.date, today: datetime.date) -> int:
     """Working days after `start` up to and including `today`."""
-    return paused_working_days(start, today, closures)
+    return paused_working_days(start, today)

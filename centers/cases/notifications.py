@@ -1,5 +1,6 @@
-"""SMS to the applicant at acceptance, 补正, a special procedure, an extension, completion,
-refusal and revocation.
+"""SMS to the applicant at acceptance, 补正, a special procedure, an extension, a provisional
+promised date confirmed on the official calendar (due_dates.py), completion, refusal and
+revocation.
 
 A Notification row is written in the same transaction as the event it tells of (one per
 event, enforced by a unique key), and the Celery task that sends it is queued only after that
@@ -55,6 +56,12 @@ def _text(event: CaseEvent) -> str | None:
                 "【%(center)s】您申请的“%(matter)s”（编号%(receipt)s）经负责人批准延长办理期限"
                 "%(days)s个工作日，承诺办结日期调整为%(due)s，详见延长办理期限告知书。"
             ) % {**values, "days": event.detail.get("days") or ""}
+        if event.action == "confirm_due_date":
+            # 行政许可法 art. 82: the acceptance notice's provisional date, now confirmed.
+            return _(
+                "【%(center)s】您申请的“%(matter)s”（编号%(receipt)s）的承诺办结日期已按正式公布的"
+                "节假日安排核定为%(due)s。"
+            ) % {**values, "due": event.detail.get("after") or values["due"]}
         if event.action == "revoke":
             return (
                 _(

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from centers.catalog.models import LocalMatter
-from centers.workspace.models import Post, ServicePoint, Window
+from centers.workspace.models import Closure, Post, ServicePoint, Window
 from centers.workspace.selectors import absent_user_ids, department_window_staff_ids
 from cityplatform.pii import lookup_hash
 from tenants.accounts.models import CENTER_ROLES, Role, User
@@ -134,25 +134,42 @@ class Deadline:
         return max(0, -(self.remaining or 0)) if self.overdue else 0
 
 
-def deadline_of(case: Case, today: datetime.date, closures=None) -> Deadline:
-    """What the desk shows next to a case: promised date, working days left, overdue."""
+def deadline_of(
+    case: Case, today: datetime.date, working_days: clock.WorkingDays | None = None
+) -> Deadline:
+    """What the desk shows next to a case: promised date, official working days left (art.
+    82: never the center's closures), overdue."""
     paused = case.status in (CaseStatus.SUPPLEMENTING, CaseStatus.SPECIAL_PROCEDURE) and (
         case.accepted_on is not None
     )
     if case.due_date is None or case.status not in OPEN_STATUSES:
         return Deadline(case.due_date, case.due_provisional, None, False, paused)
-    if closures is None:
-        closures = clock.WorkingDays()
-    remaining = clock.working_days_left(case.due_date, today, closures)
+    remaining = clock.working_days_left(case.due_date, today, working_days or clock.WorkingDays())
     overdue = case.status in CLOCK_RUNNING_STATUSES and case.due_date < today
     return Deadline(case.due_date, case.due_provisional, remaining, overdue, paused)
 
 
 def deadlines_for(cases, today: datetime.date | None = None) -> dict[int, Deadline]:
-    """Deadlines of a page of cases, reading the closures and each year's calendar once."""
+    """Deadlines of a page of cases, reading each year's official calendar once."""
     today = today or clock.local_today()
     working_days = clock.WorkingDays()
     return {case.pk: deadline_of(case, today, working_days) for case in cases}
+
+
+def closures_in_term(case: Case) -> list[Closure]:
+    """The center's closures inside the term of a case whose clock runs (from `accepted_on` to
+    the promised date, both included). 行政许可法 art. 82: a closure never moves a legal or
+    promised date; it is a risk to the date, shown on the case (the desk, the API) and in the
+    supervision list (`closure_in_term`, the same condition in SQL), nothing more."""
+    if (
+        case.status not in CLOCK_RUNNING_STATUSES
+        or case.accepted_on is None
+        or case.due_date is None
+    ):
+        return []
+    return list(
+        Closure.objects.filter(start_date__lte=case.due_date, end_date__gte=case.accepted_on)
+    )
 
 
 def case_by_receipt(receipt_number: str) -> Case | None:

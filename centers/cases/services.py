@@ -165,13 +165,14 @@ def _require_director(actor, step: str) -> None:
         raise PermissionDenied(_("Only the center director may approve %(step)s.") % {"step": step})
 
 
-def _deadline_refresh(case: Case, closures=None) -> None:
-    """Recompute the promised date from acceptance, limit, extension and closed pauses."""
+def _deadline_refresh(case: Case) -> None:
+    """Recompute the promised date from acceptance, limit, extension and closed pauses, on the
+    official calendar (行政许可法 art. 82; a center's closures never move it, see clock)."""
     if case.accepted_on is None:
         case.due_date, case.due_provisional = None, False
         return
     days = case.promised_days + case.extension_days + case.paused_days
-    case.due_date, case.due_provisional = clock.due_date(case.accepted_on, days, closures)
+    case.due_date, case.due_provisional = clock.due_date(case.accepted_on, days)
 
 
 # --- input checks -----------------------------------------------------------------------------
@@ -530,13 +531,14 @@ def _case_intake(actor, intake: Intake, now: datetime.datetime) -> Case:
 # --- acceptance -------------------------------------------------------------------------------
 
 
-def _acceptance_start(case: Case, today: datetime.date, closures) -> tuple[datetime.date, bool]:
+def _acceptance_start(case: Case, today: datetime.date) -> tuple[datetime.date, bool]:
     """The day the clock counts from: today, unless the 5-day window for the one-time notice
-    (art. 32) has passed without one, in which case the day the materials arrived."""
+    (art. 32) has passed without one, in which case the day the materials arrived. The window
+    counts official working days (art. 82): a closure of the center does not stretch it."""
     notice_given = case.pauses.filter(kind=PauseKind.SUPPLEMENT).exists()
     if notice_given:
         return today, False
-    limit, _provisional = clock.due_date(case.received_on, SUPPLEMENT_NOTICE_DAYS, closures)
+    limit, _provisional = clock.due_date(case.received_on, SUPPLEMENT_NOTICE_DAYS)
     if today > limit:
         return case.received_on, True
     return today, False
@@ -554,18 +556,17 @@ def _accept(
 ) -> None:
     from_status = case.status
     today = _local_day(now)
-    closures = clock.center_closures()
     if case.acceptance_deemed and case.accepted_on is not None:
         # Deemed accepted when a late one-time notice was issued: the clock keeps that start.
         start, deemed = case.accepted_on, True
     else:
-        start, deemed = _acceptance_start(case, today, closures)
+        start, deemed = _acceptance_start(case, today)
     case.status = CaseStatus.ACCEPTED
     case.accepted_at = now
     case.accepted_on = start
     case.acceptance_deemed = case.acceptance_deemed or deemed
     case.owner = owner
-    _deadline_refresh(case, closures)
+    _deadline_refresh(case)
     if intake is not None and intake.promised_date is not None:
         if case.due_date and intake.promised_date > case.due_date:
             raise ValidationError(
@@ -676,10 +677,9 @@ def case_accept(
 def _request_supplement(case: Case, actor, now: datetime.datetime, *, reason: str = "") -> None:
     from_status = case.status
     today = _local_day(now)
-    closures = clock.center_closures()
     detail: dict = {}
     if from_status in (NEW, CaseStatus.RECEIVED) and case.accepted_on is None:
-        limit, _p = clock.due_date(case.received_on, SUPPLEMENT_NOTICE_DAYS, closures)
+        limit, _p = clock.due_date(case.received_on, SUPPLEMENT_NOTICE_DAYS)
         if today > limit:
             # Art. 32: a late notice — the case counts as accepted from the day the materials
             # arrived, so the clock runs from then until this notice pauses it.
@@ -689,7 +689,7 @@ def _request_supplement(case: Case, actor, now: datetime.datetime, *, reason: st
             case.promised_days = case.promised_days or case.matter.promised_days
             detail["deemed_accepted_on"] = case.received_on.isoformat()
     case.status = CaseStatus.SUPPLEMENTING
-    _deadline_refresh(case, closures)
+    _deadline_refresh(case)
     case.save()
     ClockPause.objects.create(
         case=case, kind=PauseKind.SUPPLEMENT, reason=reason or _("补正"), start_on=today
@@ -768,14 +768,14 @@ def _materials_update(case: Case, materials: Sequence[dict]) -> None:
         line.save()
 
 
-def _close_pause(case: Case, today: datetime.date, closures) -> ClockPause | None:
+def _close_pause(case: Case, today: datetime.date) -> ClockPause | None:
     pause = case.pauses.filter(end_on__isnull=True).first()
     if pause is None:
         return None
     pause.end_on = today
     # Before acceptance the clock was not running, so nothing is paused.
     pause.paused_days = (
-        clock.paused_working_days(max(pause.start_on, case.accepted_on), today, closures)
+        clock.paused_working_days(max(pause.start_on, case.accepted_on), today)
         if case.accepted_on is not None and case.accepted_on <= today
         else 0
     )
@@ -814,11 +814,10 @@ def case_complete_supplement(
                 }
             )
         attachments = _attach(case, actor, uploads)
-        closures = clock.center_closures()
-        pause = _close_pause(case, today, closures)
+        pause = _close_pause(case, today)
         needs_acceptance = not case.events.filter(action="accept").exists()
         case.status = CaseStatus.ACCEPTED
-        _deadline_refresh(case, closures)
+        _deadline_refresh(case)
         case.save()
         _event(
             case,
@@ -864,7 +863,7 @@ def _attach(case: Case, actor, uploads: Sequence) -> list[dict]:
 def _refuse(case: Case, actor, now, kind: str, reason: str, basis: str) -> None:
     from_status = case.status
     if from_status == CaseStatus.SUPPLEMENTING:
-        _close_pause(case, _local_day(now), clock.center_closures())
+        _close_pause(case, _local_day(now))
     case.status = CaseStatus.NOT_ACCEPTED
     case.refusal_kind = kind
     case.refusal_reason = reason.strip()
@@ -985,10 +984,9 @@ def case_special_end(
     with transaction.atomic():
         case = _locked(case)
         transition_check("end_special", case.status, actor)
-        closures = clock.center_closures()
-        pause = _close_pause(case, _local_day(now), closures)
+        pause = _close_pause(case, _local_day(now))
         case.status = CaseStatus.ACCEPTED
-        _deadline_refresh(case, closures)
+        _deadline_refresh(case)
         case.save()
         _event(
             case,
@@ -1245,7 +1243,7 @@ def case_withdraw(*, actor, case: Case, reason: str, now: datetime.datetime | No
         case = _locked(case)
         transition_check("withdraw", case.status, actor)
         from_status = case.status
-        _close_pause(case, _local_day(now), clock.center_closures())
+        _close_pause(case, _local_day(now))
         case.status = CaseStatus.WITHDRAWN
         case.closed_at = now
         case.closed_on = _local_day(now)

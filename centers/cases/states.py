@@ -202,6 +202,15 @@ TRANSITIONS: dict[str, Transition] = dict(
             gettext_lazy("Reassign"),
         ),
         _t("refer_up", {S.ACCEPTED}, S.REFERRED, HANDLERS, gettext_lazy("Forward to district")),
+        # 行政许可法 art. 82: the city confirmed a year's official schedule (or the calendar
+        # library learnt it); a provisional promised date becomes the confirmed one.
+        _t(
+            "confirm_due_date",
+            OPEN_STATUSES,
+            None,
+            frozenset(),  # only the platform's recompute run, never a person
+            gettext_lazy("Confirm the promised date on the official calendar"),
+        ),
         _t(
             "referral_decided",
             {S.REFERRED},

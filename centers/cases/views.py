@@ -452,6 +452,7 @@ class CaseDetailView(DeskAccess, AdminScreenMixin, TemplateView):
             personal_data_revealed=revealed,
             may_reveal_personal_data=may_view_personal_data(user),
             deadline=selectors.deadline_of(case, today),
+            closures_in_term=selectors.closures_in_term(case),
             today=today,
             action_forms=action_forms,
             visit_needs_director=visit_needs_director,

@@ -1,4 +1,8 @@
-"""The national working-day calendar, and the same calendar with a center's own closures.
+"""The official working-day calendar, and the same calendar with a center's own closures.
+
+The official calendar (`day_info`, `add_working_days` and `working_days_between` without
+closures) is the one every legal and promised date counts on; the closures variant is for
+opening hours, appointment slots and "open now" only.
 
 Statutory holidays and adjusted working days (调休) come from `chinese_calendar`, which carries
 the State Council's published schedules (2004–2026 in the installed version). For a year it
@@ -10,9 +14,13 @@ year is flagged provisional: the real schedule adds bridge days and adjusted wor
 
 When the State Council publishes a year that `chinese_calendar` does not know yet, the city
 enters it (catalog_cms.standards: `OfficialScheduleYear` with its days, confirmed by the city);
-a confirmed entered year is official and wins over the fallback. Entered years are cached in
-process memory and checked against a token in the cache at most once per call of a public
-function here (see `entered_schedules`), so loops over days cost no query.
+a confirmed entered year is official and wins over the fallback. In a year the library knows,
+the city enters only the days that differ for everyone in the city (a day it is officially
+ordered to rest, an adjusted working day): a confirmed entered day wins over the library in
+any year, and applies to every center alike (行政许可法 art. 82: these are the legal
+calendar). Entered years are cached in process memory and checked against a token in the
+cache at most once per call of a public function here (see `entered_schedules`), so loops
+over days cost no query.
 
 Closures are any iterable of objects with `start_date` and `end_date` (inclusive), e.g. the
 center's `Closure` rows, or `(start, end)` tuples.
@@ -185,16 +193,23 @@ class _Schedules:
 
 
 def _national(day: datetime.date, schedules: _Schedules | None = None) -> DayInfo:
+    """The official calendar of `day`: the city's confirmed schedule wins for a day it lists,
+    in any year (a day the city is officially ordered to rest, or an adjusted working day, in a
+    year the library knows; or the State Council's whole schedule in a year it does not know
+    yet); every other day follows chinese_calendar, or, in a year it does not know, the week
+    (when the city confirmed that year) or the provisional fallback."""
+    entered = (schedules or _Schedules()).year(day.year)
+    if entered is not None and day in entered:
+        working, name = entered[day]
+        return DayInfo(working, name or None, False)
     try:
         on_holiday, name = chinese_calendar.get_holiday_detail(day)
         working = chinese_calendar.is_workday(day)
     except NotImplementedError:
-        entered = (schedules or _Schedules()).year(day.year)
         if entered is not None:
             # A day the schedule does not list follows the week; listed days are its holidays
             # (bridge days included) and its adjusted working weekend days.
-            working, name = entered.get(day, (day.weekday() < 5, ""))
-            return DayInfo(working, name or None, False)
+            return DayInfo(day.weekday() < 5, None, False)
         name = fallback_holidays(day.year).get(day)
         working = name is None and day.weekday() < 5
         return DayInfo(working, name, True)

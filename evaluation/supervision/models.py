@@ -21,6 +21,9 @@ class Flag(models.TextChoices):
     INSTANT_LATE = "instant_late", _("即办件 not closed the same day")
     REPEATED_RETURNS = "repeated_returns", _("补正 more than twice")
     THIRD_VISIT = "third_visit", _("Third visit approved (两次终结 exceeded)")
+    # issue 15, deadlines (行政许可法 art. 82): a closure of the center inside the term of a
+    # case whose clock runs. A risk to watch, never a notice: the date itself does not move.
+    CLOSURE_IN_TERM = "closure_in_term", _("Center closure inside the case's term (risk)")
 
 
 class Alert(models.Model):

@@ -9,11 +9,15 @@ whose condition ended (the case closed, or is back on time after an extension). 
 the new alerts — one per recipient and alert, for the case owner and the center's directors —
 are written in the same transaction; SMS digests go out after the commit.
 
-The yellow threshold is computed once per scan on the center's working-day calendar: a case
+The yellow threshold is computed once per scan on the official working-day calendar: a case
 has one working day or less left when its promised date falls before the second working day
 after today. Yellow stays open once the case is red (the red flag is the escalation); both
 clear when the case closes or an extension puts it back on time. An instant case (即办件) is
 promised for its first day, so it carries instant_late instead of yellow and red.
+
+`closure_in_term` (a closure of the center inside the term of a case whose clock runs) is
+raised and cleared like the others but notifies nobody: the closure never moves the date
+(行政许可法 art. 82), so it is a risk shown in the lists and on the case, nothing more.
 
 Each flag is raised once per case (the unique constraint): a cleared alert whose condition
 comes back (an extension that runs out again) is reopened without a second notice.
@@ -32,7 +36,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from centers.cases import clock
 from centers.cases.models import Case, ClockPause
 from centers.cases.services import VISITS_WITHOUT_APPROVAL
 from centers.cases.states import (
@@ -43,7 +46,7 @@ from centers.cases.states import (
     PauseKind,
 )
 from centers.workspace import calendar as cal
-from centers.workspace.models import Window
+from centers.workspace.models import Closure, Window
 from tenants.accounts.models import Role, User
 
 from .models import Alert, AlertNotice, Flag
@@ -53,23 +56,25 @@ logger = logging.getLogger(__name__)
 # 补正 (returned for materials) more than this many times raises repeated_returns.
 RETURNS_ALLOWED = 2
 
+# Flags shown in the lists and on the case, but never notified (no notice, no SMS): a risk.
+SILENT_FLAGS = frozenset({str(Flag.CLOSURE_IN_TERM)})
+
 RUNNING = sorted(str(s) for s in CLOCK_RUNNING_STATUSES)
 OPEN = sorted(str(s) for s in OPEN_STATUSES)
 # An instant case waiting for the applicant's materials is not the center's delay.
 INSTANT_LATE_STATUSES = sorted(str(s) for s in OPEN_STATUSES if s != CaseStatus.SUPPLEMENTING)
 
 
-def yellow_threshold(today: datetime.date, closures=None) -> datetime.date:
+def yellow_threshold(today: datetime.date) -> datetime.date:
     """The first promised date that still has more than one working day left after today:
-    the second working day after today on the center's calendar."""
-    if closures is None:
-        closures = clock.center_closures()
-    return cal.add_working_days(today, 2, closures)[0]
+    the second working day after today on the official calendar (行政许可法 art. 82; the
+    center's closures do not count, as they never move the promised date)."""
+    return cal.add_working_days(today, 2)[0]
 
 
 # The conditions, as SQL over the center's `cases_case c`. `raise` finds the cases that get an
 # alert; `keep` the cases whose alert stays open (for yellow: also once past due).
-def _conditions(case_table: str, pause_table: str) -> dict[str, dict[str, str]]:
+def _conditions(case_table: str, pause_table: str, closure_table: str) -> dict[str, dict[str, str]]:
     # An instant case's promised date is its first day: instant_late is its one flag.
     running = "c.status = ANY(%(running)s) AND c.kind <> %(instant)s"
     is_open = "c.status = ANY(%(open)s)"
@@ -80,6 +85,11 @@ def _conditions(case_table: str, pause_table: str) -> dict[str, dict[str, str]]:
     instant = (
         "c.kind = %(instant)s AND c.status = ANY(%(instant_open)s) "
         "AND COALESCE(c.accepted_on, c.received_on) < %(today)s"
+    )
+    closure_in_term = (
+        "c.status = ANY(%(running)s) AND c.accepted_on IS NOT NULL AND c.due_date IS NOT NULL "
+        f"AND EXISTS (SELECT 1 FROM {closure_table} k "
+        "WHERE k.start_date <= c.due_date AND k.end_date >= c.accepted_on)"
     )
     return {
         Flag.YELLOW: {
@@ -99,6 +109,8 @@ def _conditions(case_table: str, pause_table: str) -> dict[str, dict[str, str]]:
             "raise": f"{is_open} AND c.visits > %(visits_allowed)s",
             "keep": f"{is_open} AND c.visits > %(visits_allowed)s",
         },
+        # 行政许可法 art. 82: a closure never moves the date; inside the term it is a risk.
+        Flag.CLOSURE_IN_TERM: {"raise": closure_in_term, "keep": closure_in_term},
     }
 
 
@@ -118,6 +130,7 @@ def _tables() -> dict[str, str]:
         "alert": f"{public}.{connection.ops.quote_name(Alert._meta.db_table)}",
         "case": connection.ops.quote_name(Case._meta.db_table),
         "pause": connection.ops.quote_name(ClockPause._meta.db_table),
+        "closure": connection.ops.quote_name(Closure._meta.db_table),
         "user": connection.ops.quote_name(User._meta.db_table),
         "window": connection.ops.quote_name(Window._meta.db_table),
     }
@@ -211,12 +224,13 @@ def supervision_scan(center, today: datetime.date, *, now: datetime.datetime | N
     }
     new_alerts: list[tuple[int, int, str, str]] = []  # (alert id, case id, flag, owner)
     with transaction.atomic(), connection.cursor() as cursor:
-        for flag, condition in _conditions(t["case"], t["pause"]).items():
+        for flag, condition in _conditions(t["case"], t["pause"], t["closure"]).items():
             flag_params = {**params, "flag": str(flag)}
             cursor.execute(_upsert_sql(t, condition["raise"]), flag_params)
             for alert_id, case_id, row_flag, owner, inserted in cursor.fetchall():
                 if inserted:
-                    new_alerts.append((alert_id, case_id, row_flag, owner))
+                    if row_flag not in SILENT_FLAGS:
+                        new_alerts.append((alert_id, case_id, row_flag, owner))
                     result.new[row_flag] += 1
                 else:
                     result.refreshed[row_flag] += 1

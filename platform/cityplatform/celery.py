@@ -55,6 +55,11 @@ def _schedule(sender, **kwargs):
         name="remove audit entries older than AUDIT_RETENTION_DAYS",
     )
     sender.add_periodic_task(
+        86400.0,
+        sender.signature("centers.cases.tasks.calendar_years_watch"),
+        name="recompute provisional promised dates when the calendar library learns a year",
+    )
+    sender.add_periodic_task(
         3600.0,
         sender.signature("evaluation.metrics.tasks.dispatch_snapshots"),
         name="dispatch per-center metric snapshots (the last 7 days)",

@@ -27,6 +27,8 @@ class Action(models.TextChoices):
     # Retention (centers.retention): the city's periods changed; a night's anonymisation.
     RETENTION_POLICY_CHANGED = "retention_policy_changed", _("Retention periods changed")
     PERSONAL_DATA_ANONYMISED = "personal_data_anonymised", _("Personal data anonymised")
+    # 行政许可法 art. 82: a center's run recomputing promised dates on the official calendar.
+    DUE_DATES_RECOMPUTED = "due_dates_recomputed", _("Promised dates recomputed")
 
 
 class AuditEntry(models.Model):

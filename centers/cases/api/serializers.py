@@ -299,6 +299,12 @@ class ProcessEventSerializer(serializers.Serializer):
     note = serializers.CharField(source="reason")
 
 
+class ClosureRiskSerializer(serializers.Serializer):
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    reason = serializers.CharField()
+
+
 class CaseDetailSerializer(CaseItemSerializer):
     channel = serializers.CharField()
     decision = serializers.CharField()
@@ -324,6 +330,12 @@ class CaseDetailSerializer(CaseItemSerializer):
     approval_requests = ApprovalRequestOutSerializer(many=True)
     documents = DocumentSerializer(many=True)
     events = serializers.SerializerMethodField()
+    closures_in_term = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "The center's closures inside the case's term: a risk to the date, which they "
+            "never move (行政许可法 art. 82). Read-only."
+        )
+    )
 
     class Meta(CaseItemSerializer.Meta):
         fields = [
@@ -335,6 +347,7 @@ class CaseDetailSerializer(CaseItemSerializer):
             "revoked_at", "revocation_reason", "revocation_basis", "remote_center",
             "remote_receipt_number", "remote_status", "actions", "materials",
             "scans", "tasks", "pauses", "fees", "approval_requests", "documents", "events",
+            "closures_in_term",
         ]  # fmt: skip
 
     @extend_schema_field(
@@ -357,6 +370,12 @@ class CaseDetailSerializer(CaseItemSerializer):
             "contact_name": case.contact_name,
             "address": case.address,
         }
+
+    @extend_schema_field(ClosureRiskSerializer(many=True))
+    def get_closures_in_term(self, case: Case) -> list[dict]:
+        from ..selectors import closures_in_term
+
+        return ClosureRiskSerializer(closures_in_term(case), many=True).data
 
     def get_paused(self, case: Case) -> bool:
         return self._deadline(case).paused

@@ -52,10 +52,12 @@ class DetailSerializer(serializers.Serializer):
 
 class DueDateView(APIView):
     """GET /api/v1/calendar/due-date/?start=YYYY-MM-DD&working_days=N: the N-th working day
-    after `start` on this center's calendar (national holidays, adjusted working days and the
-    center's own closures); N = 0 gives `start` itself if it is a working day, else the next
-    one. `provisional` is true when a day counted lies in a year whose official schedule is not
-    known yet. Public and read-only."""
+    after `start` on the official calendar (行政许可法 art. 82): the State Council's holidays
+    and adjusted working days and the city's confirmed official schedule, the same on every
+    center's domain. The center's own closures (maintenance, a training day) do not count: they
+    never move a legal or promised date. N = 0 gives `start` itself if it is a working day,
+    else the next one. `provisional` is true when a day counted lies in a year whose official
+    schedule is not known yet. Public and read-only."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []

@@ -1,5 +1,7 @@
 """GET /api/v1/calendar/due-date/: the working-day calculator on a center's domain (public),
-on the national schedule as chinese_calendar carries it, with the center's own closures."""
+on the official calendar only (行政许可法 art. 82: working days, statutory holidays excluded):
+the national schedule as chinese_calendar carries it and the city's confirmed official
+schedule, never the center's own closures."""
 
 import datetime as dt
 
@@ -102,19 +104,26 @@ def test_2027_falls_back_and_is_provisional_never_a_crash(township, client_for):
     assert provisional is True and day.startswith("2101")
 
 
-def test_a_closure_shifts_the_date_for_its_center_only(
-    township, other_township, client_for, make_user
-):
+def test_a_closure_never_moves_the_answer(township, other_township, client_for):
+    """行政许可法 art. 82: time limits count working days, statutory holidays excluded; a
+    center's own closure (maintenance) changes its opening hours, not a legal date, so the
+    calculator answers the same on every center's domain (issue 15's contract change)."""
     with schema_context(township.schema_name):
         Closure.objects.create(
             start_date=D(2026, 3, 2), end_date=D(2026, 3, 3), reason="办公场所维修"
         )
-    # 27 Feb (Fri) + 1 = Saturday 28 Feb (adjusted working day); + 2 = Monday 2 Mar, unless
-    # the center is closed on 2–3 Mar.
-    assert due(client_for(township), "2026-02-27", 2) == ("2026-03-04", False)
-    assert due(client_for(other_township), "2026-02-27", 2) == ("2026-03-02", False)
-    assert due(client_for(township), "2026-03-02", 0) == ("2026-03-04", False)
-    assert due(client_for(other_township), "2026-03-02", 0) == ("2026-03-02", False)
+    # 27 Feb (Fri) + 1 = Saturday 28 Feb (adjusted working day); + 2 = Monday 2 Mar, closed
+    # or not.
+    for center in (township, other_township):
+        assert due(client_for(center), "2026-02-27", 2) == ("2026-03-02", False)
+        assert due(client_for(center), "2026-03-02", 0) == ("2026-03-02", False)
+
+
+def test_the_openapi_description_says_official_calendar(township, client_for):
+    schema = client_for(township).get("/api/schema/", {"format": "json"}).json()
+    description = " ".join(schema["paths"][URL]["get"]["description"].split())
+    assert "on the official calendar" in description
+    assert "own closures (maintenance, a training day) do not count" in description
 
 
 def test_public_and_read_only(township, client_for):

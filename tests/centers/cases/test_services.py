@@ -85,13 +85,15 @@ def test_a_deadline_into_2027_falls_back_and_is_provisional(tenant):
     assert case.due_provisional is True
 
 
-def test_a_center_closure_moves_the_promised_date(tenant):
+def test_a_center_closure_leaves_the_promised_date_alone(tenant):
+    """行政许可法 art. 82: time limits are working days, statutory holidays excluded; a center's
+    own closure (装修) is no statutory holiday, so the promised date does not move."""
     from centers.workspace.models import Closure
 
     Closure.objects.create(start_date=D(2026, 11, 4), end_date=D(2026, 11, 5), reason="装修")
     case = intake(tenant, day="2026-11-02")
-    # 11-03, (04, 05 closed), 06, 09, 10, 11.
-    assert case.due_date == D(2026, 11, 11)
+    # 11-03, 04, 05, 06, 09: the closure is a risk shown on the case, not a day off.
+    assert case.due_date == D(2026, 11, 9)
 
 
 def test_instant_case_is_due_the_same_day_and_closing_later_is_late(tenant):
@@ -593,21 +595,21 @@ def test_notifications_are_queued_after_commit_and_sent_once(
 
 
 def test_the_year_by_year_counter_matches_the_day_by_day_count():
+    """The counter of remaining working days is the official calendar's (art. 82)."""
     from centers.cases import clock
     from centers.workspace import calendar as cal
 
-    closures = [(D(2026, 11, 4), D(2026, 11, 6))]
-    counter = clock.WorkingDays(closures)
+    counter = clock.WorkingDays()
     for after, upto in [
         (D(2026, 2, 13), D(2026, 3, 2)),
         (D(2025, 12, 20), D(2027, 1, 10)),
         (D(2026, 11, 1), D(2026, 11, 30)),
         (D(2026, 5, 5), D(2026, 5, 5)),
     ]:
-        expected = len(cal.working_days_between(after + datetime.timedelta(days=1), upto, closures))
+        expected = len(cal.working_days_between(after + datetime.timedelta(days=1), upto))
         assert counter.count(after, upto) == expected
-    # 11-03 and 11-09 (11-04..06 closed): two working days overdue.
-    assert clock.working_days_left(D(2026, 11, 2), D(2026, 11, 9), counter) == -2
+    # 11-03, 04, 05, 06 and 09: five working days overdue.
+    assert clock.working_days_left(D(2026, 11, 2), D(2026, 11, 9), counter) == -5
 
 
 # --- revocation (撤销, art. 69) ---------------------------------------------------------------

@@ -60,11 +60,11 @@ def notices(flag):
 
 def test_the_yellow_threshold_follows_the_calendar():
     # A Friday: Monday is the one working day left; Tuesday the second.
-    assert yellow_threshold(D(2026, 11, 6), []) == D(2026, 11, 10)
+    assert yellow_threshold(D(2026, 11, 6)) == D(2026, 11, 10)
     # Before National Day 2026 (Oct 1-7 off): Oct 8 is the next working day, Oct 9 the second.
-    assert yellow_threshold(D(2026, 9, 30), []) == D(2026, 10, 9)
+    assert yellow_threshold(D(2026, 9, 30)) == D(2026, 10, 9)
     # Saturday Oct 10 is an adjusted working day (调休), so Monday Oct 12 is the second.
-    assert yellow_threshold(D(2026, 10, 9), []) == D(2026, 10, 12)
+    assert yellow_threshold(D(2026, 10, 9)) == D(2026, 10, 12)
 
 
 def test_yellow_then_red_each_notified_once(tenant, django_capture_on_commit_callbacks):
