@@ -21,6 +21,9 @@ class Flag(models.TextChoices):
     INSTANT_LATE = "instant_late", _("即办件 not closed the same day")
     REPEATED_RETURNS = "repeated_returns", _("补正 more than twice")
     THIRD_VISIT = "third_visit", _("Third visit approved (两次终结 exceeded)")
+    # 行政许可法 art. 44; seed plan 1 六办件 (急办件).
+    CERTIFICATE_LATE = "certificate_late", _("证照 not issued within 10 working days (art. 44)")
+    URGENT_LATE = "urgent_late", _("急办件 past the center's internal target")
 
 
 class Alert(models.Model):
