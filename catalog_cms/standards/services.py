@@ -271,8 +271,7 @@ def row_differs(current: dict, row: dict) -> bool:
     if strip != row["materials"]:
         return True
     return any(
-        name in row and current.get(name) != row[name]
-        for name in (*OPTIONAL_SIMPLE, "questions")
+        name in row and current.get(name) != row[name] for name in (*OPTIONAL_SIMPLE, "questions")
     )
 
 

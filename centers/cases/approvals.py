@@ -4,11 +4,12 @@ the director approves or declines from the queue or the case page.
 Three steps need the director: 急办 (seed plan 1 六办件, `services.case_mark_urgent`; today's
 duty leader may also mark it directly, but the queue is the director's), a visit beyond two
 (两次终结, `services.case_record_visit`) and a fee waiver (减免, `fees.fee_waive`). Without
-this round the director had to take them in person; now a clerk asks with a reason (`approval_request`), the request waits in the
-director's queue, and `approval_decide` either takes the step in the director's name (the same
-service, so its own checks and event hold) or declines with a note the clerk reads. The
-request, the decision and the step are each an event of the case, in one transaction per
-call. One request of a kind (per fee) waits at a time: asking again returns it.
+this round the director had to take them in person; now a clerk asks with a reason
+(`approval_request`), the request waits in the director's queue, and `approval_decide` either
+takes the step in the director's name (the same service, so its own checks and event hold) or
+declines with a note the clerk reads. The request, the decision and the step are each an event
+of the case, in one transaction per call. One request of a kind (per fee) waits at a time:
+asking again returns it.
 """
 
 from __future__ import annotations

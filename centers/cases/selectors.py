@@ -352,9 +352,7 @@ def duty_leader_ids(day: datetime.date) -> set[int]:
     from centers.workspace.models import DutyShift
 
     return set(
-        DutyShift.objects.filter(date=day, leader__isnull=False).values_list(
-            "leader_id", flat=True
-        )
+        DutyShift.objects.filter(date=day, leader__isnull=False).values_list("leader_id", flat=True)
     )
 
 

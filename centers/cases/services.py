@@ -1076,15 +1076,11 @@ def case_extend(
     if not approver_name:
         errors["approver_name"] = [_("Name the official who approved the extension.")]
     elif len(approver_name) > APPROVER_TEXT_MAX:
-        errors["approver_name"] = [
-            _("At most %(max)s characters.") % {"max": APPROVER_TEXT_MAX}
-        ]
+        errors["approver_name"] = [_("At most %(max)s characters.") % {"max": APPROVER_TEXT_MAX}]
     if not approver_post:
         errors["approver_post"] = [_("Give the approving official's post.")]
     elif len(approver_post) > APPROVER_TEXT_MAX:
-        errors["approver_post"] = [
-            _("At most %(max)s characters.") % {"max": APPROVER_TEXT_MAX}
-        ]
+        errors["approver_post"] = [_("At most %(max)s characters.") % {"max": APPROVER_TEXT_MAX}]
     with transaction.atomic():
         case = _locked(case)
         transition_check("extend", case.status, actor)

@@ -616,9 +616,7 @@ class ExtendSerializer(serializers.Serializer):
 
 
 class UrgentSerializer(serializers.Serializer):
-    reason = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=500
-    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
 
 class CertificateSerializer(serializers.Serializer):
