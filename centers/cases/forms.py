@@ -190,7 +190,7 @@ class IntakeForm(forms.Form):
     urgent = forms.BooleanField(label=gettext_lazy("急办件 (urgent)"), required=False)
     urgent_reason = forms.CharField(
         label=gettext_lazy("Why urgent"),
-        max_length=500,
+        max_length=services.URGENT_REASON_MAX,
         required=False,
         help_text=gettext_lazy(
             "Needed with 急办. The director or today's duty leader confirms it; a clerk's "

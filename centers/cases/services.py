@@ -62,6 +62,8 @@ SUPPLEMENT_NOTICE_DAYS = 5
 MAX_EXTENSION_DAYS = EXTENSION_MAX_DAYS
 # Art. 44: the certificate within 10 working days of the granting decision.
 CERTIFICATE_DAYS = 10
+# 急办: the reason, as long as a request in the approval queue may be.
+URGENT_REASON_MAX = CaseFee._meta.get_field("waiver_reason").max_length
 # 两次终结: a third visit needs the director's approval.
 VISITS_WITHOUT_APPROVAL = 2
 
@@ -417,6 +419,10 @@ def _intake_errors(actor, intake: Intake, today: datetime.date) -> dict:
     if intake.urgent:
         if not (intake.urgent_reason or "").strip():
             errors["urgent_reason"] = [_("Say why the case is urgent (急办).")]
+        elif len(intake.urgent_reason.strip()) > URGENT_REASON_MAX:
+            errors["urgent_reason"] = [
+                _("The reason is longer than %(max)s characters.") % {"max": URGENT_REASON_MAX}
+            ]
         if actor is not None and actor.role == Role.VILLAGE_AGENT:
             errors["urgent"] = [_("The center decides whether a case is urgent (急办).")]
     if intake.outcome == Outcome.REFUSE:

@@ -492,7 +492,7 @@ class IntakeSerializer(_FilesMixin, serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        max_length=500,
+        max_length=300,
         help_text=gettext_lazy(
             "Required with urgent (急办): why. The director or today's duty leader marks it at "
             "once; anyone else's request waits in the director's approval queue."
