@@ -23,8 +23,10 @@ from .vocab import (
     NINE_ELEMENTS,
     AuthorityLevel,
     CenterRule,
+    HandlingForm,
     MatterType,
     ProcessingMode,
+    handling_errors,
 )
 
 hex_color = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))
@@ -267,6 +269,24 @@ class MatterTemplate(
     promised_days = models.PositiveSmallIntegerField(
         _("promised time limit (working days)"), default=0, help_text=_("0 = the same day")
     )
+    handling_form = models.CharField(
+        _("concerted handling (协同办理形式)"),
+        max_length=16,
+        choices=HandlingForm.choices,
+        blank=True,
+        help_text=_("Blank: 联合办理 for a joint matter, 单独办理 otherwise (art. 42)."),
+    )
+    extension_max_days = models.PositiveSmallIntegerField(
+        _("maximum extension (working days)"),
+        null=True,
+        blank=True,
+        help_text=_("Blank: the law's maximum, 10 working days, or 15 for concerted handling."),
+    )
+    issues_certificate = models.BooleanField(
+        _("the result is a certificate or licence (证照)"),
+        default=False,
+        help_text=_("A granting decision is followed by the certificate within 10 working days."),
+    )
     fee_free = models.BooleanField(_("free of charge (不收费)"), default=True)
     fee_amount = models.DecimalField(
         _("fee amount (yuan)"), max_digits=10, decimal_places=2, null=True, blank=True
@@ -331,13 +351,17 @@ class MatterTemplate(
             errors.setdefault("promised_days", []).append(
                 _("An immediate (即办) matter is finished the same day: 0 working days.")
             )
+        for name, messages in handling_errors(
+            self.mode, self.handling_form, self.extension_max_days
+        ).items():
+            errors.setdefault(name, []).extend(messages)
         if errors:
             raise ValidationError(errors)
 
     def publication_errors(self) -> dict:
         """What stops this version from being published: every one of the nine elements and
-        at least one material must be filled."""
-        errors = {}
+        at least one material must be filled, and the extension within the law (art. 42)."""
+        errors = handling_errors(self.mode, self.handling_form, self.extension_max_days)
         for field, label in NINE_ELEMENTS:
             if not (getattr(self, field) or "").strip():
                 errors[field] = [

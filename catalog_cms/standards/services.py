@@ -207,6 +207,13 @@ def matter_template_unpublish(*, template: MatterTemplate, actor) -> MatterTempl
     return template
 
 
+# The optional file columns that set a template field as they are.
+OPTIONAL_SIMPLE = (
+    "matter_type", "departments", "visits", "handling_form", "extension_max_days",
+    "issues_certificate",
+)  # fmt: skip
+
+
 def _apply_row(template: MatterTemplate, row: dict, categories, life_events) -> None:
     for name in (
         "name", "authority_level", "mode", "handling_body", "legal_basis", "conditions",
@@ -223,7 +230,7 @@ def _apply_row(template: MatterTemplate, row: dict, categories, life_events) -> 
             row["mode"], row["legal_days"], row["promised_days"]
         )
     template.category = categories[row["category_name"]]
-    for name in ("matter_type", "departments", "visits"):
+    for name in OPTIONAL_SIMPLE:
         if name in row:
             setattr(template, name, row[name])
     notes = {m.name: (m.note, m.sample_id) for m in template.materials.all()} if template.pk else {}
@@ -265,8 +272,7 @@ def row_differs(current: dict, row: dict) -> bool:
     if strip != row["materials"]:
         return True
     return any(
-        name in row and current.get(name) != row[name]
-        for name in ("matter_type", "departments", "visits", "questions")
+        name in row and current.get(name) != row[name] for name in (*OPTIONAL_SIMPLE, "questions")
     )
 
 

@@ -21,7 +21,14 @@ from import_export.formats.base_formats import XLSX
 from cityplatform import spreadsheets
 
 from .validators import MATTER_CODE_RE
-from .vocab import NINE_ELEMENTS, AuthorityLevel, MatterType, ProcessingMode
+from .vocab import (
+    NINE_ELEMENTS,
+    AuthorityLevel,
+    HandlingForm,
+    MatterType,
+    ProcessingMode,
+    handling_errors,
+)
 
 # (column header, field) — required columns, in the order files are written.
 REQUIRED_COLUMNS = (
@@ -49,6 +56,10 @@ OPTIONAL_COLUMNS = (
     ("联办部门", "departments"),
     ("到现场次数", "visits"),
     ("常见问题", "questions"),
+    # 行政许可法 arts. 42 and 44 (optional: files without them read as before).
+    ("协同办理形式", "handling_form"),
+    ("延期上限", "extension_max_days"),
+    ("颁发证照", "issues_certificate"),
 )
 ALL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 TEXT_FIELDS = {name for name, _label in NINE_ELEMENTS} - {"time_limit_text"}
@@ -73,6 +84,8 @@ TYPE_LABEL = {
 }  # fmt: skip
 TYPE_BY_LABEL = {label: code for code, label in TYPE_LABEL.items()}
 assert set(TYPE_LABEL) == set(MatterType.values)
+FORM_BY_LABEL = {form.label: form.value for form in HandlingForm}
+FORM_LABEL = {value: label for label, value in FORM_BY_LABEL.items()}
 REQUIRED_WORDS = {"必需": True, "必须": True, "必要": True, "可选": False, "非必需": False}
 
 
@@ -337,6 +350,31 @@ def parse_catalog_file(content: bytes, filename: str = "") -> ParsedFile:
             row["questions"], problems = _parse_questions(cells["常见问题"])
             for problem in problems:
                 bad("常见问题", problem)
+        if "协同办理形式" in cells:
+            value = cells["协同办理形式"]
+            if value and value not in FORM_BY_LABEL:
+                bad("协同办理形式", _("must be empty or one of %(forms)s, not %(value)s")
+                    % {"forms": "、".join(FORM_BY_LABEL), "value": value})  # fmt: skip
+            row["handling_form"] = FORM_BY_LABEL.get(value, "")
+        if "延期上限" in cells:
+            value = cells["延期上限"]
+            row["extension_max_days"] = _whole_days(value) if value else None
+            if value and row["extension_max_days"] is None:
+                bad("延期上限", _("%(value)s is not a whole number of working days")
+                    % {"value": value})  # fmt: skip
+        if "颁发证照" in cells:
+            value = cells["颁发证照"]
+            if value not in ("", "是", "否"):
+                bad("颁发证照", _("must be 是 or 否, not %(value)s") % {"value": value})
+            row["issues_certificate"] = value == "是"
+        if row["mode"] and not any(e.column in ("协同办理形式", "延期上限") for e in errors):
+            problems = handling_errors(
+                row["mode"], row.get("handling_form", ""), row.get("extension_max_days")
+            )
+            for name, messages in problems.items():
+                column = "协同办理形式" if name == "handling_form" else "延期上限"
+                for message in messages:
+                    bad(column, str(message))
         if errors:
             result.errors.extend(errors)
         else:
@@ -368,6 +406,11 @@ def row_for(data: dict) -> list:
         "matter_type": data.get("matter_type") or "",
         "departments": ",".join(data.get("departments") or []),
         "visits": data.get("visits", 1),
+        "handling_form": FORM_LABEL.get(data.get("handling_form") or "", ""),
+        "extension_max_days": (
+            "" if data.get("extension_max_days") is None else data["extension_max_days"]
+        ),
+        "issues_certificate": "是" if data.get("issues_certificate") else "否",
         "questions": "\n".join(
             f"{q['question']}|{q['answer']}" for q in data.get("questions") or []
         ),

@@ -37,6 +37,70 @@ class ProcessingMode(models.TextChoices):
     REPORT = "report", _("上报")
 
 
+class HandlingForm(models.TextChoices):
+    """How the departments handle a matter together (行政许可法 arts. 26, 42): 联合办理,
+    统一办理 or 集中办理 have the 45-day limit with 15 more; 单独办理 has 20 with 10 more.
+    A template's blank form means 联合办理 for a joint (联办) matter, 单独办理 otherwise."""
+
+    SINGLE = "single", _("单独办理")
+    JOINT = "joint", _("联合办理")
+    UNIFIED = "unified", _("统一办理")
+    CENTRALISED = "centralised", _("集中办理")
+
+
+# 行政许可法 art. 42: 20 working days, extended by up to 10 with the approval of the head of
+# the authority (本行政机关负责人); joint, unified or centralised handling (art. 26): 45, extended
+# by up to 15 with the approval of the head of the people's government (本级人民政府负责人).
+EXTENSION_MAX_DAYS = 10
+CONCERTED_EXTENSION_MAX_DAYS = 15
+
+
+def handling_form_of(mode: str, handling_form: str) -> str:
+    """The effective handling form: a joint (联办) matter is 联合办理 unless it says more."""
+    if handling_form:
+        return handling_form
+    return HandlingForm.JOINT if mode == ProcessingMode.JOINT else HandlingForm.SINGLE
+
+
+def is_concerted(mode: str, handling_form: str) -> bool:
+    """联合办理, 统一办理 or 集中办理 (art. 42 second paragraph)."""
+    return handling_form_of(mode, handling_form) != HandlingForm.SINGLE
+
+
+def extension_ceiling(mode: str, handling_form: str) -> int:
+    """The law's maximum extension for the handling form (art. 42)."""
+    if is_concerted(mode, handling_form):
+        return CONCERTED_EXTENSION_MAX_DAYS
+    return EXTENSION_MAX_DAYS
+
+
+def extension_limit(mode: str, handling_form: str, extension_max_days: int | None) -> int:
+    """A matter's maximum extension: what its template sets, else the law's maximum."""
+    if extension_max_days is None:
+        return extension_ceiling(mode, handling_form)
+    return extension_max_days
+
+
+def handling_errors(mode: str, handling_form: str, extension_max_days: int | None) -> dict:
+    """What is wrong with a matter's handling form and extension (art. 42), by field: a joint
+    matter handled 单独, or an extension above the form's maximum."""
+    errors: dict[str, list] = {}
+    if mode == ProcessingMode.JOINT and handling_form == HandlingForm.SINGLE:
+        errors["handling_form"] = [
+            _("A joint (联办) matter is handled jointly: choose 联合办理, 统一办理 or 集中办理.")
+        ]
+    ceiling = extension_ceiling(mode, handling_form)
+    if extension_max_days is not None and extension_max_days > ceiling:
+        errors["extension_max_days"] = [
+            _(
+                "The extension can be at most %(max)d working days for %(form)s "
+                "(行政许可法 art. 42)."
+            )
+            % {"max": ceiling, "form": HandlingForm(handling_form_of(mode, handling_form)).label}
+        ]
+    return errors
+
+
 class CenterRule(models.TextChoices):
     """The rules every center keeps (seed plan 5 二(四))."""
 

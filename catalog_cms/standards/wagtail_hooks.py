@@ -102,6 +102,8 @@ class MatterTemplateViewSet(SnippetViewSet):
         MultiFieldPanel(
             [
                 FieldRowPanel([FieldPanel("legal_days"), FieldPanel("promised_days")]),
+                FieldRowPanel([FieldPanel("handling_form"), FieldPanel("extension_max_days")]),
+                FieldPanel("issues_certificate"),
                 FieldRowPanel([FieldPanel("fee_free"), FieldPanel("fee_amount")]),
                 FieldPanel("departments"),
                 FieldRowPanel([FieldPanel("online"), FieldPanel("visits")]),

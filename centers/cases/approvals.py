@@ -1,13 +1,15 @@
 """Director approvals (领导审批) of a case: the clerk who has the applicant at the window asks,
 the director approves or declines from the queue or the case page.
 
-Two steps need the director: a visit beyond two (两次终结, `services.case_record_visit`) and a
-fee waiver (减免, `fees.fee_waive`). Without this round the director had to take them in
-person; now a clerk asks with a reason (`approval_request`), the request waits in the
-director's queue, and `approval_decide` either takes the step in the director's name (the same
-service, so its own checks and event hold) or declines with a note the clerk reads. The
-request, the decision and the step are each an event of the case, in one transaction per
-call. One request of a kind (per fee) waits at a time: asking again returns it.
+Three steps need the director: 急办 (seed plan 1 六办件, `services.case_mark_urgent`; today's
+duty leader may also mark it directly, but the queue is the director's), a visit beyond two
+(两次终结, `services.case_record_visit`) and a fee waiver (减免, `fees.fee_waive`). Without
+this round the director had to take them in person; now a clerk asks with a reason
+(`approval_request`), the request waits in the director's queue, and `approval_decide` either
+takes the step in the director's name (the same service, so its own checks and event hold) or
+declines with a note the clerk reads. The request, the decision and the step are each an event
+of the case, in one transaction per call. One request of a kind (per fee) waits at a time:
+asking again returns it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from tenants.accounts.models import Role
 
-from . import fees, services
+from . import fees, selectors, services
 from .models import ApprovalRequest, Case, CaseFee
 from .states import TRANSITIONS, transition_check
 
@@ -52,7 +54,26 @@ def request_refusal(user, case: Case, kind: str, fee: CaseFee | None = None) -> 
         if fee.state != CaseFee.State.UNPAID:
             return _("“%(item)s” is not unpaid: nothing is left to waive.") % {"item": fee.item}
         return None
+    if kind == Kind.URGENT:
+        if case.status not in TRANSITIONS["mark_urgent"].sources:
+            return _("The case is no longer open: it cannot be made urgent.")
+        if case.urgent:
+            return _("The case is already urgent (急办).")
+        if user is not None and selectors.urgent_confirm_refusal(user, _today()) is None:
+            return _("You lead today's duty: mark it urgent yourself.")
+        return None
     return _("Choose a further visit or a fee waiver.")
+
+
+def _today() -> datetime.date:
+    return services._local_day(services._now(None))
+
+
+STEP_OF_KIND = {
+    Kind.FURTHER_VISIT: "record_visit",
+    Kind.FEE_WAIVER: "fee",
+    Kind.URGENT: "mark_urgent",
+}
 
 
 def _pending(case: Case, kind: str, fee: CaseFee | None):
@@ -85,7 +106,7 @@ def approval_request(
         fee = None
     with transaction.atomic():
         case = services._locked(case)
-        transition_check("record_visit" if kind != Kind.FEE_WAIVER else "fee", case.status, actor)
+        transition_check(STEP_OF_KIND.get(kind, "record_visit"), case.status, actor)
         if fee is not None:
             fee = CaseFee.objects.select_for_update().filter(pk=fee.pk).first()
         refusal = request_refusal(actor, case, kind, fee)
@@ -164,6 +185,8 @@ def approval_decide(
         request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
         if approve and request.kind == Kind.FURTHER_VISIT:
             services.case_record_visit(actor=actor, case=case, note=request.reason, now=now)
+        elif approve and request.kind == Kind.URGENT:
+            services.case_mark_urgent(actor=actor, case=case, reason=request.reason, now=now)
         elif approve:
             fees.fee_waive(actor=actor, fee=request.fee, reason=request.reason, now=now)
         services._event(
@@ -269,6 +292,10 @@ def requests_offered(user, case: Case) -> tuple[list[str], list[CaseFee]]:
         r.kind == Kind.FURTHER_VISIT for r in waiting
     ):
         kinds.append(Kind.FURTHER_VISIT)
+    if request_refusal(user, case, Kind.URGENT) is None and not any(
+        r.kind == Kind.URGENT for r in waiting
+    ):
+        kinds.append(Kind.URGENT)
     waiting_fees = {r.fee_id for r in waiting if r.kind == Kind.FEE_WAIVER}
     open_fees = [
         fee

@@ -32,6 +32,19 @@ def due_date(start: datetime.date, working_days: int) -> tuple[datetime.date, bo
     return cal.add_working_days(start, working_days)
 
 
+def instant_due_date(start: datetime.date) -> tuple[datetime.date, bool]:
+    """A 即办件's due date (seed plan 5 二(三) 即时办理制: finished on the spot or the same day):
+    the day it was taken in when the center works that day by law or by duty — a regular
+    working day, an adjusted working day (调休上班) or a day of the duty roster (DutyShift) —
+    else the next official working day. evaluation.supervision's instant_late reads this date."""
+    from centers.workspace.models import DutyShift
+
+    info = cal.day_info(start)
+    if cal.is_adjusted_working_day(start) or DutyShift.objects.filter(date=start).exists():
+        return start, info.provisional
+    return due_date(start, 0)
+
+
 def paused_working_days(start: datetime.date, end: datetime.date) -> int:
     """Official working days after `start` up to and including `end`."""
     if end <= start:

@@ -192,7 +192,10 @@ def _seed(center) -> list[Case]:
 
     # Open: in time, urgent, overdue (two), provisional if it crosses into next year.
     take(promised[1 % len(promised)], Outcome.ACCEPT, _working_days_ago(1))
-    take(promised[2 % len(promised)], Outcome.ACCEPT, _working_days_ago(0, 9), urgent=True)
+    take(
+        promised[2 % len(promised)], Outcome.ACCEPT, _working_days_ago(0, 9), actor=director,
+        urgent=True, urgent_reason="申请人急需证明材料办理入学手续",
+    )  # fmt: skip
     for n in range(2):
         take(promised[n % len(promised)], Outcome.ACCEPT, _working_days_ago(25 + n), actor=clerk2)
 
@@ -215,6 +218,7 @@ def _seed(center) -> list[Case]:
     extended = take(promised[2 % len(promised)], Outcome.ACCEPT, _working_days_ago(4))
     services.case_extend(
         actor=director, case=extended, days=5, reason="涉及多户，需补充调查",
+        approver_name=director.get_full_name() or director.username, approver_post="中心主任",
         now=_working_days_ago(2),
     )  # fmt: skip
 

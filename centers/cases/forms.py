@@ -188,6 +188,15 @@ class IntakeForm(forms.Form):
         required=False,
     )
     urgent = forms.BooleanField(label=gettext_lazy("急办件 (urgent)"), required=False)
+    urgent_reason = forms.CharField(
+        label=gettext_lazy("Why urgent"),
+        max_length=services.URGENT_REASON_MAX,
+        required=False,
+        help_text=gettext_lazy(
+            "Needed with 急办. The director or today's duty leader confirms it; a clerk's "
+            "request goes to the director's approval queue."
+        ),
+    )
     outcome = forms.ChoiceField(
         label=gettext_lazy("Outcome"),
         choices=[
@@ -364,6 +373,7 @@ class IntakeForm(forms.Form):
             "materials": data["materials"],
             "service_point": data.get("service_point"),
             "urgent": data.get("urgent", False),
+            "urgent_reason": data.get("urgent_reason", ""),
             "note": data.get("note", ""),
             "uploads": self.uploads(files),
             "idempotency_key": data["idempotency_key"],
@@ -590,16 +600,65 @@ class SpecialEndForm(ActionForm):
 
 
 class ExtendForm(ActionForm):
+    """延长 (行政许可法 art. 42): the days within the case's own maximum, the reason, and the
+    approving official's name and post (本行政机关负责人, or 本级人民政府负责人 for joint,
+    unified or centralised handling)."""
+
     action = "extend"
-    days = forms.IntegerField(
-        label=gettext_lazy("Extra working days"),
-        min_value=1,
-        max_value=services.MAX_EXTENSION_DAYS,
-    )
+    days = forms.IntegerField(label=gettext_lazy("Extra working days"), min_value=1)
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=500)
+    approver_name = forms.CharField(
+        label=gettext_lazy("Approved by (name)"), max_length=services.APPROVER_TEXT_MAX
+    )
+    approver_post = forms.CharField(
+        label=gettext_lazy("Approver's post"), max_length=services.APPROVER_TEXT_MAX
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        left = selectors.extension_days_left(self.case)
+        self.fields["days"].max_value = max(left, 1)
+        self.fields["days"].widget.attrs["max"] = max(left, 1)
+        self.fields["days"].help_text = gettext_lazy(
+            "At most %(left)s more (art. 42: %(max)s in all for this case)."
+        ) % {"left": left, "max": self.case.extension_max_days}
+        self.fields["approver_post"].help_text = gettext_lazy(
+            "The approval is that of the %(capacity)s."
+        ) % {"capacity": selectors.extension_approver_capacity(self.case)}
 
     def service_kwargs(self) -> dict:
-        return {"days": self.cleaned_data["days"], "reason": self.cleaned_data["reason"]}
+        data = self.cleaned_data
+        return {
+            "days": data["days"],
+            "reason": data["reason"],
+            "approver_name": data["approver_name"],
+            "approver_post": data["approver_post"],
+        }
+
+
+class UrgentForm(ActionForm):
+    """急办 (seed plan 1 六办件): the director or today's duty leader marks it, with the
+    reason."""
+
+    action = "mark_urgent"
+    reason = forms.CharField(
+        label=gettext_lazy("Why urgent"), max_length=500, widget=forms.Textarea({"rows": 2})
+    )
+
+    def service_kwargs(self) -> dict:
+        return {"reason": self.cleaned_data["reason"]}
+
+
+class CertificateForm(ActionForm):
+    """发证 (art. 44): the certificate of the granting decision was issued."""
+
+    action = "issue_certificate"
+    note = forms.CharField(
+        label=gettext_lazy("Certificate number or note"), max_length=500, required=False
+    )
+
+    def service_kwargs(self) -> dict:
+        return {"note": self.cleaned_data["note"]}
 
 
 class ReassignForm(ActionForm):

@@ -52,6 +52,18 @@ class Case(models.Model):
     matter_name = models.CharField(_("matter name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=CaseKind.choices)
     urgent = models.BooleanField(_("急办件 (urgent)"), default=False)
+    # 急办件 (seed plan 1 六办件: handled first, led by the center): why, who confirmed it (the
+    # director or today's duty leader) and the center's internal target date.
+    urgent_reason = models.TextField(_("why urgent"), blank=True)
+    urgent_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("urgent, confirmed by"),
+    )
+    urgent_target_date = models.DateField(_("internal target date (急办)"), null=True, blank=True)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     status = models.CharField(
         _("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.RECEIVED
@@ -123,6 +135,11 @@ class Case(models.Model):
     legal_days = models.PositiveSmallIntegerField(_("legal limit (working days)"), default=0)
     promised_days = models.PositiveSmallIntegerField(_("promised limit (working days)"), default=0)
     extension_days = models.PositiveSmallIntegerField(_("extension (working days)"), default=0)
+    # Art. 42: the most the case may be extended by, the matter's at intake (10, 15 for joint,
+    # unified or centralised handling, or what the template sets).
+    extension_max_days = models.PositiveSmallIntegerField(
+        _("maximum extension (working days)"), default=10
+    )
     paused_days = models.PositiveSmallIntegerField(_("paused working days"), default=0)
     due_date = models.DateField(_("promised date"), null=True, blank=True)
     due_provisional = models.BooleanField(_("provisional calendar"), default=False)
@@ -133,6 +150,10 @@ class Case(models.Model):
     handover = models.CharField(
         _("handed over"), max_length=16, choices=Handover.choices, blank=True
     )
+    # Art. 44: a granting decision on a certificate matter, the certificate due within 10
+    # working days of the decision; the day it was issued.
+    certificate_due_date = models.DateField(_("certificate due"), null=True, blank=True)
+    certificate_issued_at = models.DateTimeField(_("certificate issued at"), null=True, blank=True)
     handed_over_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
@@ -512,6 +533,7 @@ class ApprovalRequest(models.Model):
     class Kind(models.TextChoices):
         FURTHER_VISIT = "further_visit", _("再次到场 (a visit beyond two, 两次终结)")
         FEE_WAIVER = "fee_waiver", _("减免 (fee waiver)")
+        URGENT = "urgent", _("急办 (handle as urgent)")
 
     class State(models.TextChoices):
         PENDING = "pending", _("待审批 (waiting)")

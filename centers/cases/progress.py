@@ -54,6 +54,7 @@ UNCODED_STEP_LABELS = {
     "task_sign_off": gettext_lazy("部门已签署意见"),
     "refer_up": gettext_lazy("已上报上级机关"),
     "referral_decided": gettext_lazy("上级机关已作出决定"),
+    "issue_certificate": gettext_lazy("已颁发证照"),  # art. 44
     "rating_reply": gettext_lazy("已答复您的评价"),  # evaluation.rectification reply_send
 }
 # Steps whose detail names a department (public: the department, never the person).

@@ -215,7 +215,7 @@ def case_for_desk(receipt_number: str) -> Case | None:
     """A case with everything its desk page shows."""
     return (
         case_queryset()
-        .select_related("service_point", "lead_department")
+        .select_related("service_point", "lead_department", "urgent_confirmed_by")
         .prefetch_related(
             "materials",
             "files__material",
@@ -347,4 +347,83 @@ def revocation_refusal(case: Case) -> str | None:
         return _("The district center (%(center)s) made this decision: only it may revoke it.") % {
             "center": case.remote_center
         }
+    return None
+
+
+# --- 行政许可法 arts. 42, 44 and 急办件 (issue 15) ---------------------------------------------
+
+
+def extension_approver_capacity(case: Case) -> str:
+    """Whose approval an extension needs (行政许可法 art. 42): the head of the authority
+    (本行政机关负责人), or for joint, unified or centralised handling the head of the people's
+    government at this level (本级人民政府负责人)."""
+    from catalog_cms.standards.vocab import is_concerted
+
+    matter = case.matter
+    if case.kind == "joint" or is_concerted(matter.mode, matter.handling_form):
+        return "本级人民政府负责人"
+    return "本行政机关负责人"
+
+
+def extension_days_left(case: Case) -> int:
+    """Working days the case may still be extended by (art. 42, the case's own maximum)."""
+    return max(case.extension_max_days - case.extension_days, 0)
+
+
+def duty_leader_ids(day: datetime.date) -> set[int]:
+    """Who leads the duty on `day` (DutyShift.leader, 带班领导)."""
+    from centers.workspace.models import DutyShift
+
+    return set(
+        DutyShift.objects.filter(date=day, leader__isnull=False).values_list("leader_id", flat=True)
+    )
+
+
+def urgent_confirm_refusal(user, day: datetime.date) -> str | None:
+    """Why `user` may not confirm a 急办件 on `day`, or None: the director confirms it, or
+    whoever leads that day's duty (seed plan 1 六办件: 急办件 are led by the center). The
+    service, the desk and the API's actions ask this one rule."""
+    if user is None or getattr(user, "role", None) == Role.CENTER_DIRECTOR:
+        return None
+    if getattr(user, "pk", None) in duty_leader_ids(day):
+        return None
+    return _(
+        "Only the director or today's duty leader confirms a 急办件: ask the director "
+        "through the approval queue."
+    )
+
+
+def urgent_open_cases(limit: int = 20) -> list[Case]:
+    """Open 急办件, the nearest internal target first (the director's home panel)."""
+    from django.db.models import F
+
+    return list(
+        case_queryset()
+        .filter(urgent=True, status__in=[str(s) for s in OPEN_STATUSES])
+        .order_by(F("urgent_target_date").asc(nulls_last=True), "received_at")[:limit]
+    )
+
+
+def offered_step(name: str, user, case: Case) -> bool:
+    """Whether the desk and the API offer step `name` (already allowed by the state table for
+    the user's role) on `case`: the checks a step makes beyond its state and role."""
+    if name == "revoke":
+        return not revocation_refusal(case)
+    if name == "mark_urgent":
+        return not case.urgent and urgent_confirm_refusal(user, timezone.localdate()) is None
+    if name == "issue_certificate":
+        return certificate_refusal(case) is None
+    if name == "extend":
+        return extension_days_left(case) > 0
+    return True
+
+
+def certificate_refusal(case: Case) -> str | None:
+    """Why no certificate issue can be recorded on `case` now, or None (art. 44)."""
+    if case.status != CaseStatus.CLOSED or case.certificate_due_date is None:
+        return _("No certificate is due on this case.")
+    if case.certificate_issued_at is not None:
+        return _("The certificate was already issued.")
+    if case.revoked_at is not None:
+        return _("The decision was revoked: no certificate is issued.")
     return None

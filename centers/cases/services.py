@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.cn import ric, uscc
 
-from catalog_cms.standards.vocab import ProcessingMode
+from catalog_cms.standards.vocab import EXTENSION_MAX_DAYS, ProcessingMode
 from centers.catalog.models import LocalMatter
 from centers.workspace.models import Department, ServicePoint, Window
 from tenants.accounts.models import CENTER_ROLES, Role, User
@@ -58,8 +58,13 @@ from .states import (
 
 # 行政许可法 art. 32: the one-time notice within 5 (working) days of receiving the materials.
 SUPPLEMENT_NOTICE_DAYS = 5
-# Art. 42: an extension of up to 10 working days, with the head's approval.
-MAX_EXTENSION_DAYS = 10
+# Art. 42: an extension of up to 10 working days, with the head's approval (15 for joint,
+# unified or centralised handling: catalog_cms.standards.vocab.extension_ceiling).
+MAX_EXTENSION_DAYS = EXTENSION_MAX_DAYS
+# Art. 44: the certificate within 10 working days of the granting decision.
+CERTIFICATE_DAYS = 10
+# 急办: the reason, as long as a request in the approval queue may be.
+URGENT_REASON_MAX = CaseFee._meta.get_field("waiver_reason").max_length
 # 两次终结: a third visit needs the director's approval.
 VISITS_WITHOUT_APPROVAL = 2
 
@@ -172,7 +177,27 @@ def _deadline_refresh(case: Case) -> None:
         case.due_date, case.due_provisional = None, False
         return
     days = case.promised_days + case.extension_days + case.paused_days
+    if case.kind == CaseKind.INSTANT and days == 0:
+        # 即办件: the same day, a 调休 or duty day included (clock.instant_due_date).
+        case.due_date, case.due_provisional = clock.instant_due_date(case.accepted_on)
+        return
     case.due_date, case.due_provisional = clock.due_date(case.accepted_on, days)
+
+
+def _urgent_target(case: Case) -> datetime.date | None:
+    """A 急办件's internal target (seed plan 1 六办件): the center's share of the promised
+    working days (CenterProfile.urgent_target_percent, default half), rounded up, counted
+    from acceptance (from receipt while not accepted yet) on the working-day calendar."""
+    from centers.workspace.models import CenterProfile
+
+    if not case.urgent:
+        return None
+    percent = CenterProfile.objects.values_list("urgent_target_percent", flat=True).first() or 50
+    days = -(-case.promised_days * percent // 100)
+    start = case.accepted_on or case.received_on
+    if days == 0 and case.kind == CaseKind.INSTANT:
+        return clock.instant_due_date(start)[0]
+    return clock.due_date(start, days)[0]
 
 
 # --- input checks -----------------------------------------------------------------------------
@@ -336,6 +361,7 @@ class Intake:
     window: Window | None = None
     service_point: ServicePoint | None = None
     urgent: bool = False
+    urgent_reason: str = ""  # 急办: required with urgent
     lead_department: Department | None = None
     departments: list[Department] = field(default_factory=list)
     promised_date: datetime.date | None = None
@@ -399,6 +425,15 @@ def _intake_errors(actor, intake: Intake, today: datetime.date) -> dict:
         errors.setdefault("service_point", []).append(_("Choose the village service point."))
     if intake.promised_date is not None and intake.promised_date < today:
         errors["promised_date"] = [_("The promised date cannot be in the past.")]
+    if intake.urgent:
+        if not (intake.urgent_reason or "").strip():
+            errors["urgent_reason"] = [_("Say why the case is urgent (急办).")]
+        elif len(intake.urgent_reason.strip()) > URGENT_REASON_MAX:
+            errors["urgent_reason"] = [
+                _("The reason is longer than %(max)s characters.") % {"max": URGENT_REASON_MAX}
+            ]
+        if actor is not None and actor.role == Role.VILLAGE_AGENT:
+            errors["urgent"] = [_("The center decides whether a case is urgent (急办).")]
     if intake.outcome == Outcome.REFUSE:
         if not intake.refusal_reason.strip():
             errors["refusal_reason"] = [_("Give the reasons for not accepting the application.")]
@@ -479,7 +514,6 @@ def _case_intake(actor, intake: Intake, now: datetime.datetime) -> Case:
         matter_code=matter.code,
         matter_name=matter.name,
         kind=kind,
-        urgent=bool(intake.urgent),
         channel=intake.channel,
         status=CaseStatus.RECEIVED,
         applicant_kind=applicant.kind,
@@ -496,6 +530,7 @@ def _case_intake(actor, intake: Intake, now: datetime.datetime) -> Case:
         received_on=today,
         legal_days=matter.legal_days,
         promised_days=matter.promised_days,
+        extension_max_days=matter.extension_limit,
     )
     case.save()
     materials = CaseMaterial.objects.bulk_create(
@@ -525,7 +560,22 @@ def _case_intake(actor, intake: Intake, now: datetime.datetime) -> Case:
         _request_supplement(case, actor, now, reason=intake.note)
     elif outcome == Outcome.REFUSE:
         _refuse(case, actor, now, intake.refusal_kind, intake.refusal_reason, intake.refusal_basis)
+    if intake.urgent and case.status != CaseStatus.NOT_ACCEPTED:
+        _urgent_at_intake(case, actor, now, intake.urgent_reason.strip())
     return case
+
+
+def _urgent_at_intake(case: Case, actor, now: datetime.datetime, reason: str) -> None:
+    """急办 asked at intake: the director (or today's duty leader) marks it at once; anyone
+    else's request waits in the director's approval queue (seed plan 1 六办件)."""
+    if selectors.urgent_confirm_refusal(actor, _local_day(now)) is None:
+        _mark_urgent(case, actor, now, reason)
+        return
+    from . import approvals
+
+    approvals.approval_request(
+        actor=actor, case=case, kind=approvals.Kind.URGENT, reason=reason, now=now
+    )
 
 
 # --- acceptance -------------------------------------------------------------------------------
@@ -578,6 +628,8 @@ def _accept(
                 }
             )
         case.due_date = intake.promised_date
+    if case.urgent:
+        case.urgent_target_date = _urgent_target(case)
     case.save()
     if case.kind == CaseKind.JOINT and departments:
         CaseTask.objects.bulk_create(
@@ -1004,11 +1056,25 @@ def case_special_end(
     return case
 
 
+APPROVER_TEXT_MAX = 50
+
+
 def case_extend(
-    *, actor, case: Case, days: int, reason: str, now: datetime.datetime | None = None
+    *,
+    actor,
+    case: Case,
+    days: int,
+    reason: str,
+    approver_name: str = "",
+    approver_post: str = "",
+    now: datetime.datetime | None = None,
 ) -> Case:
-    """延长审批 (art. 42): up to 10 more working days in all, approved by the center's head,
-    with a reason."""
+    """延长审批 (行政许可法 art. 42): the case's own maximum in all (`Case.extension_max_days`,
+    taken from the matter at intake: 10 working days on the 20-day limit, 15 on the 45-day
+    limit of joint, unified or centralised handling, or less if the template says so), with
+    a reason, approved by the head of the authority (本行政机关负责人) or, for concerted
+    handling, of the people's government (本级人民政府负责人): the approving official's name
+    and post are recorded and printed, not only the user who entered it."""
     now = _now(now)
     errors: dict[str, list[str]] = {}
     try:
@@ -1017,16 +1083,27 @@ def case_extend(
         days = 0
     if not (reason or "").strip():
         errors["reason"] = [_("Give the reason for the extension.")]
+    approver_name = (approver_name or "").strip()
+    approver_post = (approver_post or "").strip()
+    if not approver_name:
+        errors["approver_name"] = [_("Name the official who approved the extension.")]
+    elif len(approver_name) > APPROVER_TEXT_MAX:
+        errors["approver_name"] = [_("At most %(max)s characters.") % {"max": APPROVER_TEXT_MAX}]
+    if not approver_post:
+        errors["approver_post"] = [_("Give the approving official's post.")]
+    elif len(approver_post) > APPROVER_TEXT_MAX:
+        errors["approver_post"] = [_("At most %(max)s characters.") % {"max": APPROVER_TEXT_MAX}]
     with transaction.atomic():
         case = _locked(case)
         transition_check("extend", case.status, actor)
         _require_director(actor, _("an extension"))
-        if days < 1 or case.extension_days + days > MAX_EXTENSION_DAYS:
+        if days < 1 or case.extension_days + days > case.extension_max_days:
             errors["days"] = [
                 _("An extension is 1 to %(max)s working days in all; %(used)s are already granted.")
-                % {"max": MAX_EXTENSION_DAYS, "used": case.extension_days}
+                % {"max": case.extension_max_days, "used": case.extension_days}
             ]
         _raise(errors)
+        capacity = selectors.extension_approver_capacity(case)
         before = case.due_date
         case.extension_days += days
         _deadline_refresh(case)
@@ -1038,7 +1115,10 @@ def case_extend(
                 "days": days,
                 "reason": reason.strip(),
                 "due_before": before,
-                "approver_name": notices.person_name(actor),
+                "approver_name": approver_name,
+                "approver_post": approver_post,
+                "approver_capacity": capacity,
+                "entered_by": notices.person_name(actor),
                 "issued_on": _local_day(now),
             },
         )
@@ -1054,6 +1134,10 @@ def case_extend(
             detail={
                 "days": days,
                 "approved_by": actor.pk if actor else None,
+                "approver_name": approver_name,
+                "approver_post": approver_post,
+                "approver_capacity": capacity,
+                "max_days": case.extension_max_days,
                 "due_before": before.isoformat() if before else None,
                 "due_date": case.due_date.isoformat() if case.due_date else None,
             },
@@ -1213,6 +1297,7 @@ def case_close(
         case.closed_at = now
         case.closed_on = today
         case.closed_late = case.due_date is not None and today > case.due_date
+        _certificate_due(case, from_status, decision, today, now)
         case.save()
         _event(
             case,
@@ -1227,10 +1312,119 @@ def case_close(
                 "handover": handover,
                 "handed_over_at": handed_over_at.isoformat(),
                 "late": case.closed_late,
+                "certificate_due_date": (
+                    case.certificate_due_date.isoformat() if case.certificate_due_date else None
+                ),
             },
             notify=True,
         )
         _approvals_lapse(case, actor, now)
+    return case
+
+
+def _certificate_due(case: Case, from_status: str, decision: str, today, now) -> None:
+    """Art. 44: a granting decision this center made on a matter whose result is a
+    certificate (LocalMatter.issues_certificate) has the certificate due within 10 working
+    days; a decision of 已发证 is the certificate itself, issued now. A decision the district
+    made on a forwarded case is the district's to issue."""
+    if from_status != CaseStatus.ACCEPTED:
+        return
+    if decision == Decision.CERTIFICATE_ISSUED:
+        case.certificate_due_date = clock.due_date(today, CERTIFICATE_DAYS)[0]
+        case.certificate_issued_at = now
+    elif (
+        decision in (Decision.APPROVED, Decision.APPROVED_TOLERANCE)
+        and case.matter.issues_certificate
+    ):
+        case.certificate_due_date = clock.due_date(today, CERTIFICATE_DAYS)[0]
+
+
+def case_issue_certificate(
+    *,
+    actor,
+    case: Case,
+    note: str = "",
+    issued_at: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+) -> Case:
+    """发证 (行政许可法 art. 44): record that the certificate of a granting decision was issued
+    (its number or how it went in `note`); supervision's certificate_late watches the 10
+    working days until it is. The case stays closed."""
+    now = _now(now)
+    issued_at = issued_at or now
+    if issued_at > now + datetime.timedelta(minutes=5):
+        raise ValidationError({"issued_at": [_("The issue time cannot be in the future.")]})
+    with transaction.atomic():
+        case = _locked(case)
+        transition_check("issue_certificate", case.status, actor)
+        refusal = selectors.certificate_refusal(case)
+        if refusal:
+            raise ValidationError({"status": [refusal]})
+        case.certificate_issued_at = issued_at
+        case.save()
+        late = _local_day(issued_at) > case.certificate_due_date
+        _event(
+            case,
+            actor,
+            "issue_certificate",
+            at=now,
+            from_status=case.status,
+            reason=(note or "").strip(),
+            detail={
+                "issued_at": issued_at.isoformat(),
+                "certificate_due_date": case.certificate_due_date.isoformat(),
+                "late": late,
+            },
+        )
+    return case
+
+
+# --- 急办件 -------------------------------------------------------------------------------------
+
+
+def _mark_urgent(case: Case, actor, now: datetime.datetime, reason: str) -> None:
+    case.urgent = True
+    case.urgent_reason = reason
+    case.urgent_confirmed_by = actor
+    case.urgent_target_date = _urgent_target(case)
+    case.save()
+    _event(
+        case,
+        actor,
+        "mark_urgent",
+        at=now,
+        from_status=case.status,
+        reason=reason,
+        detail={
+            "confirmed_by": getattr(actor, "pk", None),
+            "target_date": (
+                case.urgent_target_date.isoformat() if case.urgent_target_date else None
+            ),
+        },
+    )
+
+
+def case_mark_urgent(
+    *, actor, case: Case, reason: str, now: datetime.datetime | None = None
+) -> Case:
+    """Mark an open case 急办件 (seed plan 1 六办件: handled first, led by the center), with
+    the reason, confirmed by the director or today's duty leader
+    (`selectors.urgent_confirm_refusal`; a clerk asks through the approval queue). It gets
+    the center's internal target date (`_urgent_target`), which supervision's urgent_late
+    watches."""
+    now = _now(now)
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        case = _locked(case)
+        transition_check("mark_urgent", case.status, actor)
+        refusal = selectors.urgent_confirm_refusal(actor, _local_day(now))
+        if refusal:
+            raise PermissionDenied(refusal)
+        if case.urgent:
+            raise ValidationError({"urgent": [_("The case is already urgent (急办).")]})
+        if not reason:
+            raise ValidationError({"reason": [_("Say why the case is urgent (急办).")]})
+        _mark_urgent(case, actor, now, reason)
     return case
 
 

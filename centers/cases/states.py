@@ -247,6 +247,18 @@ TRANSITIONS: dict[str, Transition] = dict(
             gettext_lazy("Withdraw at the applicant's request"),
         ),
         _t("fee", OPEN_STATUSES | {S.CLOSED}, None, HANDLERS, gettext_lazy("Fee")),
+        # 急办件 (seed plan 1 六办件): marked urgent with a reason, confirmed by the director or
+        # today's duty leader (services.case_mark_urgent checks who; a clerk asks through the
+        # approval queue).
+        _t("mark_urgent", OPEN_STATUSES, None, HANDLERS, gettext_lazy("Mark as urgent (急办)")),
+        # Art. 44: the certificate of a granting decision, within 10 working days of it.
+        _t(
+            "issue_certificate",
+            {S.CLOSED},
+            None,
+            HANDLERS,
+            gettext_lazy("Record the certificate's issue (发证)"),
+        ),
         # 撤销 (art. 69): the decision is revoked, the case keeps its closing (the handling
         # happened, on time or not); the event carries code 15.
         _t("revoke", {S.CLOSED}, None, DIRECTORS, gettext_lazy("Revoke the decision (撤销)")),

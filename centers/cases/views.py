@@ -56,6 +56,8 @@ ACTIONS = {
     "start_special": (forms.SpecialStartForm, services.case_special_start),
     "end_special": (forms.SpecialEndForm, services.case_special_end),
     "extend": (forms.ExtendForm, services.case_extend),
+    "mark_urgent": (forms.UrgentForm, services.case_mark_urgent),
+    "issue_certificate": (forms.CertificateForm, services.case_issue_certificate),
     "reassign": (forms.ReassignForm, services.case_reassign),
     "record_visit": (forms.VisitForm, services.case_record_visit),
     "close": (forms.CloseForm, services.case_close),
@@ -318,7 +320,7 @@ def offered_actions(case, user) -> tuple[list[str], bool]:
             continue
         if name == "refer_up" and not referrals.is_report_up(case):
             continue
-        if name == "revoke" and selectors.revocation_refusal(case):
+        if not selectors.offered_step(name, user, case):
             continue
         if (
             name == "record_visit"

@@ -11,7 +11,7 @@ from wagtail.admin.ui.components import Component
 
 from tenants.accounts.models import Role
 
-from . import approvals, exchange_hooks  # noqa: F401
+from . import approvals, exchange_hooks, selectors  # noqa: F401
 from .views import (
     ApprovalQueueView,
     CaseDetailView,
@@ -100,6 +100,38 @@ class DecidedRequestsPanel(Component):
 
     def get_context_data(self, parent_context):
         return {"decided": self.decided, "days": approvals.DECIDED_LATELY_DAYS}
+
+
+class UrgentCasesPanel(Component):
+    """On the director's admin home page while 急办件 are open: each with its internal target
+    (seed plan 1 六办件: urgent cases are handled first and led by the center)."""
+
+    name = "case_urgent"
+    template_name = "cases/desk/urgent_panel.html"
+    order = 70
+
+    def __init__(self, cases):
+        self.cases = cases
+
+    def get_context_data(self, parent_context):
+        from centers.cases.clock import local_today
+
+        today = local_today()
+        rows = [
+            (case, case.urgent_target_date is not None and case.urgent_target_date < today)
+            for case in self.cases
+        ]
+        return {"rows": rows}
+
+
+@hooks.register("construct_homepage_panels")
+def add_urgent_panel(request, panels):
+    if connection.schema_name == "public" or not may_handle(request.user):
+        return
+    if request.user.role == Role.CENTER_DIRECTOR:
+        cases = selectors.urgent_open_cases()
+        if cases:
+            panels.append(UrgentCasesPanel(cases))
 
 
 @hooks.register("construct_homepage_panels")

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from catalog_cms.standards.validators import matter_code_validator
-from catalog_cms.standards.vocab import AuthorityLevel, MatterType, ProcessingMode
+from catalog_cms.standards.vocab import AuthorityLevel, HandlingForm, MatterType, ProcessingMode
 
 # The public fields a LocalMatter copies from its template: adoption and updates write
 # these and nothing else, so the local fields below are never overwritten.
@@ -25,6 +25,9 @@ TEMPLATE_FIELDS = (
     "supervision",
     "legal_days",
     "promised_days",
+    "handling_form",
+    "extension_max_days",
+    "issues_certificate",
     "fee_free",
     "fee_amount",
     "departments",
@@ -70,6 +73,20 @@ class LocalMatter(models.Model):
     promised_days = models.PositiveSmallIntegerField(
         _("promised time limit (working days)"), default=0
     )
+    # 行政许可法 arts. 42, 44: the handling form and the template's maximum extension (blank:
+    # the law's), and whether a granting decision is followed by a certificate.
+    handling_form = models.CharField(
+        _("concerted handling (协同办理形式)"),
+        max_length=16,
+        choices=HandlingForm.choices,
+        blank=True,
+    )
+    extension_max_days = models.PositiveSmallIntegerField(
+        _("maximum extension (working days)"), null=True, blank=True
+    )
+    issues_certificate = models.BooleanField(
+        _("the result is a certificate or licence (证照)"), default=False
+    )
     fee_free = models.BooleanField(_("free of charge (不收费)"), default=True)
     fee_amount = models.DecimalField(
         _("fee amount (yuan)"), max_digits=10, decimal_places=2, null=True, blank=True
@@ -100,6 +117,13 @@ class LocalMatter(models.Model):
     @property
     def is_local_only(self) -> bool:
         return self.template_id is None
+
+    @property
+    def extension_limit(self) -> int:
+        """The most working days a case of this matter may be extended by (art. 42)."""
+        from catalog_cms.standards.vocab import extension_limit
+
+        return extension_limit(self.mode, self.handling_form, self.extension_max_days)
 
 
 class CatalogEvent(models.Model):

@@ -15,6 +15,7 @@ from catalog_cms.standards.services import (
     require,
 )
 from catalog_cms.standards.tabular import parse_catalog_file, time_limit_text
+from catalog_cms.standards.vocab import ProcessingMode, handling_errors
 from tenants.accounts.permissions import Capability
 
 from .cache import catalog_changed
@@ -82,6 +83,9 @@ def matter_update_from_template(*, local_matter: LocalMatter, actor) -> LocalMat
 
 
 def _check_local(matter: LocalMatter) -> None:
+    """A local matter keeps the rules of a template (`MatterTemplate.clean`): the promised
+    limit within the legal one; a 即办 matter finished the same day, 0 promised days (seed
+    plan 5 二(三) 即时办理制); the extension within the handling form's maximum (art. 42)."""
     matter.full_clean(exclude=["materials", "questions", "life_events", "departments"])
     errors = {}
     if matter.promised_days > matter.legal_days:
@@ -89,6 +93,14 @@ def _check_local(matter: LocalMatter) -> None:
             _("The promised time limit (%(promised)d) cannot exceed the legal one (%(legal)d).")
             % {"promised": matter.promised_days, "legal": matter.legal_days}
         ]
+    if matter.mode == ProcessingMode.IMMEDIATE and matter.promised_days:
+        errors.setdefault("promised_days", []).append(
+            _("An immediate (即办) matter is finished the same day: 0 working days.")
+        )
+    for name, messages in handling_errors(
+        matter.mode, matter.handling_form, matter.extension_max_days
+    ).items():
+        errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationError(errors)
 

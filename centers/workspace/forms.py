@@ -26,6 +26,14 @@ class ProfileForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    urgent_target_percent = forms.IntegerField(
+        label=_("急办 target (% of the promised days)"),
+        min_value=1,
+        max_value=100,
+        initial=50,
+        required=False,
+        help_text=_("An urgent case's internal target, rounded up to whole working days."),
+    )
     photo = forms.FileField(
         label=_("add a photo"),
         required=False,

@@ -7,6 +7,7 @@ in services.py, which is the only writer."""
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +46,14 @@ class CenterProfile(models.Model):
     )
     photos = models.ManyToManyField(
         "wagtailimages.Image", blank=True, related_name="+", verbose_name=_("photos")
+    )
+    # 急办件 (seed plan 1): the internal target, as a share of the promised working days
+    # (rounded up); the center sets it.
+    urgent_target_percent = models.PositiveSmallIntegerField(
+        _("急办 target (% of the promised days)"),
+        default=50,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("An urgent case's internal target, rounded up to whole working days."),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -219,6 +228,15 @@ class DutyShift(models.Model):
         settings.AUTH_USER_MODEL, related_name="duty_shifts", verbose_name=_("on duty")
     )
     role_note = models.CharField(_("role"), max_length=100, blank=True)
+    # 带班领导: who leads the day's duty, and may confirm a 急办件 in the director's stead.
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("duty leader (带班领导)"),
+    )
     phone = models.CharField(_("duty phone"), max_length=30, blank=True)
     holiday_name = models.CharField(_("holiday"), max_length=60, blank=True)
     working_day_note = models.CharField(

@@ -173,8 +173,10 @@ def profile_update(
     floor_area_m2: Decimal | float | int | None = None,
     rules_kept: Sequence[str] = (),
     photos: Sequence | None = None,
+    urgent_target_percent: int | None = None,
 ) -> CenterProfile:
-    """Create or update the center's one profile."""
+    """Create or update the center's one profile. `urgent_target_percent` (1-100, None keeps
+    it) is the 急办 internal target as a share of the promised days (seed plan 1 六办件)."""
     _require_manager(actor)
     errors: dict[str, list[str]] = {}
     name = (name or "").strip()
@@ -194,6 +196,8 @@ def profile_update(
     unknown = [rule for rule in rules_kept if rule not in CenterRule.values]
     if unknown:
         errors["rules_kept"] = [_("Unknown rules: %(rules)s.") % {"rules": ", ".join(unknown)}]
+    if urgent_target_percent is not None and not 1 <= int(urgent_target_percent) <= 100:
+        errors["urgent_target_percent"] = [_("Give a share from 1 to 100 per cent.")]
     _raise(errors)
     with transaction.atomic():
         profile = CenterProfile.objects.select_for_update().first() or CenterProfile()
@@ -205,6 +209,8 @@ def profile_update(
         profile.deputy_name = deputy_name
         profile.floor_area_m2 = floor_area_m2
         profile.rules_kept = sorted(set(rules_kept))
+        if urgent_target_percent is not None:
+            profile.urgent_target_percent = int(urgent_target_percent)
         profile.save()
         if photos is not None:
             profile.photos.set(photos)
@@ -577,6 +583,7 @@ def duty_shift_create(
     role_note: str = "",
     phone: str = "",
     working_day_note: str = "",
+    leader: User | None = None,
 ) -> DutyShift:
     """One day of holiday duty. The day should be a non-working day in the national calendar
     (provisional for a year whose schedule is not published yet — the row says so); a working
@@ -588,6 +595,7 @@ def duty_shift_create(
         role_note=role_note,
         phone=phone,
         working_day_note=working_day_note,
+        leader=leader,
     )
 
 
@@ -600,15 +608,21 @@ def duty_shift_save(
     phone: str = "",
     working_day_note: str = "",
     shift: DutyShift | None = None,
+    leader: User | None = None,
 ) -> DutyShift:
-    """Create a duty day (shift=None) or change one; same rules as duty_shift_create."""
+    """Create a duty day (shift=None) or change one; same rules as duty_shift_create. The
+    leader (带班领导), if named, is one of the people on duty: that day they may confirm a
+    急办件 in the director's stead (seed plan 1 六办件)."""
     _require_manager(actor)
     users = list(users or [])
     errors, info = _duty_errors(date, users, working_day_note)
+    if leader is not None and leader not in users:
+        errors["leader"] = [_("The duty leader is one of the people on duty.")]
     _raise(errors)
     with transaction.atomic():
         shift = shift or DutyShift()
         shift.date, shift.role_note, shift.phone = date, role_note, phone
+        shift.leader = leader
         shift.working_day_note = (working_day_note or "").strip() if info.working else ""
         shift.holiday_name = info.holiday_name or ""
         shift.provisional = info.provisional

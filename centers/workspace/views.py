@@ -78,6 +78,7 @@ class _ProfileView(FormView):
                     "deputy_name",
                     "floor_area_m2",
                     "rules_kept",
+                    "urgent_target_percent",
                 )
             }
         return kwargs

@@ -257,7 +257,7 @@ class DutyShiftViewSet(WorkspaceViewSet):
     menu_label = _("Holiday duty roster")
     icon = "calendar"
     list_display = ["date", "holiday_name", "role_note", "phone", "working_day_note"]
-    form_fields = ["date", "users", "role_note", "phone", "working_day_note"]
+    form_fields = ["date", "users", "leader", "role_note", "phone", "working_day_note"]
     export_what = "duty-roster"
 
     def service_save(self, actor, instance, data):

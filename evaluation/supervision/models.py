@@ -24,6 +24,9 @@ class Flag(models.TextChoices):
     # issue 15, deadlines (行政许可法 art. 82): a closure of the center inside the term of a
     # case whose clock runs. A risk to watch, never a notice: the date itself does not move.
     CLOSURE_IN_TERM = "closure_in_term", _("Center closure inside the case's term (risk)")
+    # 行政许可法 art. 44; seed plan 1 六办件 (急办件).
+    CERTIFICATE_LATE = "certificate_late", _("证照 not issued within 10 working days (art. 44)")
+    URGENT_LATE = "urgent_late", _("急办件 past the center's internal target")
 
 
 class Alert(models.Model):

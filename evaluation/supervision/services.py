@@ -82,15 +82,24 @@ def _conditions(case_table: str, pause_table: str, closure_table: str) -> dict[s
         f"c.id IN (SELECT p.case_id FROM {pause_table} p WHERE p.kind = %(supplement)s "
         "GROUP BY p.case_id HAVING count(*) > %(returns_allowed)s)"
     )
+    # The same day as the case's own due date (clock.instant_due_date: the day it was taken
+    # in, a 调休 or duty day included); one not accepted yet, the day it was received.
     instant = (
         "c.kind = %(instant)s AND c.status = ANY(%(instant_open)s) "
-        "AND COALESCE(c.accepted_on, c.received_on) < %(today)s"
+        "AND COALESCE(c.due_date, c.accepted_on, c.received_on) < %(today)s"
     )
     closure_in_term = (
         "c.status = ANY(%(running)s) AND c.accepted_on IS NOT NULL AND c.due_date IS NOT NULL "
         f"AND EXISTS (SELECT 1 FROM {closure_table} k "
         "WHERE k.start_date <= c.due_date AND k.end_date >= c.accepted_on)"
     )
+    # Art. 44: the certificate of a granting decision within 10 working days of it.
+    certificate = (
+        "c.status = %(closed)s AND c.certificate_due_date < %(today)s "
+        "AND c.certificate_issued_at IS NULL AND c.revoked_at IS NULL"
+    )
+    # Seed plan 1 六办件: a 急办件 past the center's internal target while still open.
+    urgent = f"{is_open} AND c.urgent AND c.urgent_target_date < %(today)s"
     return {
         Flag.YELLOW: {
             "raise": f"{running} AND c.due_date >= %(today)s AND c.due_date < %(threshold)s",
@@ -111,6 +120,8 @@ def _conditions(case_table: str, pause_table: str, closure_table: str) -> dict[s
         },
         # 行政许可法 art. 82: a closure never moves the date; inside the term it is a risk.
         Flag.CLOSURE_IN_TERM: {"raise": closure_in_term, "keep": closure_in_term},
+        Flag.CERTIFICATE_LATE: {"raise": certificate, "keep": certificate},
+        Flag.URGENT_LATE: {"raise": urgent, "keep": urgent},
     }
 
 
@@ -221,6 +232,7 @@ def supervision_scan(center, today: datetime.date, *, now: datetime.datetime | N
         "supplement": str(PauseKind.SUPPLEMENT),
         "returns_allowed": RETURNS_ALLOWED,
         "visits_allowed": VISITS_WITHOUT_APPROVAL,
+        "closed": str(CaseStatus.CLOSED),
     }
     new_alerts: list[tuple[int, int, str, str]] = []  # (alert id, case id, flag, owner)
     with transaction.atomic(), connection.cursor() as cursor:

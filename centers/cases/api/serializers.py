@@ -53,6 +53,8 @@ ACTION_PATHS = {
     "close": "close",
     "withdraw": "withdraw",
     "revoke": "revoke",
+    "mark_urgent": "urgent",
+    "issue_certificate": "certificate",
     "task_sign_off": "tasks/{id}/sign-off",
 }
 
@@ -344,7 +346,9 @@ class CaseDetailSerializer(CaseItemSerializer):
             "acceptance_deemed", "legal_days", "promised_days", "extension_days", "paused_days",
             "paused", "visits", "decision", "decision_note", "handover", "handed_over_at",
             "closed_at", "closed_late", "refusal_kind", "refusal_reason", "refusal_basis",
-            "revoked_at", "revocation_reason", "revocation_basis", "remote_center",
+            "revoked_at", "revocation_reason", "revocation_basis", "extension_max_days",
+            "certificate_due_date", "certificate_issued_at", "urgent_reason",
+            "urgent_target_date", "remote_center",
             "remote_receipt_number", "remote_status", "actions", "materials",
             "scans", "tasks", "pauses", "fees", "approval_requests", "documents", "events",
             "closures_in_term",
@@ -386,7 +390,7 @@ class CaseDetailSerializer(CaseItemSerializer):
         decision that may be revoked; asking the director for approval while something may
         be asked, and the director's decision while a request waits)."""
         from .. import approvals
-        from ..selectors import revocation_refusal, tasks_to_sign
+        from ..selectors import offered_step, tasks_to_sign
         from ..states import allowed_transitions
 
         user = self.context["request"].user
@@ -395,7 +399,7 @@ class CaseDetailSerializer(CaseItemSerializer):
             for t in allowed_transitions(case.status, user)
             if t.name in ACTION_PATHS
             and (t.name != "task_sign_off" or tasks_to_sign(user, case))
-            and (t.name != "revoke" or not revocation_refusal(case))
+            and offered_step(t.name, user, case)
         ]
         if approvals.requests_offered(user, case)[0]:
             actions.append("approvals")
@@ -503,6 +507,16 @@ class IntakeSerializer(_FilesMixin, serializers.Serializer):
         queryset=Department.objects.all(), many=True, required=False, default=list
     )
     urgent = serializers.BooleanField(required=False, default=False)
+    urgent_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=300,
+        help_text=gettext_lazy(
+            "Required with urgent (急办): why. The director or today's duty leader marks it at "
+            "once; anyone else's request waits in the director's approval queue."
+        ),
+    )
     promised_date = serializers.DateField(required=False, allow_null=True)
     refusal_kind = serializers.ChoiceField(
         choices=RefusalKind.choices, default=RefusalKind.NOT_ACCEPTABLE
@@ -597,8 +611,36 @@ class SpecialEndSerializer(serializers.Serializer):
 
 
 class ExtendSerializer(serializers.Serializer):
-    days = serializers.IntegerField()
+    days = serializers.IntegerField(
+        help_text=gettext_lazy(
+            "Working days; in all at most the case's extension_max_days (art. 42: 10, or 15 for "
+            "joint, unified or centralised handling, or the matter's own maximum)."
+        )
+    )
     reason = _text(2000)
+    approver_name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=50,
+        help_text=gettext_lazy("Required (art. 42): the name of the official who approved."),
+    )
+    approver_post = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=50,
+        help_text=gettext_lazy("Required (art. 42): the approving official's post."),
+    )
+
+
+class UrgentSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class CertificateSerializer(serializers.Serializer):
+    note = _text(500)
+    issued_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
 class ReassignSerializer(serializers.Serializer):

@@ -248,6 +248,7 @@ class CaseListView(APIView):
             window=window,
             service_point=service_point,
             urgent=v["urgent"],
+            urgent_reason=v["urgent_reason"],
             lead_department=v.get("lead_department"),
             departments=v["departments"],
             promised_date=v.get("promised_date"),
@@ -413,12 +414,35 @@ class SpecialEndView(CaseStepView):
 
 
 class ExtendView(CaseStepView):
-    """延长 (the director approves): up to 10 more working days in all."""
+    """延长 (行政许可法 art. 42, the director enters it): at most the case's
+    `extension_max_days` in all (10; 15 for joint, unified or centralised handling; or the
+    matter's own), with the reason and the approving official's name and post, both required
+    since issue 15 (本行政机关负责人, or 本级人民政府负责人 for concerted handling)."""
 
     serializer_class = s.ExtendSerializer
 
     def step(self, actor, case, data):
         services.case_extend(actor=actor, case=case, **data.validated_data)
+
+
+class UrgentView(CaseStepView):
+    """急办 (seed plan 1 六办件): the director or today's duty leader marks the case urgent,
+    with the reason; it gets the center's internal target. A clerk asks through
+    approvals/ with kind "urgent"."""
+
+    serializer_class = s.UrgentSerializer
+
+    def step(self, actor, case, data):
+        services.case_mark_urgent(actor=actor, case=case, **data.validated_data)
+
+
+class CertificateView(CaseStepView):
+    """发证 (art. 44): record that the certificate of a granting decision was issued."""
+
+    serializer_class = s.CertificateSerializer
+
+    def step(self, actor, case, data):
+        services.case_issue_certificate(actor=actor, case=case, **data.validated_data)
 
 
 class RevokeView(CaseStepView):
@@ -588,5 +612,7 @@ STEP_VIEWS: dict[str, type[CaseStepView]] = {
     "close": CloseView,
     "withdraw": WithdrawView,
     "revoke": RevokeView,
+    "urgent": UrgentView,
+    "certificate": CertificateView,
     "approvals": ApprovalAskView,
 }

@@ -22,6 +22,8 @@ from tests.centers.cases.conftest import ORG_CODE, PERSON_ID, login
 # Real files: files.check_scan opens every PDF and re-encodes every image.
 PDF = pdf_bytes()
 PNG = png_bytes()
+# 行政许可法 art. 42: an extension names the approving official and their post.
+APPROVER = {"approver_name": "李主任", "approver_post": "中心主任"}
 
 
 def intake_data(desk, *, matter=None, outcome="accept", states=None, **extra) -> dict:
@@ -65,7 +67,9 @@ def make_case(desk, *, actor=None, now=None, **extra) -> Case:
             "materials": desk.received(extra.get("matter", desk.matter)),
             "window": desk.window,
         } | extra
-        return services.case_intake(actor=actor or desk.clerk, intake=Intake(**fields), now=now)
+        # 急办 is confirmed by the director (seed plan 1): an urgent case is the director's.
+        actor = actor or (desk.director if fields.get("urgent") else desk.clerk)
+        return services.case_intake(actor=actor, intake=Intake(**fields), now=now)
 
 
 def receipts(response) -> list[str]:
@@ -149,7 +153,9 @@ def test_intake_page_is_keyboard_first(desk, clerk):
 
 
 def test_intake_accept_with_scans(desk, clerk):
-    data = intake_data(desk, urgent="on") | {
+    """急办 asked by a clerk at intake (seed plan 1 六办件): it needs the director's
+    confirmation, so the case is taken in and the request waits in the approval queue."""
+    data = intake_data(desk, urgent="on", urgent_reason="申请人急需用于就医") | {
         "mat-0-file": SimpleUploadedFile("id.pdf", PDF, "application/pdf"),
         "scans": [SimpleUploadedFile("photo.png", PNG, "image/png")],
     }
@@ -158,7 +164,13 @@ def test_intake_accept_with_scans(desk, clerk):
     with in_center(desk):
         case = Case.objects.get()
         assert response["Location"] == f"/admin/cases/{case.receipt_number}/"
-        assert (case.status, case.channel, case.urgent) == ("accepted", "window", True)
+        assert (case.status, case.channel, case.urgent) == ("accepted", "window", False)
+        (request,) = case.approval_requests.all()
+        assert (request.kind, request.state, request.reason) == (
+            "urgent",
+            "pending",
+            "申请人急需用于就医",
+        )
         assert case.owner_id == case.first_contact_id == desk.clerk.pk
         assert case.window_id == desk.window.pk
         assert case.due_date is not None
@@ -320,7 +332,7 @@ def listed(desk):
         window2 = Window.objects.create(number=2, name="社保窗口", kind="standalone")
     cases = {
         "accepted": make_case(desk),
-        "urgent": make_case(desk, urgent=True),
+        "urgent": make_case(desk, urgent=True, urgent_reason="申请人急需", owner=desk.clerk),
         "other_window": make_case(desk, window=window2, owner=desk.clerk_b),
         "overdue": make_case(desk, now=_past_working_day(60)),
         "supplementing": make_case(
@@ -584,12 +596,15 @@ def test_special_procedure_extension_reassign_visit_close(desk, clerk, director)
     assert reload(desk, case).status == "accepted"
     # Extension: the director only, with a reason; a clerk is refused and nothing changes.
     assert "extend" not in offered(clerk, case)
-    response = act(clerk, case, "extend", {"days": 5, "reason": "情况复杂"})
+    response = act(clerk, case, "extend", {"days": 5, "reason": "情况复杂", **APPROVER})
     assert response.status_code == 302
     assert reload(desk, case).extension_days == 0
-    response = act(director, case, "extend", {"days": 11, "reason": "情况复杂"})
+    response = act(director, case, "extend", {"days": 11, "reason": "情况复杂", **APPROVER})
     assert response.status_code == 200 and reload(desk, case).extension_days == 0
-    assert act(director, case, "extend", {"days": 5, "reason": "情况复杂"}).status_code == 302
+    assert (
+        act(director, case, "extend", {"days": 5, "reason": "情况复杂", **APPROVER}).status_code
+        == 302
+    )
     case = reload(desk, case)
     assert case.extension_days == 5 and case.due_date > due
     # Reassignment is recorded.

@@ -308,7 +308,7 @@ def test_extension_notice_gives_reason_days_and_both_dates(desk, media_root, mon
         monkeypatch.setattr(notices, "render_pdf", render_and_keep)
         services.case_extend(
             actor=desk.director, case=case, days=4, reason="涉及多户，需补充调查",
-            now=at("2026-11-05"),
+            approver_name="王局长", approver_post="镇长", now=at("2026-11-05"),
         )  # fmt: skip
         case.refresh_from_db()
         document = CaseDocument.objects.get(case=case, kind="extension_notice")
@@ -327,7 +327,9 @@ def test_extension_notice_gives_reason_days_and_both_dates(desk, media_root, mon
     assert f"{before.year}年{before.month}月{before.day}日" in html
     assert case.due_date != before
     assert f"{case.due_date.year}年{case.due_date.month}月{case.due_date.day}日" in html
-    assert "李主任" in html
+    # Art. 42: the approving official's name and post, and in what capacity, not the user.
+    assert "王局长（镇长，本行政机关负责人）" in html
+    assert "经本行政机关负责人批准" in html
     assert "2026年11月5日" in html
     assert "4个工作日" in sms and case.due_date.isoformat() in sms
 

@@ -125,6 +125,8 @@ def test_lookup_hides_internal_steps_and_free_text(desk, media_root):
             case=case,
             days=3,
             reason="需要现场核实李某材料",
+            approver_name="张主任",
+            approver_post="中心主任",
             now=at("2026-03-12"),
         )
         result = progress_lookup(case.receipt_number, "5678")

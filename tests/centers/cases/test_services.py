@@ -20,6 +20,8 @@ from centers.cases.states import CaseKind, CaseStatus, ProcessCode
 from .conftest import ORG_CODE, at
 
 D = datetime.date
+# 行政许可法 art. 42: an extension names the approving official and their post.
+APPROVER = {"approver_name": "李主任", "approver_post": "中心主任"}
 
 
 @pytest.fixture
@@ -239,12 +241,12 @@ def test_special_procedure_pauses_and_extension_needs_the_director(tenant):
     assert case.due_date == D(2026, 11, 12)
 
     with pytest.raises(PermissionDenied):
-        services.case_extend(actor=tenant.clerk, case=case, days=3, reason="复杂")
-    services.case_extend(actor=tenant.director, case=case, days=4, reason="需补充调查")
+        services.case_extend(actor=tenant.clerk, case=case, days=3, reason="复杂", **APPROVER)
+    services.case_extend(actor=tenant.director, case=case, days=4, reason="需补充调查", **APPROVER)
     case.refresh_from_db()
     assert case.extension_days == 4 and case.due_date == D(2026, 11, 18)
     with pytest.raises(ValidationError) as err:
-        services.case_extend(actor=tenant.director, case=case, days=7, reason="再延")
+        services.case_extend(actor=tenant.director, case=case, days=7, reason="再延", **APPROVER)
     assert "days" in err.value.message_dict
     assert codes(case)[-2:] == [ProcessCode.SPECIAL_START, ProcessCode.SPECIAL_END]
     assert case.events.get(action="extend").detail["approved_by"] == tenant.director.pk

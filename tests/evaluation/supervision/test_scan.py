@@ -134,8 +134,9 @@ def test_an_extension_puts_the_case_back_on_time(tenant):
     scan(tenant, "2026-11-10")
     assert alerts(case).filter(cleared_at__isnull=True).count() == 2
     services.case_extend(
-        actor=tenant.director, case=case, days=5, reason="需补充调查", now=at("2026-11-10", 14)
-    )
+        actor=tenant.director, case=case, days=5, reason="需补充调查",
+        approver_name="李主任", approver_post="中心主任", now=at("2026-11-10", 14),
+    )  # fmt: skip
     case.refresh_from_db()
     assert case.due_date == D(2026, 11, 16)
     result = scan(tenant, "2026-11-10")
