@@ -120,10 +120,13 @@ def approval_decide(
     request: ApprovalRequest,
     approve: bool,
     note: str = "",
+    waiver: dict | None = None,
     now: datetime.datetime | None = None,
 ) -> ApprovalRequest:
     """The director approves (the step is taken in the director's name, with the clerk's
-    reason) or declines (with a note for the clerk). A request decided already is refused."""
+    reason) or declines (with a note for the clerk). A request decided already is refused.
+    Approving a fee waiver passes `waiver` (the policy basis and, where the district or the
+    city approves, their official and approval document) to `fees.fee_waive`."""
     now = services._now(now)
     note = (note or "").strip()
     with transaction.atomic():
@@ -165,7 +168,15 @@ def approval_decide(
         if approve and request.kind == Kind.FURTHER_VISIT:
             services.case_record_visit(actor=actor, case=case, note=request.reason, now=now)
         elif approve:
-            fees.fee_waive(actor=actor, fee=request.fee, reason=request.reason, now=now)
+            fees.fee_waive(
+                actor=actor,
+                fee=request.fee,
+                reason=request.reason,
+                now=now,
+                **{
+                    key: value for key, value in (waiver or {}).items() if key in fees.WAIVER_FIELDS
+                },
+            )
         services._event(
             case,
             actor,

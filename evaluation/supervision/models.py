@@ -21,6 +21,8 @@ class Flag(models.TextChoices):
     INSTANT_LATE = "instant_late", _("即办件 not closed the same day")
     REPEATED_RETURNS = "repeated_returns", _("补正 more than twice")
     THIRD_VISIT = "third_visit", _("Third visit approved (两次终结 exceeded)")
+    # issue 15, fees part: an objection (异议) not answered by its date (seed plan 1, 退回件).
+    OBJECTION_LATE = "objection_late", _("异议 not answered in writing by its date")
 
 
 class Alert(models.Model):
