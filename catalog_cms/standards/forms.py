@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from .models import WaiverAuthority
 from .vocab import NINE_ELEMENTS, CenterRule
 
 
@@ -72,4 +73,32 @@ class AppointmentPolicyForm(forms.Form):
         min_value=1,
         max_value=90,
         help_text=_("Residents may book from today up to this many days ahead."),
+    )
+
+
+class CasePolicyForm(forms.Form):
+    """The city's case policy (services.case_policy_set checks it again)."""
+
+    waiver_authority = forms.ChoiceField(
+        label=_("Who approves a fee waiver (减免), by default"),
+        choices=WaiverAuthority.choices,
+    )
+    waiver_overrides = forms.CharField(
+        label=_("Overrides per matter or fee item"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "One a line: “matter:<matter code> = <authority>” or “item:<fee item> = "
+            "<authority>”, the authority being center_director, district or city. A matter's "
+            "line comes before an item's."
+        ),
+    )
+    objection_answer_days = forms.IntegerField(
+        label=_("Working days to answer an objection (异议答复时限)"),
+        min_value=1,
+        max_value=30,
+        help_text=_(
+            "The case owner answers the applicant's objection in writing, with reasons, within "
+            "this many working days of the official calendar."
+        ),
     )

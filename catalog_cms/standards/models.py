@@ -575,3 +575,69 @@ class AppointmentPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(self._meta.verbose_name)
+
+
+# --- the city's case policy: who may approve a fee waiver, how long an objection may wait -------
+
+
+class WaiverAuthority(models.TextChoices):
+    """Who may approve a fee waiver (减免). Seed plan 3 (统一收费): a waiver follows the
+    government's written policy, or, where there is none, is examined by the unit head and
+    approved by the government itself; so the city sets, per fee item or matter, whether the
+    center director, the district or the city approves."""
+
+    CENTER_DIRECTOR = "center_director", _("中心主任 (the center director)")
+    DISTRICT = "district", _("区县(市) (the district)")
+    CITY = "city", _("市 (the city)")
+
+
+OBJECTION_ANSWER_DEFAULT_DAYS = 5
+OBJECTION_ANSWER_MAX_DAYS = 30
+
+
+class CasePolicy(models.Model):
+    """The city's rules for every center's cases (one row, public schema, read by every
+    center): who may approve a fee waiver — a default, with overrides per matter code or fee
+    item (`waiver_overrides`: [{"matter": code} or {"item": name}, "authority": value], the
+    first match wins, a matter before an item) — and in how many working days (on the official
+    calendar) the case owner answers an applicant's objection in writing (seed plan 1,
+    退回件: 承办人应明确答复,并说明理由)."""
+
+    waiver_authority = models.CharField(
+        _("who approves a fee waiver (default)"),
+        max_length=16,
+        choices=WaiverAuthority.choices,
+        default=WaiverAuthority.CENTER_DIRECTOR,
+    )
+    waiver_overrides = models.JSONField(_("overrides per matter or fee item"), default=list)
+    objection_answer_days = models.PositiveSmallIntegerField(
+        _("working days to answer an objection"),
+        default=OBJECTION_ANSWER_DEFAULT_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(OBJECTION_ANSWER_MAX_DAYS)],
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.CharField(_("updated by"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("case policy")
+        verbose_name_plural = _("case policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    objection_answer_days__gte=1,
+                    objection_answer_days__lte=OBJECTION_ANSWER_MAX_DAYS,
+                ),
+                name="case_policy_objection_days",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+    def waiver_authority_for(self, *, matter_code: str, item: str) -> str:
+        """Who approves the waiver of fee `item` of a case of `matter_code`."""
+        for key, value in (("matter", matter_code), ("item", item)):
+            for rule in self.waiver_overrides or []:
+                if rule.get(key) and rule.get(key) == value:
+                    return rule.get("authority") or self.waiver_authority
+        return self.waiver_authority

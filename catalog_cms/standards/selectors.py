@@ -241,3 +241,11 @@ def appointment_policy():
     from .models import AppointmentPolicy
 
     return AppointmentPolicy.objects.order_by("pk").first() or AppointmentPolicy()
+
+
+def case_policy():
+    """The city's case policy (waiver authority, objection answer days), from any schema (the
+    table is in public, on every center's search path); the defaults when none was saved."""
+    from .models import CasePolicy
+
+    return CasePolicy.objects.order_by("pk").first() or CasePolicy()

@@ -845,3 +845,124 @@ def appointment_policy_set(*, actor, max_open_per_phone, max_open_per_id_number,
             after=values,
         )
     return policy
+
+
+# ---------------------------------------------------------------- case policy
+
+
+def waiver_overrides_parse(text: str) -> list[dict]:
+    """The overrides as typed on the policy screen, one a line: `matter:<code> = <authority>`
+    or `item:<fee item> = <authority>`, authority one of center_director, district, city.
+    Raises ValidationError({"waiver_overrides": [...]}) naming the first bad line."""
+    from .models import WaiverAuthority
+
+    rules: list[dict] = []
+    seen: set[tuple[str, str]] = set()
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        target, sep, authority = line.rpartition("=")
+        key, colon, value = target.strip().partition(":")
+        key, value, authority = key.strip(), value.strip(), authority.strip()
+        if not sep or not colon or key not in ("matter", "item") or not value:
+            raise ValidationError(
+                {
+                    "waiver_overrides": [
+                        _(
+                            "Line %(n)s: write “matter:<code> = <authority>” or "
+                            "“item:<fee item> = <authority>”."
+                        )
+                        % {"n": number}
+                    ]
+                }
+            )
+        if authority not in WaiverAuthority.values:
+            raise ValidationError(
+                {
+                    "waiver_overrides": [
+                        _("Line %(n)s: the authority is one of %(choices)s.")
+                        % {"n": number, "choices": ", ".join(WaiverAuthority.values)}
+                    ]
+                }
+            )
+        if (key, value) in seen:
+            raise ValidationError(
+                {
+                    "waiver_overrides": [
+                        _("Line %(n)s: “%(value)s” is listed twice.")
+                        % {"n": number, "value": value}
+                    ]
+                }
+            )
+        seen.add((key, value))
+        rules.append({key: value[:200], "authority": authority})
+    return rules
+
+
+def waiver_overrides_text(rules: list[dict]) -> str:
+    """The overrides as the policy screen shows them (the inverse of waiver_overrides_parse)."""
+    lines = []
+    for rule in rules or []:
+        key = "matter" if rule.get("matter") else "item"
+        lines.append(f"{key}:{rule.get(key, '')} = {rule.get('authority', '')}")
+    return "\n".join(lines)
+
+
+def case_policy_set(*, actor, waiver_authority, waiver_overrides, objection_answer_days):
+    """The city administrator sets who approves a fee waiver (减免; seed plan 3 统一收费: by
+    policy, else up the hierarchy), as a default with overrides per matter code or fee item,
+    and how many working days (1 to 30) a case owner has to answer an objection (seed plan 1,
+    退回件), for every center at once; waivers and objections already recorded stand."""
+    from django.db import connection
+
+    from .models import OBJECTION_ANSWER_MAX_DAYS, CasePolicy, WaiverAuthority
+
+    if connection.schema_name != settings.PUBLIC_SCHEMA_NAME:
+        raise PermissionDenied(_("Only the city sets the case policy."))
+    require(actor, Capability.EDIT_CITY_STANDARDS)
+    errors: dict[str, list[str]] = {}
+    if waiver_authority not in WaiverAuthority.values:
+        errors["waiver_authority"] = [_("Choose the center director, the district or the city.")]
+    try:
+        days = int(objection_answer_days)
+    except (TypeError, ValueError):
+        days = None
+    if days is None or not 1 <= days <= OBJECTION_ANSWER_MAX_DAYS:
+        errors["objection_answer_days"] = [
+            _("Enter a whole number from 1 to %(max)s.") % {"max": OBJECTION_ANSWER_MAX_DAYS}
+        ]
+    if isinstance(waiver_overrides, str):
+        try:
+            rules = waiver_overrides_parse(waiver_overrides)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+            rules = []
+    else:
+        rules = waiver_overrides_parse(waiver_overrides_text(list(waiver_overrides or [])))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        policy = CasePolicy.objects.select_for_update().order_by("pk").first() or CasePolicy()
+        before = {
+            "waiver_authority": policy.waiver_authority,
+            "waiver_overrides": policy.waiver_overrides,
+            "objection_answer_days": policy.objection_answer_days,
+        }
+        policy.waiver_authority = waiver_authority
+        policy.waiver_overrides = rules
+        policy.objection_answer_days = days
+        policy.updated_by = actor_name(actor)
+        policy.save()
+        _audit(
+            "case_policy_set",
+            actor,
+            str(policy),
+            before=before,
+            after={
+                "waiver_authority": waiver_authority,
+                "waiver_overrides": rules,
+                "objection_answer_days": days,
+            },
+        )
+    return policy

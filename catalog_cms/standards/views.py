@@ -23,7 +23,12 @@ from tenants.accounts.permissions import Capability, can
 from tenants.audit.services import export_recorded
 
 from . import selectors, services
-from .forms import AppointmentPolicyForm, CenterStandardForm, MatterTemplateImportForm
+from .forms import (
+    AppointmentPolicyForm,
+    CasePolicyForm,
+    CenterStandardForm,
+    MatterTemplateImportForm,
+)
 from .models import CenterStandard, MatterTemplate, OfficialScheduleYear
 from .tabular import CONTENT_TYPES, RowError, export_catalog
 from .tasks import JOB_TTL, job_get, job_key, matter_templates_import_job
@@ -514,3 +519,30 @@ class AppointmentPolicyView(CityPolicyView):
 
     def save(self, data: dict) -> None:
         services.appointment_policy_set(actor=self.request.user, **data)
+
+
+# ---------------------------------------------------------------- case policy
+
+
+class CasePolicyView(CityPolicyView):
+    """The city's case policy: who approves a fee waiver (default and overrides per matter or
+    fee item) and the working days to answer an objection."""
+
+    template_name = "standards/case_policy.html"
+    page_title = _lazy("Case policy (减免审批权限、异议答复时限)")
+    form_class = CasePolicyForm
+    success_url_name = "standards_case_policy"
+    success_message = _lazy("The case policy is saved.")
+
+    def policy(self):
+        return selectors.case_policy()
+
+    def initial(self, policy) -> dict:
+        return {
+            "waiver_authority": policy.waiver_authority,
+            "waiver_overrides": services.waiver_overrides_text(policy.waiver_overrides),
+            "objection_answer_days": policy.objection_answer_days,
+        }
+
+    def save(self, data: dict) -> None:
+        services.case_policy_set(actor=self.request.user, **data)

@@ -239,6 +239,11 @@ def register_standards_admin_urls():
             name="standards_appointment_policy",
         ),
         path(
+            "standards/case-policy/",
+            views.CasePolicyView.as_view(),
+            name="standards_case_policy",
+        ),
+        path(
             "standards/official-schedules/",
             views.official_schedules,
             name="standards_official_schedules",
@@ -305,6 +310,16 @@ def register_appointment_policy_menu_item():
         reverse("standards_appointment_policy"),
         icon_name="date",
         order=167,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_case_policy_menu_item():
+    return CityEditorMenuItem(
+        _("Case policy"),
+        reverse("standards_case_policy"),
+        icon_name="cog",
+        order=168,
     )
 
 

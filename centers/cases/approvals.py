@@ -141,10 +141,13 @@ def approval_decide(
     request: ApprovalRequest,
     approve: bool,
     note: str = "",
+    waiver: dict | None = None,
     now: datetime.datetime | None = None,
 ) -> ApprovalRequest:
     """The director approves (the step is taken in the director's name, with the clerk's
-    reason) or declines (with a note for the clerk). A request decided already is refused."""
+    reason) or declines (with a note for the clerk). A request decided already is refused.
+    Approving a fee waiver passes `waiver` (the policy basis and, where the district or the
+    city approves, their official and approval document) to `fees.fee_waive`."""
     now = services._now(now)
     note = (note or "").strip()
     with transaction.atomic():
@@ -188,7 +191,15 @@ def approval_decide(
         elif approve and request.kind == Kind.URGENT:
             services.case_mark_urgent(actor=actor, case=case, reason=request.reason, now=now)
         elif approve:
-            fees.fee_waive(actor=actor, fee=request.fee, reason=request.reason, now=now)
+            fees.fee_waive(
+                actor=actor,
+                fee=request.fee,
+                reason=request.reason,
+                now=now,
+                **{
+                    key: value for key, value in (waiver or {}).items() if key in fees.WAIVER_FIELDS
+                },
+            )
         services._event(
             case,
             actor,

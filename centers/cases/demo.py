@@ -223,7 +223,7 @@ def _seed(center) -> list[Case]:
     )  # fmt: skip
 
     # Refused, withdrawn, a third visit approved.
-    take(
+    refused = take(
         promised[0],
         Outcome.REFUSE,
         _working_days_ago(3),
@@ -231,6 +231,20 @@ def _seed(center) -> list[Case]:
         refusal_reason="申请事项不属于本中心受理范围，请到区政务服务中心办理",
         refusal_basis="《中华人民共和国行政许可法》第三十二条第一款第（二）项",
     )
+    # 退回件 (seed plan 1): the applicant objects at the window, the clerk answers in writing.
+    from . import objections
+
+    objections.objection_file(
+        actor=clerk, case=refused, text="申请人认为该事项应由本中心代办，对退回有异议",
+        now=_working_days_ago(2, 10),
+    )  # fmt: skip
+    objections.objection_answer(
+        actor=clerk, case=refused,
+        answer="维持原决定，已为申请人联系区政务服务中心，可预约代办。",
+        reasons="该事项属区级审批权限（《中华人民共和国行政许可法》第二十二条），本中心仅可初审代办，"
+        "不能作出受理决定。",
+        now=_working_days_ago(1, 10),
+    )  # fmt: skip
     withdrawn = take(promised[1 % len(promised)], Outcome.ACCEPT, _working_days_ago(5))
     services.case_withdraw(
         actor=clerk, case=withdrawn, reason="申请人书面申请撤回", now=_working_days_ago(3)
@@ -303,6 +317,13 @@ def _seed(center) -> list[Case]:
             actor=clerk, fee=item, payment_reference=f"POS{paid.receipt_number}",
             now=_working_days_ago(2, 11),
         )  # fmt: skip
+    # A waiver on its policy basis, recorded by the director (seed plan 3, 统一收费).
+    waived = take(fee_matter, Outcome.ACCEPT, _working_days_ago(1, 9))
+    fees.fee_waive(
+        actor=director, fee=waived.fees.first(), reason="申请人为最低生活保障对象",
+        basis_document="沈政办发〔2026〕12号", basis_article="第五条第（二）项",
+        now=_working_days_ago(1, 11),
+    )  # fmt: skip
     unpaid = take(fee_matter, Outcome.ACCEPT, _working_days_ago(0, 9))
     approvals.approval_request(
         actor=clerk, case=unpaid, kind=approvals.Kind.FEE_WAIVER, fee=unpaid.fees.first(),

@@ -15,8 +15,8 @@ from centers.workspace.models import Department, ServicePoint, Window
 from tenants.accounts.models import User
 from tenants.accounts.permissions import Capability, can
 
-from . import approvals, selectors, services
-from .models import ApplicantKind, ApprovalRequest, CaseFee, CaseMaterial
+from . import approvals, fees, objections, selectors, services
+from .models import ApplicantKind, ApprovalRequest, CaseFee, CaseMaterial, CaseObjection
 from .selectors import CaseFilters
 from .services import Outcome
 from .states import (
@@ -405,6 +405,7 @@ class ActionForm(forms.Form):
 
     action = ""
     material_lines: list = []
+    notice: str | None = None  # shown above the form's fields (why a step is held back)
 
     def __init__(self, *args, case, user, **kwargs):
         kwargs.setdefault("auto_id", f"id_{self.action}_%s")
@@ -741,7 +742,37 @@ class ApprovalRequestChoiceField(forms.ModelChoiceField):
         return f"{what} · {staff_label(obj.requested_by)}: {obj.reason}"
 
 
-class ApprovalDecisionForm(ActionForm):
+class WaiverFieldsMixin:
+    """What a waiver (减免) records: the policy basis (document number and article) and,
+    where the city's case policy gives the waiver to the district or the city, their
+    approving official and approval document (`fees.fee_waive` says which are needed)."""
+
+    def add_waiver_fields(self, *, required: bool = True) -> None:
+        self.fields["basis_document"] = forms.CharField(
+            label=gettext_lazy("Policy document number (文号)"), max_length=100, required=required
+        )
+        self.fields["basis_article"] = forms.CharField(
+            label=gettext_lazy("Article (条款)"), max_length=100, required=required
+        )
+        self.fields["approver_name"] = forms.CharField(
+            label=gettext_lazy("Approved by (name; district or city approval)"),
+            max_length=100,
+            required=False,
+        )
+        self.fields["approver_post"] = forms.CharField(
+            label=gettext_lazy("Approver's post"), max_length=100, required=False
+        )
+        self.fields["approval_reference"] = forms.CharField(
+            label=gettext_lazy("Approval document of the district or city"),
+            max_length=100,
+            required=False,
+        )
+
+    def waiver_kwargs(self) -> dict:
+        return {key: self.cleaned_data.get(key, "") for key in fees.WAIVER_FIELDS}
+
+
+class ApprovalDecisionForm(WaiverFieldsMixin, ActionForm):
     """The director approves or declines a request waiting on this case."""
 
     action = "decide_approval"
@@ -767,10 +798,16 @@ class ApprovalDecisionForm(ActionForm):
         self.fields["request"].queryset = waiting
         if len(waiting) == 1:  # the usual case: nothing to choose
             self.fields["request"].empty_label = None
+        if any(r.kind == ApprovalRequest.Kind.FEE_WAIVER for r in waiting):
+            # Needed to approve a waiver; the service says so, a decline needs none.
+            self.add_waiver_fields(required=False)
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
-        return {"request": data["request"], "approve": data["approve"], "note": data["note"]}
+        kwargs = {"request": data["request"], "approve": data["approve"], "note": data["note"]}
+        if "basis_document" in self.fields:
+            kwargs["waiver"] = self.waiver_kwargs()
+        return kwargs
 
 
 class CloseForm(ActionForm):
@@ -787,6 +824,11 @@ class CloseForm(ActionForm):
         required=False,
         widget=forms.Textarea({"rows": 2}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # 统一收费: why a result cannot be handed over yet (a denial still can).
+        self.notice = selectors.handover_refusal(self.case)
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
@@ -830,3 +872,46 @@ class ScanForm(ActionForm):
 
     def service_kwargs(self) -> dict:
         return {"upload": self.cleaned_data["file"], "material": self.cleaned_data["material"]}
+
+
+class ObjectionForm(ActionForm):
+    """The applicant's objection brought to the window (异议, seed plan 1 退回件)."""
+
+    action = "object"
+    text = forms.CharField(
+        label=gettext_lazy("What the applicant objects to, and why"),
+        max_length=objections.TEXT_MAX,
+        widget=forms.Textarea({"rows": 3}),
+    )
+
+    def service_kwargs(self) -> dict:
+        return {"text": self.cleaned_data["text"], "channel": CaseObjection.Channel.WINDOW}
+
+
+class ObjectionAnswerForm(ActionForm):
+    """The case owner's written answer with reasons (明确答复,并说明理由)."""
+
+    action = "answer_objection"
+    answer = forms.CharField(
+        label=gettext_lazy("Answer"),
+        max_length=objections.ANSWER_MAX,
+        widget=forms.Textarea({"rows": 3}),
+    )
+    reasons = forms.CharField(
+        label=gettext_lazy("Reasons (说明理由)"),
+        max_length=objections.ANSWER_MAX,
+        widget=forms.Textarea({"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        waiting = objections.open_objection(self.case)
+        if waiting is not None:
+            self.notice = _("Objection of %(day)s, to be answered by %(due)s: %(text)s") % {
+                "day": waiting.filed_on.isoformat(),
+                "due": waiting.due_on.isoformat(),
+                "text": waiting.text,
+            }
+
+    def service_kwargs(self) -> dict:
+        return {"answer": self.cleaned_data["answer"], "reasons": self.cleaned_data["reasons"]}

@@ -348,6 +348,7 @@ class DocumentKind(models.TextChoices):
     SPECIAL_PROCEDURE_NOTICE = "special_notice", _("特别程序告知书 (special procedure notice)")
     EXTENSION_NOTICE = "extension_notice", _("延长办理期限告知书 (extension notice)")
     REVOCATION_DECISION = "revocation_decision", _("撤销行政许可决定书 (revocation decision)")
+    OBJECTION_ANSWER = "objection_answer", _("异议答复书 (answer to an objection)")
 
 
 class CaseDocument(models.Model):
@@ -446,6 +447,20 @@ class CaseFee(models.Model):
     waiver_approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # 减免 (seed plan 3, 统一收费): the policy it rests on, who had the authority under the
+    # city's case policy, and the official who approved it (name and post). Where the district
+    # or the city approves, its approval document is referenced; the director records it.
+    waiver_basis_document = models.CharField(
+        _("policy document number (文号)"), max_length=100, blank=True
+    )
+    waiver_basis_article = models.CharField(_("article"), max_length=100, blank=True)
+    waiver_authority = models.CharField(_("approving authority"), max_length=16, blank=True)
+    waiver_approver_name = models.CharField(_("approved by (name)"), max_length=100, blank=True)
+    waiver_approver_post = models.CharField(_("approved by (post)"), max_length=100, blank=True)
+    waiver_approval_reference = models.CharField(
+        _("approval document (district or city)"), max_length=100, blank=True
+    )
+    waived_at = models.DateTimeField(_("waived at"), null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]
@@ -454,6 +469,64 @@ class CaseFee(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} {self.amount}"
+
+
+class CaseObjection(models.Model):
+    """The applicant's objection (异议) to a refusal (不予受理) or a denial (不予批准), and the
+    case owner's written answer with reasons (seed plan 1, 退回件: 如行政相对人对办理结果提出
+    异议,承办人应明确答复,并说明理由). Recorded at the window or filed online from the
+    progress page; answered within the working days the city sets (`due_on`, official
+    calendar). One objection waits at a time."""
+
+    class Channel(models.TextChoices):
+        WINDOW = "window", _("窗口 (at a window)")
+        ONLINE = "online", _("网上 (online, from the progress page)")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="objections")
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    text = models.TextField(_("the objection"))
+    filed_at = models.DateTimeField(_("filed at"))
+    filed_on = models.DateField(_("filed on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    due_on = models.DateField(_("answer due"))
+    due_provisional = models.BooleanField(_("provisional calendar"), default=False)
+    answer = models.TextField(_("answer"), blank=True)
+    answer_reasons = models.TextField(_("reasons of the answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_on = models.DateField(_("answered on"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_late = models.BooleanField(_("answered late"), default=False)
+
+    class Meta:
+        ordering = ["filed_at", "pk"]
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(answered_at__isnull=True),
+                name="cases_one_open_objection",
+            )
+        ]
+        indexes = [
+            # Supervision: the few objections still unanswered, by their due date.
+            models.Index(
+                fields=["due_on"],
+                name="cases_objection_open_idx",
+                condition=Q(answered_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.receipt_number} {self.filed_on}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None
 
 
 class CaseEvent(models.Model):

@@ -2,7 +2,8 @@
 materials (一次性告知单), the refusal decision (不予受理决定书), and the written notices the
 law asks for when the clock changes: a special procedure and how long it takes (特别程序告知书,
 art. 45), an approved extension with its reason (延长办理期限告知书, art. 42), and the
-revocation of a granted decision (撤销行政许可决定书, art. 69).
+revocation of a granted decision (撤销行政许可决定书, art. 69), and the written answer to an
+applicant's objection (异议答复书, seed plan 1 退回件: 明确答复,并说明理由).
 
 `issue` is called by the services inside their transaction, after the case rows are written:
 it renders the notice's HTML template (templates/cases/notices/) once, prints it with
@@ -39,6 +40,7 @@ TEMPLATES = {
     DocumentKind.SPECIAL_PROCEDURE_NOTICE: "cases/notices/special_procedure_notice.html",
     DocumentKind.EXTENSION_NOTICE: "cases/notices/extension_notice.html",
     DocumentKind.REVOCATION_DECISION: "cases/notices/revocation_decision.html",
+    DocumentKind.OBJECTION_ANSWER: "cases/notices/objection_answer.html",
 }
 
 TITLES = {
@@ -48,6 +50,7 @@ TITLES = {
     DocumentKind.SPECIAL_PROCEDURE_NOTICE: gettext_lazy("特别程序告知书"),
     DocumentKind.EXTENSION_NOTICE: gettext_lazy("延长办理期限告知书"),
     DocumentKind.REVOCATION_DECISION: gettext_lazy("撤销行政许可决定书"),
+    DocumentKind.OBJECTION_ANSWER: gettext_lazy("异议答复书"),
 }
 
 REFUSAL_KIND_TEXT = {

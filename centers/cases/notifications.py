@@ -70,6 +70,19 @@ def _text(event: CaseEvent) -> str | None:
                 )
                 % values
             )
+        if event.action == "objection_filed":
+            return _(
+                "【%(center)s】已收到您对“%(matter)s”（编号%(receipt)s）办理结果提出的异议，"
+                "承办人将于%(answer_due)s前书面答复并说明理由。"
+            ) % {**values, "answer_due": event.detail.get("due_date") or ""}
+        if event.action == "objection_answered":
+            return (
+                _(
+                    "【%(center)s】您对“%(matter)s”（编号%(receipt)s）提出的异议已书面答复，"
+                    "答复及理由见异议答复书，也可凭受理编号和手机尾号查询。"
+                )
+                % values
+            )
         if event.action == "close":
             return (
                 _(

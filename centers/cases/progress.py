@@ -56,6 +56,8 @@ UNCODED_STEP_LABELS = {
     "referral_decided": gettext_lazy("上级机关已作出决定"),
     "issue_certificate": gettext_lazy("已颁发证照"),  # art. 44
     "rating_reply": gettext_lazy("已答复您的评价"),  # evaluation.rectification reply_send
+    "objection_filed": gettext_lazy("已收到您的异议"),
+    "objection_answered": gettext_lazy("已书面答复您的异议"),
 }
 # Steps whose detail names a department (public: the department, never the person).
 DEPARTMENT_STEPS = frozenset({"task_start", "task_sign_off"})
@@ -127,6 +129,7 @@ def progress_lookup(receipt_number: str, phone_last4: str) -> dict | None:
             "due_provisional",
             "closed_on",
             "revoked_at",
+            "decision",
         )
         .first()
     )
@@ -139,6 +142,8 @@ def progress_lookup(receipt_number: str, phone_last4: str) -> dict | None:
 
 
 def _public_view(case: Case) -> dict:
+    from .objections import objection_refusal
+
     status = CaseStatus(case.status)
     missing = []
     if status == CaseStatus.SUPPLEMENTING:
@@ -173,7 +178,26 @@ def _public_view(case: Case) -> dict:
         "closed_on": case.closed_on,
         "steps": _public_steps(case),
         "missing": missing,
+        "objections": _public_objections(case),
+        "may_object": objection_refusal(case) is None,
     }
+
+
+def _public_objections(case: Case) -> list[dict]:
+    """The applicant's objections and the written answers (seed plan 1, 退回件): dates, what
+    was objected and what was answered with its reasons, never who answered."""
+    return [
+        {
+            "filed_on": o.filed_on,
+            "text": o.text,
+            "due_on": o.due_on,
+            "due_provisional": o.due_provisional,
+            "answered_on": o.answered_on,
+            "answer": o.answer,
+            "reasons": o.answer_reasons,
+        }
+        for o in case.objections.order_by("filed_at", "pk")
+    ]
 
 
 _FINISHED = frozenset({CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED, CaseStatus.WITHDRAWN})

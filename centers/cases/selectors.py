@@ -224,6 +224,8 @@ def case_for_desk(receipt_number: str) -> Case | None:
             "tasks__signed_off_by",
             "pauses",
             "fees",
+            "objections__recorded_by",
+            "objections__answered_by",
             "approval_requests__fee",
             "approval_requests__requested_by",
             "approval_requests__decided_by",
@@ -427,3 +429,36 @@ def certificate_refusal(case: Case) -> str | None:
     if case.revoked_at is not None:
         return _("The decision was revoked: no certificate is issued.")
     return None
+
+
+# --- 统一收费: fees before the result -----------------------------------------------------------
+
+
+def unpaid_fees(case: Case) -> list:
+    """The case's fee items neither paid nor waived (from `case_for_desk`'s prefetch when
+    there)."""
+    from .models import CaseFee
+
+    return [fee for fee in case.fees.all() if fee.state == CaseFee.State.UNPAID]
+
+
+def handover_refusal(case: Case, decision: str | None = None) -> str | None:
+    """Why the result of `case` may not be handed over (办结) now for want of a fee, or None.
+    统一收费 (seed plan 3: fees are collected in the center's hall; seed plan 5: every
+    matter's guide publishes its fee basis and standard): a result is handed over only once
+    each fee item is paid or waived. A denial (不予批准) is exempt: it hands over no result,
+    and the written decision with its reasons and remedies is the applicant's by law
+    (行政许可法 art. 38(2)). The one rule of `services.case_close`, the desk's close form and
+    the API (`handover_refusal` in the case detail, the 400 of close)."""
+    from .states import Decision
+
+    if decision == Decision.DENIED:
+        return None
+    unpaid = unpaid_fees(case)
+    if not unpaid:
+        return None
+    items = "、".join(f"{fee.item} ¥{fee.amount}" for fee in unpaid)
+    return _(
+        "The result cannot be handed over while a fee is unpaid and not waived (统一收费): "
+        "%(items)s. Record the payment or the waiver first."
+    ) % {"items": items}

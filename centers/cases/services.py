@@ -113,12 +113,13 @@ def _event(
     detail: dict | None = None,
     attachments: list | None = None,
     notify: bool = False,
+    actor_name: str | None = None,
 ) -> CaseEvent:
     event = CaseEvent.objects.create(
         case=case,
         at=at,
         actor=actor,
-        actor_name=_actor_name(actor),
+        actor_name=actor_name or _actor_name(actor),
         action=action,
         from_status="" if from_status == NEW else from_status,
         to_status=case.status,
@@ -1264,7 +1265,9 @@ def case_close(
     now: datetime.datetime | None = None,
 ) -> Case:
     """Reply and close (办结): the decision, how and when the result was handed over, and
-    whether it was on time. A joint case closes only when every department has signed off."""
+    whether it was on time. A joint case closes only when every department has signed off;
+    a result is handed over only once every fee is paid or waived (统一收费,
+    `selectors.handover_refusal`)."""
     now = _now(now)
     handed_over_at = handed_over_at or now
     errors: dict[str, list[str]] = {}
@@ -1279,6 +1282,9 @@ def case_close(
     with transaction.atomic():
         case = _locked(case)
         transition_check("close", case.status, actor)
+        refusal = selectors.handover_refusal(case, decision)
+        if refusal:
+            errors["fees"] = [refusal]
         if case.kind == CaseKind.JOINT:
             waiting = [t.department.name for t in case.tasks.filter(signed_off_at__isnull=True)]
             if waiting:

@@ -262,6 +262,23 @@ TRANSITIONS: dict[str, Transition] = dict(
         # 撤销 (art. 69): the decision is revoked, the case keeps its closing (the handling
         # happened, on time or not); the event carries code 15.
         _t("revoke", {S.CLOSED}, None, DIRECTORS, gettext_lazy("Revoke the decision (撤销)")),
+        # 退回件 (seed plan 1): the applicant objects to a refusal or a denial, the owner
+        # answers in writing with reasons; the case keeps its state (like "revoke"). Which
+        # decisions may be objected to is `objections.objection_refusal`.
+        _t(
+            "object",
+            {S.CLOSED, S.NOT_ACCEPTED},
+            None,
+            HANDLERS,
+            gettext_lazy("Record an objection (异议)"),
+        ),
+        _t(
+            "answer_objection",
+            {S.CLOSED, S.NOT_ACCEPTED},
+            None,
+            HANDLERS,
+            gettext_lazy("Answer the objection (异议答复)"),
+        ),
     ]
 )
 

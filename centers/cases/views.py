@@ -21,13 +21,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView, View
 
+from catalog_cms.standards.models import WaiverAuthority
 from cityplatform.admin_views import AdminScreenMixin
 from tenants.accounts.models import Role, User
 from tenants.accounts.permissions import Capability, can, may_view_personal_data
 from tenants.audit.services import personal_data_read
 from tenants.private_files import private_file_response
 
-from . import approvals, clock, forms, notices, personal_data, referrals, selectors, services
+from . import (
+    approvals,
+    clock,
+    forms,
+    notices,
+    objections,
+    personal_data,
+    referrals,
+    selectors,
+    services,
+)
 from .models import ApprovalRequest, CaseMaterial
 from .states import (
     TRANSITIONS,
@@ -64,6 +75,8 @@ ACTIONS = {
     "refuse": (forms.RefuseForm, services.case_refuse),
     "withdraw": (forms.WithdrawForm, services.case_withdraw),
     "revoke": (forms.RevokeForm, services.case_revoke),
+    "object": (forms.ObjectionForm, objections.objection_file),
+    "answer_objection": (forms.ObjectionAnswerForm, objections.objection_answer),
     "request_approval": (forms.ApprovalRequestForm, approvals.approval_request),
     "decide_approval": (forms.ApprovalDecisionForm, approvals.approval_decide),
     "attach": (forms.ScanForm, services.case_scan_add),
@@ -83,6 +96,10 @@ EVENT_LABELS = {
     "approval_requested": gettext_lazy("Director's approval asked"),
     "approval_decided": gettext_lazy("Director's approval decided"),
     "approvals_lapsed": gettext_lazy("Requests to the director lapsed"),
+    "fee_paid": gettext_lazy("Fee paid"),
+    "fee_waived": gettext_lazy("Fee waived (减免)"),
+    "objection_filed": gettext_lazy("Objection filed (异议)"),
+    "objection_answered": gettext_lazy("Objection answered in writing"),
 }
 ATTACH_LABEL = gettext_lazy("Attach a scan")
 # What the history shows of an event's detail, and under which name.
@@ -115,6 +132,15 @@ DETAIL_LABELS = {
     "late": gettext_lazy("late"),
     "approved": gettext_lazy("approved"),
     "requested_by": gettext_lazy("asked by"),
+    "item": gettext_lazy("fee item"),
+    "amount": gettext_lazy("amount (yuan)"),
+    "authority": gettext_lazy("approving authority"),
+    "basis_document": gettext_lazy("policy document"),
+    "basis_article": gettext_lazy("article"),
+    "approver_name": gettext_lazy("approver"),
+    "approver_post": gettext_lazy("approver's post"),
+    "approval_reference": gettext_lazy("approval document"),
+    "reasons": gettext_lazy("reasons"),
 }
 USER_KEYS = ("owner", "from_owner", "to_owner", "first_contact", "approved_by", "requested_by")
 CHOICE_KEYS = {
@@ -122,6 +148,7 @@ CHOICE_KEYS = {
     "kind": (PauseKind, RefusalKind, ApprovalRequest.Kind),
     "decision": (Decision,),
     "handover": (Handover,),
+    "authority": (WaiverAuthority,),
 }
 
 
@@ -322,6 +349,10 @@ def offered_actions(case, user) -> tuple[list[str], bool]:
             continue
         if not selectors.offered_step(name, user, case):
             continue
+        if name == "object" and objections.objection_refusal(case):
+            continue
+        if name == "answer_objection" and objections.answer_refusal(user, case):
+            continue
         if (
             name == "record_visit"
             and case.visits >= services.VISITS_WITHOUT_APPROVAL
@@ -465,6 +496,7 @@ class CaseDetailView(DeskAccess, AdminScreenMixin, TemplateView):
             tasks=list(case.tasks.all()),
             pauses=list(case.pauses.all()),
             fees=list(case.fees.all()),
+            objections=list(case.objections.all()),
             approval_requests=list(case.approval_requests.all()),
             remote_status_label=_status_label(case.remote_status),
             owner_label=forms.staff_label(case.owner) if case.owner else "",

@@ -21,8 +21,12 @@ COUNT_HEADERS = (
     "窗口", "收件", "受理", "一次性告知(补正)", "不予受理", "办结", "超期办结", "在办超期",
 )  # fmt: skip
 FEE_HEADERS = (
-    "受理编号", "事项名称", "收费项目", "金额(元)", "状态", "窗口", "缴费/减免时间", "缴费凭证号",
-    "减免原因", "减免批准人",
+    "受理编号", "事项名称", "收费项目", "金额(元)", "状态", "窗口", "缴费时间", "缴费凭证号",
+)  # fmt: skip
+# Waivers apart from what was collected (seed plan 3, 统一收费: a waiver rests on a policy).
+WAIVER_HEADERS = (
+    "受理编号", "事项名称", "收费项目", "减免金额(元)", "窗口", "减免时间", "减免原因",
+    "政策依据(文号)", "条款", "审批权限", "批准人", "批准人职务", "批准文件", "登记人",
 )  # fmt: skip
 FEE_TOTAL_HEADERS = (
     "窗口", "已缴笔数", "已缴金额(元)", "减免笔数", "减免金额(元)", "未缴笔数", "未缴金额(元)",
@@ -58,14 +62,25 @@ def ledger_xlsx(day: datetime.date, window: int | None = None) -> tuple[bytes, i
 
 
 def fees_xlsx(report: selectors.FeeReport) -> bytes:
-    """Sheet 收费明细 with every line of the report, sheet 收费汇总 with the totals."""
+    """Sheet 收费明细 with the paid and the unpaid lines, sheet 减免明细 with the waivers apart
+    (amount waived, policy basis, approver), sheet 收费汇总 with the totals."""
     writer = XlsxWriter()
     sheet = writer.sheet("收费明细", headers=FEE_HEADERS, decimal_format=MONEY_FORMAT)
-    for line in report.paid + report.waived + report.unpaid:
+    for line in report.paid + report.unpaid:
         sheet.append(
             (
                 line.receipt_number, line.matter_name, line.item, line.amount, line.state_label,
-                line.window, line.at, line.payment_reference, line.waiver_reason, line.approver,
+                line.window, line.at, line.payment_reference,
+            ),
+        )  # fmt: skip
+    sheet = writer.sheet("减免明细", headers=WAIVER_HEADERS, decimal_format=MONEY_FORMAT)
+    for line in report.waived:
+        sheet.append(
+            (
+                line.receipt_number, line.matter_name, line.item, line.amount, line.window,
+                line.at, line.waiver_reason, line.basis_document, line.basis_article,
+                line.authority, line.approver_name, line.approver_post, line.approval_reference,
+                line.approver,
             ),
         )  # fmt: skip
     sheet = writer.sheet("收费汇总", headers=FEE_TOTAL_HEADERS, decimal_format=MONEY_FORMAT)

@@ -234,7 +234,14 @@ class FeeLine:
     at: datetime.datetime | None  # paid or waived at
     payment_reference: str
     waiver_reason: str
-    approver: str
+    approver: str  # the user who recorded the waiver (the director)
+    # 减免 (seed plan 3): the policy basis and the official who approved it.
+    basis_document: str = ""
+    basis_article: str = ""
+    authority: str = ""
+    approver_name: str = ""
+    approver_post: str = ""
+    approval_reference: str = ""
 
 
 @dataclass
@@ -268,7 +275,9 @@ def _fee_queryset() -> QuerySet[CaseFee]:
         "item", "amount", "state", "window_id", "paid_at", "payment_reference", "waiver_reason",
         "case__receipt_number", "case__matter_name", "window__number", "window__name",
         "waiver_approved_by__username", "waiver_approved_by__first_name",
-        "waiver_approved_by__last_name",
+        "waiver_approved_by__last_name", "waiver_basis_document", "waiver_basis_article",
+        "waiver_authority", "waiver_approver_name", "waiver_approver_post",
+        "waiver_approval_reference",
     )  # fmt: skip
 
 
@@ -287,13 +296,27 @@ def _line(fee: CaseFee, at: datetime.datetime | None, no_window: str) -> FeeLine
         payment_reference=fee.payment_reference,
         waiver_reason=fee.waiver_reason,
         approver=str(fee.waiver_approved_by) if fee.waiver_approved_by else "",
+        basis_document=fee.waiver_basis_document,
+        basis_article=fee.waiver_basis_article,
+        authority=_authority_label(fee.waiver_authority),
+        approver_name=fee.waiver_approver_name,
+        approver_post=fee.waiver_approver_post,
+        approval_reference=fee.waiver_approval_reference,
     )
 
 
+def _authority_label(value: str) -> str:
+    from catalog_cms.standards.models import WaiverAuthority
+
+    return str(WaiverAuthority(value).label) if value in WaiverAuthority.values else ""
+
+
 def fee_report(day: datetime.date, window: int | None = None) -> FeeReport:
-    """The fees of a day: paid on the day (with references), waived on the day (with the
-    approver), and assessed on the day (at acceptance) but still unpaid; totals per window and
-    for the whole report. Fees of cases withdrawn or refused since are no longer due."""
+    """The fees of a day: paid on the day (with references), waived on the day (apart: the
+    amount waived, the policy basis and the approver, never counted as collected), and
+    assessed on the day (at acceptance) but still unpaid; totals per window and for the whole
+    report, each state in its own columns. Fees of cases withdrawn or refused since are no
+    longer due."""
     no_window = window_label(None)
     report = FeeReport(day=day)
     paid = _window_filter(

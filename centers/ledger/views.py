@@ -100,7 +100,12 @@ class FeeActionView(CaseStaffRequired, View):
                     % {"item": fee.item, "receipt": fee.case.receipt_number},
                 )
             else:
-                fees.fee_waive(actor=request.user, fee=fee, reason=request.POST.get("reason", ""))
+                fees.fee_waive(
+                    actor=request.user,
+                    fee=fee,
+                    reason=request.POST.get("reason", ""),
+                    **{key: request.POST.get(key, "") for key in fees.WAIVER_FIELDS},
+                )
                 messages.success(
                     request,
                     _("“%(item)s” (%(receipt)s) is waived.")

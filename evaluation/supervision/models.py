@@ -27,6 +27,8 @@ class Flag(models.TextChoices):
     # 行政许可法 art. 44; seed plan 1 六办件 (急办件).
     CERTIFICATE_LATE = "certificate_late", _("证照 not issued within 10 working days (art. 44)")
     URGENT_LATE = "urgent_late", _("急办件 past the center's internal target")
+    # issue 15, fees part: an objection (异议) not answered by its date (seed plan 1, 退回件).
+    OBJECTION_LATE = "objection_late", _("异议 not answered in writing by its date")
 
 
 class Alert(models.Model):

@@ -36,7 +36,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from centers.cases.models import Case, ClockPause
+from centers.cases.models import Case, CaseObjection, ClockPause
 from centers.cases.services import VISITS_WITHOUT_APPROVAL
 from centers.cases.states import (
     CLOCK_RUNNING_STATUSES,
@@ -74,13 +74,19 @@ def yellow_threshold(today: datetime.date) -> datetime.date:
 
 # The conditions, as SQL over the center's `cases_case c`. `raise` finds the cases that get an
 # alert; `keep` the cases whose alert stays open (for yellow: also once past due).
-def _conditions(case_table: str, pause_table: str, closure_table: str) -> dict[str, dict[str, str]]:
+def _conditions(
+    case_table: str, pause_table: str, closure_table: str, objection_table: str
+) -> dict[str, dict[str, str]]:
     # An instant case's promised date is its first day: instant_late is its one flag.
     running = "c.status = ANY(%(running)s) AND c.kind <> %(instant)s"
     is_open = "c.status = ANY(%(open)s)"
     returns = (
         f"c.id IN (SELECT p.case_id FROM {pause_table} p WHERE p.kind = %(supplement)s "
         "GROUP BY p.case_id HAVING count(*) > %(returns_allowed)s)"
+    )
+    objection_late = (
+        f"c.id IN (SELECT o.case_id FROM {objection_table} o "
+        "WHERE o.answered_at IS NULL AND o.due_on < %(today)s)"
     )
     # The same day as the case's own due date (clock.instant_due_date: the day it was taken
     # in, a 调休 or duty day included); one not accepted yet, the day it was received.
@@ -122,6 +128,12 @@ def _conditions(case_table: str, pause_table: str, closure_table: str) -> dict[s
         Flag.CLOSURE_IN_TERM: {"raise": closure_in_term, "keep": closure_in_term},
         Flag.CERTIFICATE_LATE: {"raise": certificate, "keep": certificate},
         Flag.URGENT_LATE: {"raise": urgent, "keep": urgent},
+        # Seed plan 1 (退回件): the owner answers an objection in writing by the city's date;
+        # the alert stays open until the answer is given.
+        Flag.OBJECTION_LATE: {
+            "raise": objection_late,
+            "keep": objection_late,
+        },
     }
 
 
@@ -142,6 +154,7 @@ def _tables() -> dict[str, str]:
         "case": connection.ops.quote_name(Case._meta.db_table),
         "pause": connection.ops.quote_name(ClockPause._meta.db_table),
         "closure": connection.ops.quote_name(Closure._meta.db_table),
+        "objection": connection.ops.quote_name(CaseObjection._meta.db_table),
         "user": connection.ops.quote_name(User._meta.db_table),
         "window": connection.ops.quote_name(Window._meta.db_table),
     }
@@ -236,7 +249,9 @@ def supervision_scan(center, today: datetime.date, *, now: datetime.datetime | N
     }
     new_alerts: list[tuple[int, int, str, str]] = []  # (alert id, case id, flag, owner)
     with transaction.atomic(), connection.cursor() as cursor:
-        for flag, condition in _conditions(t["case"], t["pause"], t["closure"]).items():
+        for flag, condition in _conditions(
+            t["case"], t["pause"], t["closure"], t["objection"]
+        ).items():
             flag_params = {**params, "flag": str(flag)}
             cursor.execute(_upsert_sql(t, condition["raise"]), flag_params)
             for alert_id, case_id, row_flag, owner, inserted in cursor.fetchall():

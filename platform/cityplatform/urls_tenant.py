@@ -6,6 +6,7 @@ from portal import apply as apply_views
 from portal import appointments as appointment_pages
 from portal import feedback as feedback_pages
 from portal import guides as guide_views
+from portal.objection import objection as objection_page
 from portal.progress import progress as progress_page
 from portal.ratings import rate as rate_page
 from portal.results import results as results_page
@@ -26,6 +27,7 @@ urlpatterns = [
     *head,
     path("progress/", progress_page, name="progress"),
     path("rate/<str:receipt>/", rate_page, name="rate"),
+    path("objection/<str:receipt>/", objection_page, name="objection"),
     path("search/", search_page, name="search"),
     path("results/", results_page, name="results"),
     path("guides/", guide_views.guides, name="guides"),

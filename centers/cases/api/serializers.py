@@ -25,6 +25,7 @@ from ..models import (
     CaseFee,
     CaseFile,
     CaseMaterial,
+    CaseObjection,
     CaseTask,
     ClockPause,
 )
@@ -56,6 +57,8 @@ ACTION_PATHS = {
     "mark_urgent": "urgent",
     "issue_certificate": "certificate",
     "task_sign_off": "tasks/{id}/sign-off",
+    "object": "objection",
+    "answer_objection": "objection/answer",
 }
 
 MAX_PAGE_SIZE = 200
@@ -246,7 +249,26 @@ class FeeSerializer(serializers.ModelSerializer):
         model = CaseFee
         fields = [
             "id", "item", "basis", "amount", "state", "state_label", "paid_at",
-            "payment_reference", "waiver_reason",
+            "payment_reference", "waiver_reason", "waived_at", "waiver_authority",
+            "waiver_basis_document", "waiver_basis_article", "waiver_approver_name",
+            "waiver_approver_post", "waiver_approval_reference",
+        ]  # fmt: skip
+
+
+class ObjectionSerializer(serializers.ModelSerializer):
+    """An objection (异议) to a refusal or a denial and its written answer (seed plan 1)."""
+
+    channel = serializers.CharField()
+    channel_label = serializers.CharField(source="get_channel_display")
+    recorded_by = UserRefSerializer(allow_null=True)
+    answered_by = UserRefSerializer(allow_null=True)
+
+    class Meta:
+        model = CaseObjection
+        fields = [
+            "id", "channel", "channel_label", "text", "filed_at", "recorded_by", "due_on",
+            "due_provisional", "answer", "answer_reasons", "answered_at", "answered_by",
+            "answered_late",
         ]  # fmt: skip
 
 
@@ -331,6 +353,8 @@ class CaseDetailSerializer(CaseItemSerializer):
     fees = FeeSerializer(many=True)
     approval_requests = ApprovalRequestOutSerializer(many=True)
     documents = DocumentSerializer(many=True)
+    objections = ObjectionSerializer(many=True)
+    handover_refusal = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
     closures_in_term = serializers.SerializerMethodField(
         help_text=gettext_lazy(
@@ -350,8 +374,8 @@ class CaseDetailSerializer(CaseItemSerializer):
             "certificate_due_date", "certificate_issued_at", "urgent_reason",
             "urgent_target_date", "remote_center",
             "remote_receipt_number", "remote_status", "actions", "materials",
-            "scans", "tasks", "pauses", "fees", "approval_requests", "documents", "events",
-            "closures_in_term",
+            "scans", "tasks", "pauses", "fees", "approval_requests", "documents", "objections",
+            "handover_refusal", "closures_in_term", "events",
         ]  # fmt: skip
 
     @extend_schema_field(
@@ -381,6 +405,16 @@ class CaseDetailSerializer(CaseItemSerializer):
 
         return ClosureRiskSerializer(closures_in_term(case), many=True).data
 
+    def get_handover_refusal(self, case: Case) -> str | None:
+        """Why the result may not be handed over now (统一收费: a fee unpaid and not waived),
+        or null; a denial is exempt (`selectors.handover_refusal`)."""
+        from ..selectors import handover_refusal
+        from ..states import TRANSITIONS
+
+        if case.status not in TRANSITIONS["close"].sources:
+            return None
+        return handover_refusal(case)
+
     def get_paused(self, case: Case) -> bool:
         return self._deadline(case).paused
 
@@ -389,7 +423,7 @@ class CaseDetailSerializer(CaseItemSerializer):
         sign-off only while a part is left that they may sign; a revocation only of a
         decision that may be revoked; asking the director for approval while something may
         be asked, and the director's decision while a request waits)."""
-        from .. import approvals
+        from .. import approvals, objections
         from ..selectors import offered_step, tasks_to_sign
         from ..states import allowed_transitions
 
@@ -400,6 +434,8 @@ class CaseDetailSerializer(CaseItemSerializer):
             if t.name in ACTION_PATHS
             and (t.name != "task_sign_off" or tasks_to_sign(user, case))
             and offered_step(t.name, user, case)
+            and (t.name != "object" or not objections.objection_refusal(case))
+            and (t.name != "answer_objection" or not objections.answer_refusal(user, case))
         ]
         if approvals.requests_offered(user, case)[0]:
             actions.append("approvals")
@@ -601,7 +637,18 @@ class ApprovalAskSerializer(serializers.Serializer):
     reason = _text(300)
 
 
-class ApprovalDecisionSerializer(serializers.Serializer):
+class _WaiverMixin(serializers.Serializer):
+    """What a waiver (减免) records: the policy basis, and the approver where the district
+    or the city approves (the service says which are needed)."""
+
+    basis_document = _text(100)
+    basis_article = _text(100)
+    approver_name = _text(100)
+    approver_post = _text(100)
+    approval_reference = _text(100)
+
+
+class ApprovalDecisionSerializer(_WaiverMixin):
     approve = serializers.BooleanField()
     note = _text(500)
 
@@ -675,8 +722,17 @@ class FeePaySerializer(serializers.Serializer):
     payment_reference = serializers.CharField(max_length=64)
 
 
-class FeeWaiveSerializer(serializers.Serializer):
+class FeeWaiveSerializer(_WaiverMixin):
     reason = serializers.CharField(max_length=300)
+
+
+class ObjectionFileSerializer(serializers.Serializer):
+    text = _text(2000)
+
+
+class ObjectionAnswerSerializer(serializers.Serializer):
+    answer = _text(4000)
+    reasons = _text(4000)
 
 
 # --- public progress --------------------------------------------------------------------------
@@ -707,6 +763,16 @@ class ProgressMissingSerializer(serializers.Serializer):
     copies_needed = serializers.IntegerField()
 
 
+class ProgressObjectionSerializer(serializers.Serializer):
+    filed_on = serializers.DateField()
+    text = serializers.CharField()
+    due_on = serializers.DateField()
+    due_provisional = serializers.BooleanField()
+    answered_on = serializers.DateField(allow_null=True)
+    answer = serializers.CharField(allow_blank=True)
+    reasons = serializers.CharField(allow_blank=True)
+
+
 class ProgressSerializer(serializers.Serializer):
     """What a resident may see of a case (centers.cases.progress.progress_lookup)."""
 
@@ -725,3 +791,7 @@ class ProgressSerializer(serializers.Serializer):
     closed_on = serializers.DateField(allow_null=True)
     steps = ProgressStepSerializer(many=True)
     missing = ProgressMissingSerializer(many=True)
+    objections = ProgressObjectionSerializer(many=True)
+    may_object = serializers.BooleanField(
+        help_text=gettext_lazy("True when the result may be objected to now (a refusal or denial).")
+    )

@@ -23,7 +23,17 @@ from cityplatform.api import capability_required
 from tenants.accounts.models import Role
 from tenants.accounts.permissions import Capability, can
 
-from .. import approvals, clock, fees, personal_data, progress, referrals, selectors, services
+from .. import (
+    approvals,
+    clock,
+    fees,
+    objections,
+    personal_data,
+    progress,
+    referrals,
+    selectors,
+    services,
+)
 from ..models import Case
 from ..states import Channel
 from . import serializers as s
@@ -473,6 +483,26 @@ class ApprovalAskView(CaseStepView):
         )
 
 
+class ObjectionView(CaseStepView):
+    """Record the applicant's objection (异议) to a refusal or a denial, brought to the window
+    (seed plan 1, 退回件); the answer is due within the city's working days."""
+
+    serializer_class = s.ObjectionFileSerializer
+
+    def step(self, actor, case, data):
+        objections.objection_file(actor=actor, case=case, text=data.validated_data["text"])
+
+
+class ObjectionAnswerView(CaseStepView):
+    """Answer the waiting objection in writing with the reasons (the case owner or the
+    director); the 异议答复书 is printed and the applicant told by SMS."""
+
+    serializer_class = s.ObjectionAnswerSerializer
+
+    def step(self, actor, case, data):
+        objections.objection_answer(actor=actor, case=case, **data.validated_data)
+
+
 class ApprovalDecideView(APIView):
     """The director approves (the step is taken in the director's name) or declines (with a
     note) a request waiting on the case."""
@@ -491,8 +521,10 @@ class ApprovalDecideView(APIView):
             raise NotFound(_("This case has no such approval request."))
         data = s.ApprovalDecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        approve, note = v.pop("approve"), v.pop("note")
         approvals.approval_decide(
-            actor=request.user, case=case, request=approval, **data.validated_data
+            actor=request.user, case=case, request=approval, approve=approve, note=note, waiver=v
         )
         return _detail(request, case)
 
@@ -590,7 +622,9 @@ class FeePayView(FeeStepView):
 
 
 class FeeWaiveView(FeeStepView):
-    """Waive a fee item (减免): the director approves, with a reason."""
+    """Waive a fee item (减免): the director records it, with the reason and the policy basis
+    (document number and article); where the city's case policy gives the waiver to the
+    district or the city, with their approving official and approval document."""
 
     serializer_class = s.FeeWaiveSerializer
 
@@ -615,4 +649,6 @@ STEP_VIEWS: dict[str, type[CaseStepView]] = {
     "urgent": UrgentView,
     "certificate": CertificateView,
     "approvals": ApprovalAskView,
+    "objection": ObjectionView,
+    "objection/answer": ObjectionAnswerView,
 }

@@ -662,8 +662,16 @@ def test_fees_are_paid_and_waived_through_the_api(
     other = intake(clerk, desk, matter=desk.paid)
     waive = f"{CASES}{other['receipt_number']}/fees/{other['fees'][0]['id']}/waive/"
     assert post(clerk, waive, {"reason": "低保户"}).status_code == 403  # the director approves
+    # Seed plan 3 (统一收费): a waiver rests on a policy; without its basis, a 400 naming it.
     response = post(director, waive, {"reason": "低保户"})
+    assert response.status_code == 400 and "basis_document" in response.json()
+    response = post(
+        director,
+        waive,
+        {"reason": "低保户", "basis_document": "沈政办发〔2026〕12号", "basis_article": "第五条"},
+    )
     assert response.status_code == 200 and response.json()["fees"][0]["state"] == "waived"
+    assert response.json()["fees"][0]["waiver_basis_document"] == "沈政办发〔2026〕12号"
     assert post(clerk, f"{CASES}{case['receipt_number']}/fees/0/pay/", {}).status_code == 404
     # Another center's clerk reaches nothing here.
     make_user(other_township, "clerk1", Role.WINDOW_STAFF)

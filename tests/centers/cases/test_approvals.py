@@ -15,6 +15,9 @@ from .conftest import at, login
 
 pytestmark = pytest.mark.django_db
 
+# A waiver rests on a policy: its document number and article (seed plan 3, 统一收费).
+BASIS = {"basis_document": "沈政办发〔2026〕12号", "basis_article": "第五条"}
+
 FURTHER, WAIVER = ApprovalRequest.Kind.FURTHER_VISIT, ApprovalRequest.Kind.FEE_WAIVER
 
 
@@ -96,7 +99,9 @@ def test_a_fee_waiver_declined_with_a_note_then_asked_again_and_approved(tenant)
         actor=tenant.clerk, case=case, kind=WAIVER, fee=fee, reason="低保户，证明已补"
     )
     assert second.pk != first.pk
-    approvals.approval_decide(actor=tenant.director, case=case, request=second, approve=True)
+    approvals.approval_decide(
+        actor=tenant.director, case=case, request=second, approve=True, waiver=BASIS
+    )
     fee.refresh_from_db()
     assert fee.state == CaseFee.State.WAIVED
     assert fee.waiver_approved_by == tenant.director and fee.waiver_reason == "低保户，证明已补"
@@ -175,7 +180,9 @@ def test_approving_a_waiver_does_not_lapse_the_request_it_approves(tenant):
     request = approvals.approval_request(
         actor=tenant.clerk, case=case, kind=WAIVER, fee=case.fees.get(), reason="残疾人"
     )
-    approvals.approval_decide(actor=tenant.director, case=case, request=request, approve=True)
+    approvals.approval_decide(
+        actor=tenant.director, case=case, request=request, approve=True, waiver=BASIS
+    )
     request.refresh_from_db()
     assert request.state == "approved"
     assert not case.events.filter(action="approvals_lapsed").exists()
@@ -277,7 +284,11 @@ def test_the_api_asks_and_decides(desk, clerk, director):
     decide = f"{url}approvals/{asked['id']}/decide/"
     refused = clerk.post(decide, {"approve": True}, content_type="application/json")
     assert refused.status_code == 403
+    # 统一收费 (seed plan 3): the waiver rests on a policy; without its basis, a 400 naming it.
     response = director.post(decide, {"approve": True}, content_type="application/json")
+    assert response.status_code == 400
+    assert set(response.json()) == {"basis_document", "basis_article"}
+    response = director.post(decide, {"approve": True, **BASIS}, content_type="application/json")
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["approval_requests"][0]["state"] == "approved"

@@ -7,7 +7,7 @@ from django_tenants.utils import schema_context
 
 from catalog_cms.standards import demo as standards_demo
 from centers.cases import demo as cases_demo
-from centers.cases.models import ApprovalRequest, Case, CaseTask
+from centers.cases.models import ApprovalRequest, Case, CaseFee, CaseObjection, CaseTask
 from centers.cases.selectors import deadlines_for, task_sign_off_refusal
 from centers.cases.states import CaseStatus
 from centers.catalog import demo as catalog_demo
@@ -39,6 +39,11 @@ def test_demo_cases_cover_every_state_and_a_round_trip(district, township, make_
         # A third visit approved through a request; a waiver waiting for the director.
         states = sorted(ApprovalRequest.objects.values_list("kind", "state"))
         assert states == [("fee_waiver", "pending"), ("further_visit", "approved")]
+        # Issue 15: an objection answered in writing; a waiver with its policy basis.
+        answered = CaseObjection.objects.get(answered_at__isnull=False)
+        assert answered.case.documents.filter(kind="objection_answer").exists()
+        waived = CaseFee.objects.get(state="waived")
+        assert waived.waiver_basis_document and waived.waiver_basis_article
     assert sum(d.overdue for d in deadlines.values()) >= 2
     with schema_context(township.schema_name):
         signed = list(

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from centers.cases import services, views
+from centers.cases import fees, services, views
 from centers.cases.models import Case, CaseFile
 from centers.cases.services import Intake
 from centers.workspace.models import Absence, Post, ServicePoint, Window
@@ -348,6 +348,8 @@ def listed(desk):
         ),
     }
     with in_center(desk):
+        # 统一收费: the result is handed over once its fee is paid.
+        fees.fee_pay(actor=desk.clerk, fee=cases["paid"].fees.get(), payment_reference="POS-1")
         services.case_close(
             actor=desk.clerk,
             case=cases["paid"],

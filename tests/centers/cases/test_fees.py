@@ -14,6 +14,9 @@ from tests.centers.cases.conftest import at
 
 pytestmark = pytest.mark.django_db
 
+# A waiver rests on a policy: its document number and article (seed plan 3, 统一收费).
+BASIS = {"basis_document": "沈政办发〔2026〕12号", "basis_article": "第五条"}
+
 
 @pytest.fixture
 def fee(desk, media_root):
@@ -99,7 +102,7 @@ def test_double_payment_refused(desk, fee):
 def test_waive_by_director(desk, fee):
     with schema_context(desk.center.schema_name):
         waived = fees.fee_waive(
-            actor=desk.director, fee=fee, reason="低保户减免", now=at("2026-03-02", 15)
+            actor=desk.director, fee=fee, reason="低保户减免", now=at("2026-03-02", 15), **BASIS
         )
         waived.refresh_from_db()
         assert waived.state == CaseFee.State.WAIVED
@@ -111,16 +114,25 @@ def test_waive_by_director(desk, fee):
         assert event.reason == "低保户减免"
         assert event.at == at("2026-03-02", 15)
         assert event.process_code is None
+        assert waived.waiver_authority == "center_director"
+        assert waived.waiver_basis_document == "沈政办发〔2026〕12号"
+        assert waived.waiver_approver_post == "政务服务中心主任"
         assert event.detail == {
             "fee": fee.pk,
             "item": "工本费每件10元",
             "amount": "10.00",
             "approved_by": desk.director.pk,
+            "authority": "center_director",
+            "basis_document": "沈政办发〔2026〕12号",
+            "basis_article": "第五条",
+            "approver_name": waived.waiver_approver_name,
+            "approver_post": "政务服务中心主任",
+            "approval_reference": "",
         }
         with pytest.raises(ValidationError):
             fees.fee_pay(actor=desk.clerk, fee=fee, payment_reference="POS-1")
         with pytest.raises(ValidationError):
-            fees.fee_waive(actor=desk.director, fee=fee, reason="again")
+            fees.fee_waive(actor=desk.director, fee=fee, reason="again", **BASIS)
 
 
 def test_waive_needs_reason(desk, fee):
@@ -165,12 +177,15 @@ def test_wrong_state(desk, fee):
 
 
 def test_a_closed_case_can_still_pay(desk, fee):
+    """A denial (不予批准) is handed over whatever the fees (行政许可法 art. 38(2): the written
+    decision is the applicant's); its fee can still be settled afterwards."""
     with schema_context(desk.center.schema_name):
         services.case_close(
             actor=desk.clerk,
             case=fee.case,
-            decision="approved",
+            decision="denied",
             handover="window",
+            note="不符合条件",
             now=at("2026-03-03"),
         )
         fees.fee_pay(actor=desk.clerk, fee=fee, payment_reference="POS-9", now=at("2026-03-03"))

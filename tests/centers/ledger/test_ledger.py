@@ -69,7 +69,14 @@ def day(desk, media_root):
         fees.fee_pay(
             actor=desk.clerk, fee=paid.fees.get(), payment_reference="POS-1", now=at(DAY, 15)
         )
-        fees.fee_waive(actor=desk.director, fee=waived.fees.get(), reason="低保户", now=at(DAY, 15))
+        fees.fee_waive(
+            actor=desk.director,
+            fee=waived.fees.get(),
+            reason="低保户",
+            basis_document="沈政办发〔2026〕12号",
+            basis_article="第五条",
+            now=at(DAY, 15),
+        )
         services.case_withdraw(actor=desk.clerk, case=withdrawn, reason="撤回", now=at(DAY, 16))
         services.case_close(
             actor=desk.clerk,
@@ -352,7 +359,9 @@ def test_fee_screen_pay_and_waive(desk, day, client_for):
     assert [line.payment_reference for line in response.context["case_fees"]] == ["POS-7"]
     response = clerk.get(f"/admin/ledger/export/fees/?day={DAY}")
     assert response.status_code == 200
-    assert len(_sheet(response.content, "收费明细")) == 3  # header, two paid, one waived
+    # Collected apart from waived (统一收费): the header and the payment; the waiver on its own.
+    assert len(_sheet(response.content, "收费明细")) == 2
+    assert len(_sheet(response.content, "减免明细")) == 2
 
 
 def test_screens_refused_to_anonymous(desk, day, client_for):
