@@ -478,9 +478,11 @@ def _life_event_in_use(sender, instance, **kwargs):
 
 class OfficialScheduleYear(models.Model):
     """A year's official holiday schedule (国务院办公厅关于部分节假日安排的通知), entered by the
-    city when it is published and the calendar library does not carry it yet. Once confirmed,
-    the working-day calendar of every center uses it for that year instead of the provisional
-    fallback. Written only by services.official_schedule_save."""
+    city when it is published and the calendar library does not carry it yet; or, in any year,
+    the city's own official days (a day the city is ordered to rest, an adjusted working day).
+    Once confirmed, the working-day calendar of every center uses its days for that year, over
+    the library and the provisional fallback (行政许可法 art. 82). Written only by
+    services.official_schedule_save."""
 
     year = models.PositiveSmallIntegerField(
         _("year"), unique=True, validators=[MinValueValidator(2000), MaxValueValidator(2100)]
@@ -504,7 +506,8 @@ class OfficialScheduleYear(models.Model):
 
 class OfficialScheduleDay(models.Model):
     """A day the schedule declares: a day off (the holiday itself and its bridge days,
-    放假) or an adjusted working weekend day (调休上班). Days not listed follow the week."""
+    放假) or an adjusted working weekend day (调休上班). Days not listed follow the calendar
+    library, or the week in a year it does not know."""
 
     schedule = models.ForeignKey(
         OfficialScheduleYear, on_delete=models.CASCADE, related_name="days"

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import services
 from .models import Case
@@ -67,6 +68,14 @@ def cases_to_recompute(years: Iterable[int] = ()):
     ).order_by("pk")
 
 
+def _event_reason(years: list[int]) -> str:
+    if years:
+        return _("The official holiday schedule of %(years)s is confirmed (art. 82).") % {
+            "years": "、".join(str(y) for y in years)
+        }
+    return _("The official holiday schedule of the year is now known (art. 82).")
+
+
 def _recompute_one(case: Case, now: datetime.datetime, reason: str) -> str | None:
     """'moved', 'confirmed' or None, for one case under its lock."""
     with transaction.atomic():
@@ -103,7 +112,8 @@ def due_dates_confirm(
 ) -> RecomputeResult:
     """Recompute the promised dates of the current center's open cases on the official
     calendar (see the module's docstring); one audit entry for the run when it looked at any
-    case. Idempotent: a second run finds nothing to change."""
+    case (`reason`: what started it, for the audit). Idempotent: a second run finds nothing
+    to change."""
     from tenants.audit.services import audit_record
 
     now = now or timezone.now()
@@ -111,7 +121,7 @@ def due_dates_confirm(
     result = RecomputeResult(years)
     for case in cases_to_recompute(years).only("pk", "receipt_number"):
         result.checked += 1
-        outcome = _recompute_one(case, now, reason)
+        outcome = _recompute_one(case, now, _event_reason(years))
         if outcome == "moved":
             result.moved.append(case.receipt_number)
         elif outcome == "confirmed":
