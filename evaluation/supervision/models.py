@@ -21,6 +21,8 @@ class Flag(models.TextChoices):
     INSTANT_LATE = "instant_late", _("即办件 not closed the same day")
     REPEATED_RETURNS = "repeated_returns", _("补正 more than twice")
     THIRD_VISIT = "third_visit", _("Third visit approved (两次终结 exceeded)")
+    # Issue 15 (联办件, seed plan 1: 不得相互推诿): a department past its own due date.
+    JOINT_TASK_LATE = "joint_task_late", _("联办 department late (推诿)")
 
 
 class Alert(models.Model):
@@ -50,6 +52,8 @@ class Alert(models.Model):
     owner_name = models.CharField(_("case owner"), max_length=150, blank=True)
     window_name = models.CharField(_("window"), max_length=100, blank=True)
     applicant_masked = models.CharField(_("applicant (masked)"), max_length=100, blank=True)
+    # What the flag names beyond the case (joint_task_late: the late departments).
+    detail = models.CharField(_("detail"), max_length=300, blank=True, default="")
 
     raised_at = models.DateTimeField(_("raised at"))
     cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)

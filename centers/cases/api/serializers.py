@@ -662,5 +662,17 @@ class ProgressSerializer(serializers.Serializer):
     clock_paused = serializers.BooleanField()
     clock_running = serializers.BooleanField()
     closed_on = serializers.DateField(allow_null=True)
+    decided_by = serializers.CharField(
+        allow_blank=True,
+        help_text=gettext_lazy(
+            "For a case this center forwards: who accepts and decides it (else empty)."
+        ),
+    )
+    remote_accepted_on = serializers.DateField(
+        allow_null=True, help_text=gettext_lazy("The deciding center's acceptance date.")
+    )
+    remote_due_date = serializers.DateField(
+        allow_null=True, help_text=gettext_lazy("The deciding center's promised date.")
+    )
     steps = ProgressStepSerializer(many=True)
     missing = ProgressMissingSerializer(many=True)
