@@ -69,6 +69,7 @@ ACTIONS = {
 # Service error fields that a form names differently.
 ERROR_ALIASES = {
     "refuse": {"refusal_reason": "reason", "refusal_basis": "basis", "refusal_kind": "kind"},
+    "accept": {"department_terms": "departments"},
     "complete_supplement": {"files": "uploads"},
     "attach": {"files": "file"},
 }
@@ -113,6 +114,10 @@ DETAIL_LABELS = {
     "late": gettext_lazy("late"),
     "approved": gettext_lazy("approved"),
     "requested_by": gettext_lazy("asked by"),
+    "forward_to": gettext_lazy("forwarded to (accepts and decides)"),
+    "competent_authority": gettext_lazy("authority to apply to"),
+    "task_due_date": gettext_lazy("department due date"),
+    "needs": gettext_lazy("what it needs"),
 }
 USER_KEYS = ("owner", "from_owner", "to_owner", "first_contact", "approved_by", "requested_by")
 CHOICE_KEYS = {
@@ -257,7 +262,9 @@ class IntakeView(DeskAccess, AdminScreenMixin, FormView):
                 actor=self.request.user, intake=form.intake(self.request.FILES)
             )
         except ValidationError as exc:
-            forms.service_errors_to_form(form, exc, {"files": "materials"})
+            forms.service_errors_to_form(
+                form, exc, {"files": "materials", "department_terms": "departments"}
+            )
             return self.form_invalid(form)
         except PermissionDenied as exc:
             messages.error(self.request, str(exc) or _("You may not do this."))
@@ -318,6 +325,8 @@ def offered_actions(case, user) -> tuple[list[str], bool]:
             continue
         if name == "refer_up" and not referrals.is_report_up(case):
             continue
+        if name == "accept" and services.acceptance_refusal(case):
+            continue  # issue 15: a township forwards what is decided above it
         if name == "revoke" and selectors.revocation_refusal(case):
             continue
         if (
@@ -460,6 +469,8 @@ class CaseDetailView(DeskAccess, AdminScreenMixin, TemplateView):
             scans=list(case.files.all()),
             documents=list(case.documents.all()),
             tasks=list(case.tasks.all()),
+            late_task_ids={t.pk for t in selectors.late_tasks(case, today)},
+            deciding_authority=referrals.deciding_authority(case),
             pauses=list(case.pauses.all()),
             fees=list(case.fees.all()),
             approval_requests=list(case.approval_requests.all()),

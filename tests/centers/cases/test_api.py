@@ -121,8 +121,10 @@ def test_intake_outcomes_supplement_refuse_receive(desk, clerk):
         refusal_reason="不属于本中心受理范围",
         refusal_basis="《行政许可法》第三十二条",
         refusal_kind="out_of_scope",
+        competent_authority="沈北新区市场监督管理局",  # art. 32(2): where to apply
     )
     assert refused["status"] == "not_accepted" and refused["refusal_kind"] == "out_of_scope"
+    assert refused["competent_authority"] == "沈北新区市场监督管理局"
     received = intake(clerk, desk, outcome="receive", channel="online", materials=[])
     assert received["status"] == "received" and received["due_date"] is None
 

@@ -199,6 +199,7 @@ def test_intake_refuse_needs_reasons_and_basis(desk, clerk):
         refusal_reason="申请人不符合条件",
         refusal_basis="《行政许可法》第三十二条",
         refusal_kind="out_of_scope",
+        competent_authority="沈北新区民政局",  # art. 32(2): where to apply
     )
     response = clerk.post("/admin/cases/new/", data)
     assert response.status_code == 302, form_errors(response)
