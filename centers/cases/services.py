@@ -550,14 +550,16 @@ def _case_intake(actor, intake: Intake, now: datetime.datetime) -> Case:
     missing = _missing(lines)
     if outcome == Outcome.ACCEPT and missing and not errors:
         errors["materials"] = [
-            _(
-                "%(count)s required material(s) are missing or defective (%(names)s): "
-                "issue the one-time notice instead of accepting."
-            )
-            if not forward
-            else _(
-                "%(count)s required material(s) are missing or defective (%(names)s): "
-                "issue the one-time notice instead of forwarding."
+            (
+                _(
+                    "%(count)s required material(s) are missing or defective (%(names)s): "
+                    "issue the one-time notice instead of accepting."
+                )
+                if not forward
+                else _(
+                    "%(count)s required material(s) are missing or defective (%(names)s): "
+                    "issue the one-time notice instead of forwarding."
+                )
             )
             % {"count": len(missing), "names": "、".join(m["name"] for m in missing)}
         ]
