@@ -255,6 +255,13 @@ class MatterTemplate(
         default=ProcessingMode.PROMISED,
     )
     handling_body = models.TextField(_("办理主体"))
+    # Art. 32(2): where an applicant whom a center may not serve is sent (the default of a
+    # 不予受理 for a matter outside the center's competence).
+    competent_authority = models.CharField(
+        _("competent authority (where to apply when out of a center's competence)"),
+        max_length=200,
+        blank=True,
+    )
     legal_basis = models.TextField(_("办理依据"))
     conditions = models.TextField(_("办理条件"))
     procedure = models.TextField(_("办理程序"))

@@ -84,6 +84,7 @@ def matter_data(template) -> dict:
         "authority_level": template.authority_level,
         "mode": template.mode,
         **{name: getattr(template, name) for name, _label in NINE_ELEMENTS},
+        "competent_authority": template.competent_authority,
         "legal_days": template.legal_days,
         "promised_days": template.promised_days,
         "handling_form": template.handling_form,

@@ -87,6 +87,7 @@ class MatterTemplateViewSet(SnippetViewSet):
         MultiFieldPanel(
             [
                 FieldPanel("handling_body"),
+                FieldPanel("competent_authority"),
                 FieldPanel("legal_basis"),
                 FieldPanel("conditions"),
                 FieldPanel("procedure"),

@@ -228,6 +228,7 @@ def _seed(center) -> list[Case]:
         Outcome.REFUSE,
         _working_days_ago(3),
         refusal_kind="out_of_scope",
+        competent_authority=(center.parent or center).display_name,  # art. 32(2)
         refusal_reason="申请事项不属于本中心受理范围，请到区政务服务中心办理",
         refusal_basis="《中华人民共和国行政许可法》第三十二条第一款第（二）项",
     )
@@ -288,7 +289,8 @@ def _seed(center) -> list[Case]:
         if n == 0:
             services.case_accept(actor=clerk, case=case, now=_working_days_ago(1, 10))
 
-    # A joint case with three departments, one still to sign off.
+    # A joint case with three departments and its 并联审批告知单 (seed plan 1); the one still to
+    # sign off is past its own 3 working days (named late on the desk and in supervision).
     departments = list(Department.objects.order_by("order")[:3])
     if len(departments) == 3:
         jc = take(
@@ -297,6 +299,10 @@ def _seed(center) -> list[Case]:
             _working_days_ago(5),
             lead_department=departments[0],
             departments=departments[1:],
+            department_terms={
+                departments[1].pk: {"needs": "宅基地权属及规划审查：土地使用权证明", "days": 4},
+                departments[2].pk: {"needs": "家庭成员及住房情况核实：户口簿", "days": 3},
+            },
         )
         for task in jc.tasks.all()[:2]:
             # Whoever the department signs through: its window's clerk, or the owner.
@@ -347,8 +353,6 @@ def seed_referrals(township, district) -> bool:
     from tenants.exchange import services as exchange
     from tenants.exchange.models import ExchangeMessage, MessageState
 
-    from . import referrals
-
     def deliver_all():
         for pk in ExchangeMessage.objects.filter(state=MessageState.PENDING).values_list(
             "pk", flat=True
@@ -387,17 +391,12 @@ def seed_referrals(township, district) -> bool:
                     },
                     materials=_received(matter),
                     window=Window.objects.order_by("number").first(),
+                    note="属区级审批事项，代办上报",
                 ),
                 now=_working_days_ago(days_ago),
             )
-            referred.append(
-                referrals.case_refer_up(
-                    actor=clerk,
-                    case=case,
-                    note="属区级审批事项，代办上报",
-                    now=_working_days_ago(days_ago, 15),
-                )
-            )
+            # Issue 15: received and forwarded at once (收件回执), never accepted here.
+            referred.append(case)
     deliver_all()
     with schema_context(district.schema_name):
         incoming = list(

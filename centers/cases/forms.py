@@ -133,7 +133,46 @@ class CaseFilterForm(forms.Form):
 # --- intake ------------------------------------------------------------------------------------
 
 
-class IntakeForm(forms.Form):
+class DepartmentTermsMixin:
+    """联办件 (seed plan 1, 并联审批告知单): for each department, what it needs from the
+    applicant and its working days within the case's term, as fields term_<pk>_needs/_days;
+    only the departments chosen are used (services.department_terms_check decides)."""
+
+    def add_term_fields(self):
+        self.term_departments = list(Department.objects.order_by("order", "name"))
+        for department in self.term_departments:
+            self.fields[f"term_{department.pk}_needs"] = forms.CharField(
+                label=_("%(department)s: what it needs (告知单)") % {"department": department},
+                required=False,
+                max_length=500,
+            )
+            self.fields[f"term_{department.pk}_days"] = forms.IntegerField(
+                label=_("%(department)s: its working days (default: the whole term)")
+                % {"department": department},
+                required=False,
+                min_value=1,
+                max_value=365,
+            )
+
+    def term_rows(self):
+        """(department, needs field, days field) for the template."""
+        return [
+            (d, self[f"term_{d.pk}_needs"], self[f"term_{d.pk}_days"])
+            for d in getattr(self, "term_departments", [])
+        ]
+
+    def terms_data(self) -> dict:
+        data = self.cleaned_data
+        return {
+            d.pk: {
+                "needs": data.get(f"term_{d.pk}_needs") or "",
+                "days": data.get(f"term_{d.pk}_days"),
+            }
+            for d in getattr(self, "term_departments", [])
+        }
+
+
+class IntakeForm(DepartmentTermsMixin, forms.Form):
     """The intake at a window (or an agent's at a village point). The materials checklist
     comes as rows mat-<i>-name/state/originals/copies/note and files mat-<i>-file, built in
     the page from the chosen matter's materials."""
@@ -200,7 +239,13 @@ class IntakeForm(forms.Form):
     outcome = forms.ChoiceField(
         label=gettext_lazy("Outcome"),
         choices=[
-            (Outcome.ACCEPT, gettext_lazy("Accept (受理, acceptance notice)")),
+            (
+                Outcome.ACCEPT,
+                gettext_lazy(
+                    "Accept (受理, acceptance notice); a matter decided above this center: "
+                    "receive and forward (收件回执)"
+                ),
+            ),
             (Outcome.SUPPLEMENT, gettext_lazy("Incomplete (补正, one-time notice)")),
             (Outcome.REFUSE, gettext_lazy("Not acceptable (不予受理, with reasons)")),
         ],
@@ -222,6 +267,13 @@ class IntakeForm(forms.Form):
         label=gettext_lazy("Legal basis"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    competent_authority = forms.CharField(
+        label=gettext_lazy(
+            "Authority to apply to (outside this center's competence; default: the matter's)"
+        ),
+        required=False,
+        max_length=200,
     )
     note = forms.CharField(
         label=gettext_lazy("Note (told to the applicant with the notice)"),
@@ -286,9 +338,12 @@ class IntakeForm(forms.Form):
             self.fields["service_point"].empty_label = None
             for name in (
                 "window", "outcome", "refusal_kind", "refusal_reason", "refusal_basis",
-                "lead_department", "departments", "first_contact", "owner", "promised_date",
+                "competent_authority", "lead_department", "departments", "first_contact",
+                "owner", "promised_date",
             ):  # fmt: skip
                 del self.fields[name]
+        else:
+            self.add_term_fields()
 
     # --- parsing --------------------------------------------------------------------------
 
@@ -394,6 +449,8 @@ class IntakeForm(forms.Form):
             refusal_kind=data.get("refusal_kind") or RefusalKind.NOT_ACCEPTABLE,
             refusal_reason=data.get("refusal_reason", ""),
             refusal_basis=data.get("refusal_basis", ""),
+            competent_authority=data.get("competent_authority", ""),
+            department_terms=self.terms_data(),
         )
 
 
@@ -471,7 +528,7 @@ class JointFieldsMixin:
         )
 
 
-class AcceptForm(JointFieldsMixin, ActionForm):
+class AcceptForm(DepartmentTermsMixin, JointFieldsMixin, ActionForm):
     action = "accept"
     owner = StaffChoiceField(
         label=gettext_lazy("全程承办人 (case owner)"), queryset=User.objects.none()
@@ -488,6 +545,7 @@ class AcceptForm(JointFieldsMixin, ActionForm):
         self.initial.setdefault("owner", self.user.pk)
         if self.case.kind == "joint":
             self.add_joint_fields()
+            self.add_term_fields()
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
@@ -495,6 +553,7 @@ class AcceptForm(JointFieldsMixin, ActionForm):
             "owner": data["owner"],
             "lead_department": data.get("lead_department"),
             "departments": list(data.get("departments") or []),
+            "department_terms": self.terms_data(),
             "promised_date": data.get("promised_date"),
         }
 
@@ -551,10 +610,28 @@ class RefuseForm(ActionForm):
     )
     reason = forms.CharField(label=gettext_lazy("Reasons"), widget=forms.Textarea({"rows": 2}))
     basis = forms.CharField(label=gettext_lazy("Legal basis"), widget=forms.Textarea({"rows": 2}))
+    competent_authority = forms.CharField(
+        label=gettext_lazy(
+            "Authority to apply to (outside this center's competence; default: the matter's)"
+        ),
+        required=False,
+        max_length=200,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault(
+            "competent_authority", services.competent_authority_default(self.case.matter)
+        )
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
-        return {"kind": data["kind"], "reason": data["reason"], "basis": data["basis"]}
+        return {
+            "kind": data["kind"],
+            "reason": data["reason"],
+            "basis": data["basis"],
+            "competent_authority": data.get("competent_authority", ""),
+        }
 
 
 class RevokeForm(ActionForm):

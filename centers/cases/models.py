@@ -163,6 +163,11 @@ class Case(models.Model):
     )
     refusal_reason = models.TextField(_("refusal reasons"), blank=True)
     refusal_basis = models.TextField(_("legal basis of the refusal"), blank=True)
+    # Art. 32(2): a matter outside this center's competence is refused with the authority
+    # the applicant should apply to (告知申请人向有关行政机关申请).
+    competent_authority = models.CharField(
+        _("competent authority (where to apply)"), max_length=200, blank=True
+    )
     # 撤销 (art. 69): a granted decision revoked after the case closed; the case stays closed.
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revocation_reason = models.TextField(_("reasons for the revocation"), blank=True)
@@ -177,6 +182,10 @@ class Case(models.Model):
     remote_receipt_number = models.CharField(_("other center's receipt"), max_length=32, blank=True)
     remote_status = models.CharField(_("other center's status"), max_length=20, blank=True)
     remote_updated_at = models.DateTimeField(_("other side updated at"), null=True, blank=True)
+    # The deciding center's dates of a forwarded case: its acceptance starts the legal clock
+    # (the township that received it keeps none of its own).
+    remote_accepted_on = models.DateField(_("accepted there on"), null=True, blank=True)
+    remote_due_date = models.DateField(_("promised date there"), null=True, blank=True)
 
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Set when retention (centers.retention) removed the applicant's personal data.
@@ -349,6 +358,8 @@ class DocumentKind(models.TextChoices):
     EXTENSION_NOTICE = "extension_notice", _("延长办理期限告知书 (extension notice)")
     REVOCATION_DECISION = "revocation_decision", _("撤销行政许可决定书 (revocation decision)")
     OBJECTION_ANSWER = "objection_answer", _("异议答复书 (answer to an objection)")
+    RECEIPT_OF_MATERIALS = "materials_receipt", _("收件回执 (receipt of materials, forwarded)")
+    JOINT_NOTICE = "joint_notice", _("并联审批告知单 (joint approval notice)")
 
 
 class CaseDocument(models.Model):
@@ -406,6 +417,11 @@ class CaseTask(models.Model):
         "workspace.Department", on_delete=models.PROTECT, related_name="case_tasks"
     )
     is_lead = models.BooleanField(_("lead department"), default=False)
+    # Seed plan 1 (并联审批告知单): what the department needs from the applicant and its own
+    # time limit within the case's term, in working days from acceptance.
+    needs = models.CharField(_("what it needs"), max_length=500, blank=True)
+    days = models.PositiveSmallIntegerField(_("its working days"), null=True, blank=True)
+    due_date = models.DateField(_("its due date"), null=True, blank=True)
     signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
     signed_off_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -41,6 +41,8 @@ TEMPLATES = {
     DocumentKind.EXTENSION_NOTICE: "cases/notices/extension_notice.html",
     DocumentKind.REVOCATION_DECISION: "cases/notices/revocation_decision.html",
     DocumentKind.OBJECTION_ANSWER: "cases/notices/objection_answer.html",
+    DocumentKind.RECEIPT_OF_MATERIALS: "cases/notices/materials_receipt.html",
+    DocumentKind.JOINT_NOTICE: "cases/notices/joint_notice.html",
 }
 
 TITLES = {
@@ -51,6 +53,8 @@ TITLES = {
     DocumentKind.EXTENSION_NOTICE: gettext_lazy("延长办理期限告知书"),
     DocumentKind.REVOCATION_DECISION: gettext_lazy("撤销行政许可决定书"),
     DocumentKind.OBJECTION_ANSWER: gettext_lazy("异议答复书"),
+    DocumentKind.RECEIPT_OF_MATERIALS: gettext_lazy("收件回执"),
+    DocumentKind.JOINT_NOTICE: gettext_lazy("并联审批告知单"),
 }
 
 REFUSAL_KIND_TEXT = {
@@ -198,6 +202,34 @@ def notice_context(case: Case, kind: str, facts: dict | None = None) -> dict:
         context.update(issued_on=timezone.localdate())
     elif kind == DocumentKind.REVOCATION_DECISION:
         context.update(issued_on=_local_date(case.revoked_at) or timezone.localdate())
+    elif kind == DocumentKind.RECEIPT_OF_MATERIALS:
+        # Issue 15: received and forwarded, never accepted here; the deciding center's
+        # acceptance starts the time limit, so the date shown is an estimate.
+        from .referrals import deciding_authority
+
+        today = timezone.localdate()
+        expected, expected_provisional = clock.due_date(today, case.promised_days)
+        context.update(
+            received_materials=list(
+                case.materials.filter(state=CaseMaterial.State.RECEIVED).order_by("order", "pk")
+            ),
+            authority=deciding_authority(case) or {},
+            expected_end=expected,
+            expected_provisional=expected_provisional,
+            owner_name=person_name(case.owner),
+            issued_on=today,
+        )
+    elif kind == DocumentKind.JOINT_NOTICE:
+        # Seed plan 1 (并联审批制度): each co-department, what it needs, its own time limit.
+        context.update(
+            lead=case.tasks.filter(is_lead=True).select_related("department").first(),
+            co_tasks=list(
+                case.tasks.filter(is_lead=False)
+                .select_related("department")
+                .order_by("department__name")
+            ),
+            issued_on=_local_date(case.accepted_at) or timezone.localdate(),
+        )
     context.update(facts or {})
     return context
 

@@ -30,6 +30,18 @@ def _text(event: CaseEvent) -> str | None:
         "due": case.due_date.isoformat() if case.due_date else "",
     }
     with override("zh-hans"):
+        # Issue 15: a forwarded case's 收件回执 (received here, accepted by the district).
+        if (event.action == "receive" and event.detail.get("forward_to")) or (
+            event.action == "refer_up" and event.detail.get("receipt")
+        ):
+            from .referrals import deciding_authority
+
+            authority = (deciding_authority(case) or {}).get("center_name", "")
+            return _(
+                "【%(center)s】您申请的“%(matter)s”材料已收取，收件编号%(receipt)s，"
+                "将报送%(authority)s受理并决定，办理时限自其受理之日起计算。"
+                "可凭编号和手机尾号查询进度。"
+            ) % {**values, "authority": authority}
         if event.action == "accept":
             return (
                 _(

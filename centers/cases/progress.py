@@ -44,6 +44,8 @@ PUBLIC_STATUS_LABELS = {
     CaseStatus.NOT_ACCEPTED: gettext_lazy("不予受理"),
     CaseStatus.WITHDRAWN: gettext_lazy("已撤回"),
 }
+# Who accepts and decides a case this center forwards (issue 15).
+DECIDED_BY_TEMPLATE = gettext_lazy("由%(center)s受理并决定")
 # A closed case whose decision was revoked afterwards (撤销, art. 69).
 PUBLIC_REVOKED_LABEL = gettext_lazy("已办结，原决定已依法撤销")
 
@@ -130,6 +132,12 @@ def progress_lookup(receipt_number: str, phone_last4: str) -> dict | None:
             "closed_on",
             "revoked_at",
             "decision",
+            "matter",
+            "channel",
+            "referral_key",
+            "remote_center",
+            "remote_accepted_on",
+            "remote_due_date",
         )
         .first()
     )
@@ -159,6 +167,15 @@ def _public_view(case: Case) -> dict:
             for m in case.materials.filter(state__in=MISSING_STATES).order_by("order", "pk")
         ]
     clock_runs = status in (CaseStatus.ACCEPTED, CaseStatus.REFERRED, CaseStatus.REFERRAL_DECIDED)
+    # Issue 15: a case this center forwards is accepted and decided by the district center;
+    # the page names it and shows its dates once they come back.
+    from .referrals import deciding_authority
+
+    authority = deciding_authority(case)
+    decided_by = ""
+    if authority:
+        decided_by = str(DECIDED_BY_TEMPLATE) % {"center": authority["center_name"]}
+        clock_runs = clock_runs and case.remote_accepted_on is not None
     return {
         "receipt_number": case.receipt_number,
         "matter_code": case.matter_code,
@@ -176,6 +193,11 @@ def _public_view(case: Case) -> dict:
         and status in (CaseStatus.SUPPLEMENTING, CaseStatus.SPECIAL_PROCEDURE),
         "clock_running": clock_runs,
         "closed_on": case.closed_on,
+        "decided_by": decided_by,
+        "remote_accepted_on": case.remote_accepted_on if authority else None,
+        "remote_due_date": (
+            case.remote_due_date if authority and status not in _FINISHED else None
+        ),
         "steps": _public_steps(case),
         "missing": missing,
         "objections": _public_objections(case),

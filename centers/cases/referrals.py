@@ -32,18 +32,18 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from catalog_cms.standards.vocab import AUTHORITY_RANK, AuthorityLevel
+from catalog_cms.standards.vocab import AUTHORITY_RANK, AuthorityLevel, ProcessingMode
 from centers.catalog.models import LocalMatter
 from tenants.exchange import services as exchange
 from tenants.exchange.models import ExchangeMessage, MessageKind
 from tenants.models import Center, CenterStatus
 from tenants.selectors import current_center
 
-from . import files, services
-from .models import Case, CaseEvent, CaseMaterial
+from . import files, notices, services
+from .models import Case, CaseEvent, CaseMaterial, DocumentKind
 from .states import (
     NEW,
     TRANSITIONS,
@@ -78,6 +78,52 @@ def is_report_up(case: Case) -> bool:
         return True
     level = case.matter.authority_level
     return AUTHORITY_RANK.get(level, 0) > AUTHORITY_RANK[AuthorityLevel.TOWNSHIP]
+
+
+def forwarded_by_this_center(matter, center=None) -> bool:
+    """Issue 15: a township or street center receives a matter decided above it (a 上报件 or
+    a matter of the 代办 list, `centers.catalog.selectors.agency_matters`) and forwards it;
+    it never accepts it (受理 is the deciding authority's, 行政许可法 art. 32). A district
+    center decides what reaches it. The one rule for the intake, the desk and the API."""
+    center = center or current_center()
+    if center is None or center.kind == "district" or center.parent_id is None:
+        return False
+    if matter.mode == ProcessingMode.REPORT:
+        return True
+    return AUTHORITY_RANK.get(matter.authority_level, 0) > AUTHORITY_RANK[AuthorityLevel.TOWNSHIP]
+
+
+def deciding_authority(case: Case, center=None) -> dict | None:
+    """Who accepts and decides a case this center forwards: the district center (the one it
+    went to, else this center's district), the matter's level and handling body (办理主体) and
+    the district catalog's receiving window for it. None for a case decided here."""
+    center = center or current_center()
+    if case.channel == Channel.REFERRAL or not (
+        case.referral_key or forwarded_by_this_center(case.matter, center)
+    ):
+        return None
+    district = None
+    if case.remote_center:
+        district = Center.objects.filter(slug=case.remote_center).first()
+    district = district or center.parent
+    if district is None:
+        return None
+    receiving_window = ""
+    template_id = case.matter.template_id
+    if template_id:
+        from catalog_cms.standards.models import DistrictCatalogEntry
+
+        entry = DistrictCatalogEntry.objects.filter(
+            district=district, template_id=template_id
+        ).first()
+        receiving_window = entry.receiving_window if entry else ""
+    level = case.matter.authority_level
+    return {
+        "center_name": district.display_name,
+        "level": str(AuthorityLevel(level).label) if level in AuthorityLevel.values else "",
+        "handling_body": (case.matter.handling_body or "").strip(),
+        "receiving_window": receiving_window,
+    }
 
 
 def _referral_payload(case: Case, center: Center, note: str, at: datetime.datetime) -> dict:
@@ -146,60 +192,91 @@ def _scans(case: Case) -> list[exchange.Attachment]:
 
 
 def case_refer_up(*, actor, case: Case, note: str = "", now: datetime.datetime | None = None):
-    """上报: forward an accepted 上报件 to the center's district (初审 done here, the district
-    decides). The case waits as REFERRED; its clock keeps running. The referral message, with
-    the applicant, the materials checklist and the scans, is written in this transaction."""
+    """上报: forward a 上报件 to the center's district (初审 done here, the district accepts
+    and decides). Issue 15: from RECEIVED (the township receives, it does not accept, 行政许可法
+    art. 32; a case received from an agent or online gets its 收件回执 now, with an SMS); from
+    ACCEPTED only for cases accepted under the old rule. The case waits as REFERRED with no
+    clock of its own. The referral message, with the applicant, the materials checklist and
+    the scans, is written in this transaction."""
     now = services._now(now)
     note = (note or "").strip()
     with transaction.atomic():
         case = services._locked(case)
-        transition_check("refer_up", case.status, actor)
-        errors: dict[str, list[str]] = {}
-        if not is_report_up(case):
-            errors["kind"] = [
-                _(
-                    "Only a 上报件 (a matter decided at district or city level) is forwarded "
-                    "to the district."
-                )
-            ]
-        center = current_center()
-        district = center.parent
-        if district is None:
-            errors["center"] = [_("This center has no district to forward cases to.")]
-        elif district.status == CenterStatus.ARCHIVED:
-            errors["center"] = [
-                _("The district center %(name)s is archived.") % {"name": district.display_name}
-            ]
-        services._raise(errors)
-        scans = _scans(case)
-        key = str(uuid.uuid4())
-        case.referral_key = key
-        case.status = CaseStatus.REFERRED
-        case.remote_center = district.slug
-        case.remote_receipt_number = ""
-        case.remote_status = ""
-        case.remote_updated_at = None
-        case.save()
-        services._event(
-            case,
-            actor,
-            "refer_up",
-            at=now,
-            from_status=CaseStatus.ACCEPTED,
-            reason=note,
-            detail={"district": district.slug, "referral_key": key, "scans": len(scans)},
-        )
-        exchange.message_send(
-            kind=MessageKind.REFERRAL,
-            sender=center,
-            recipient=district,
-            referral_key=key,
-            key=f"referral:{key}",
-            payload=_referral_payload(case, center, note, now),
-            sender_reference=case.receipt_number,
-            attachments=scans,
-        )
+        _refer_up(case, actor, now, note)
     return case
+
+
+def _refer_up(case: Case, actor, now: datetime.datetime, note: str) -> None:
+    """The forwarding itself, in the caller's transaction on a locked case (also called by
+    services.case_intake for "receive and forward")."""
+    from_status = case.status
+    transition_check("refer_up", from_status, actor)
+    errors: dict[str, list[str]] = {}
+    if not is_report_up(case):
+        errors["kind"] = [
+            _(
+                "Only a 上报件 (a matter decided at district or city level) is forwarded "
+                "to the district."
+            )
+        ]
+    center = current_center()
+    district = center.parent
+    if district is None:
+        errors["center"] = [_("This center has no district to forward cases to.")]
+    elif district.status == CenterStatus.ARCHIVED:
+        errors["center"] = [
+            _("The district center %(name)s is archived.") % {"name": district.display_name}
+        ]
+    missing = services._missing(list(case.materials.all()))
+    if from_status == CaseStatus.RECEIVED and missing:
+        errors["materials"] = [
+            _("Materials are missing (%(names)s): issue the one-time notice first.")
+            % {"names": "、".join(m.name for m in missing)}
+        ]
+    services._raise(errors)
+    scans = _scans(case)
+    key = str(uuid.uuid4())
+    case.referral_key = key
+    case.status = CaseStatus.REFERRED
+    case.remote_center = district.slug
+    case.remote_receipt_number = ""
+    case.remote_status = ""
+    case.remote_updated_at = None
+    case.save()
+    attachments = []
+    receipt = None
+    if (
+        from_status == CaseStatus.RECEIVED
+        and not case.documents.filter(kind=DocumentKind.RECEIPT_OF_MATERIALS).exists()
+    ):
+        receipt = notices.issue(case, DocumentKind.RECEIPT_OF_MATERIALS)
+        attachments.append(services._document_attachment(receipt))
+    services._event(
+        case,
+        actor,
+        "refer_up",
+        at=now,
+        from_status=from_status,
+        reason=note,
+        detail={
+            "district": district.slug,
+            "referral_key": key,
+            "scans": len(scans),
+            "receipt": receipt is not None,
+        },
+        attachments=attachments,
+        notify=receipt is not None,
+    )
+    exchange.message_send(
+        kind=MessageKind.REFERRAL,
+        sender=center,
+        recipient=district,
+        referral_key=key,
+        key=f"referral:{key}",
+        payload=_referral_payload(case, center, note, now),
+        sender_reference=case.receipt_number,
+        attachments=scans,
+    )
 
 
 # --- either side: tell the other center of a transition -------------------------------------
@@ -234,6 +311,7 @@ def after_event(event: CaseEvent) -> None:
         "seq": event.pk,
         "reason": event.reason,
         "receipt_number": case.receipt_number,
+        "accepted_on": case.accepted_on.isoformat() if case.accepted_on else None,
         "due_date": case.due_date.isoformat() if case.due_date else None,
     }
     if kind == MessageKind.DECISION:
@@ -291,6 +369,13 @@ def _remote_fields(case: Case, payload: dict) -> None:
     case.remote_updated_at = parse_datetime(payload.get("at") or "") or timezone.now()
     if not case.remote_receipt_number:
         case.remote_receipt_number = (payload.get("receipt_number") or "")[:32]
+    # The deciding center's acceptance starts the legal clock: its dates shown here.
+    accepted_on = parse_date(payload.get("accepted_on") or "")
+    due_date = parse_date(payload.get("due_date") or "")
+    if accepted_on is not None:
+        case.remote_accepted_on = accepted_on
+    if due_date is not None:
+        case.remote_due_date = due_date
 
 
 def _remote_detail(message: ExchangeMessage, payload: dict) -> dict:

@@ -462,3 +462,16 @@ def handover_refusal(case: Case, decision: str | None = None) -> str | None:
         "The result cannot be handed over while a fee is unpaid and not waived (统一收费): "
         "%(items)s. Record the payment or the waiver first."
     ) % {"items": items}
+
+
+def late_tasks(case: Case, today: datetime.date | None = None) -> list[CaseTask]:
+    """The departments of an open joint case not signed off after their own due date (seed
+    plan 1: 不得相互推诿): named on the desk, in the API and by the joint_task_late alert."""
+    if case.status not in OPEN_STATUSES:
+        return []
+    today = today or clock.local_today()
+    return [
+        t
+        for t in case.tasks.all()
+        if t.signed_off_at is None and t.due_date is not None and t.due_date < today
+    ]

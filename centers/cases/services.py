@@ -183,6 +183,12 @@ def _deadline_refresh(case: Case) -> None:
         case.due_date, case.due_provisional = clock.instant_due_date(case.accepted_on)
         return
     case.due_date, case.due_provisional = clock.due_date(case.accepted_on, days)
+    if case.kind == CaseKind.JOINT and case.pk:
+        for task in case.tasks.filter(signed_off_at__isnull=True):
+            due = _task_due(case, task.days)
+            if due != task.due_date:
+                task.due_date = due
+                task.save(update_fields=["due_date"])
 
 
 def _urgent_target(case: Case) -> datetime.date | None:
@@ -199,6 +205,53 @@ def _urgent_target(case: Case) -> datetime.date | None:
     if days == 0 and case.kind == CaseKind.INSTANT:
         return clock.instant_due_date(start)[0]
     return clock.due_date(start, days)[0]
+
+
+def _task_due(case: Case, days: int | None) -> datetime.date | None:
+    """A 联办 department's due date (seed plan 1: 在规定时限内办结): its working days from the
+    acceptance on the working-day calendar, moved by the case's pauses like the case's own,
+    and never later than the case's promised date. No days of its own: the case's date."""
+    if case.accepted_on is None or case.due_date is None:
+        return None
+    if days is None:
+        return case.due_date
+    due, _provisional = clock.due_date(case.accepted_on, days + case.paused_days)
+    return min(due, case.due_date)
+
+
+def department_terms_check(case_or_matter, departments, terms: dict | None) -> dict:
+    """Each co-department's part (seed plan 1, 并联审批告知单): what it needs (free text, up
+    to 500 characters) and its working days within the case's term (a whole number from 1 to
+    the promised days; default: the whole term). `terms` maps a department's pk to
+    {"needs": …, "days": …}. Returns {pk: {"needs": str, "days": int | None}}."""
+    errors: dict[str, list[str]] = {}
+    limit = max(1, getattr(case_or_matter, "promised_days", 0) or 0)
+    result = {}
+    terms = terms or {}
+    for department in departments:
+        given = terms.get(department.pk) or terms.get(str(department.pk)) or {}
+        needs = (given.get("needs") or "").strip()
+        days = given.get("days")
+        if days in ("", None):
+            days = None
+        else:
+            try:
+                days = int(days)
+            except (TypeError, ValueError):
+                days = 0
+            if not 1 <= days <= limit:
+                errors.setdefault("department_terms", []).append(
+                    _("%(department)s: its working days must be 1 to %(max)s (the case's term).")
+                    % {"department": department.name, "max": limit}
+                )
+        if len(needs) > 500:
+            errors.setdefault("department_terms", []).append(
+                _("%(department)s: say what it needs in at most 500 characters.")
+                % {"department": department.name}
+            )
+        result[department.pk] = {"needs": needs[:500], "days": days}
+    _raise(errors)
+    return result
 
 
 # --- input checks -----------------------------------------------------------------------------
@@ -369,6 +422,10 @@ class Intake:
     refusal_kind: str = RefusalKind.NOT_ACCEPTABLE
     refusal_reason: str = ""
     refusal_basis: str = ""
+    # Art. 32(2): where to apply, for a refusal as outside this center's competence.
+    competent_authority: str = ""
+    # 联办件 (seed plan 1): per co-department {department pk: {"needs": str, "days": int}}.
+    department_terms: dict = field(default_factory=dict)
     note: str = ""
     uploads: list = field(default_factory=list)  # [(UploadedFile, material name or "")]
     idempotency_key: str | None = None
@@ -445,6 +502,44 @@ def _intake_errors(actor, intake: Intake, today: datetime.date) -> dict:
     return errors
 
 
+def competent_authority_default(matter: LocalMatter) -> str:
+    """Where an applicant is sent when the matter is outside this center's competence (art.
+    32(2)): the matter's own entry (from its city template), else the district catalog's
+    receiving center or window for its template."""
+    if (matter.competent_authority or "").strip():
+        return matter.competent_authority.strip()
+    if matter.template_id:
+        from catalog_cms.standards.models import DistrictCatalogEntry
+        from tenants.selectors import current_center
+
+        center = current_center()
+        district_id = center.pk if center.kind == "district" else center.parent_id
+        entry = DistrictCatalogEntry.objects.filter(
+            district_id=district_id, template_id=matter.template_id
+        ).first()
+        if entry is not None and entry.receiving_window.strip():
+            return entry.receiving_window.strip()
+    return ""
+
+
+def _competent_authority(kind: str, given: str, matter: LocalMatter, errors: dict) -> str:
+    """Art. 32(2): a refusal as outside this center's competence names the authority to apply
+    to (given, or the default); required for that kind, kept empty for the other."""
+    if kind != RefusalKind.OUT_OF_SCOPE:
+        return ""
+    authority = (given or "").strip() or competent_authority_default(matter)
+    if not authority:
+        errors["competent_authority"] = [
+            _(
+                "Name the authority the applicant should apply to: outside this center's "
+                "competence the law asks for it (行政许可法 art. 32(2))."
+            )
+        ]
+    elif len(authority) > 200:
+        errors["competent_authority"] = [_("At most 200 characters.")]
+    return authority[:200]
+
+
 def _case_intake(actor, intake: Intake, now: datetime.datetime) -> Case:
     today = _local_day(now)
     outcome = intake.outcome
@@ -472,8 +567,18 @@ def _case_intake(actor, intake: Intake, now: datetime.datetime) -> Case:
         errors["matter"] = [_("This center has not adopted that matter.")]
         _raise(errors)
     kind = MODE_KINDS.get(matter.mode, CaseKind.PROMISED)
+    from . import referrals
+
+    # Issue 15: a township receives a matter decided above it and forwards it (收件回执);
+    # "accept" there means "receive and forward" (the deciding center accepts, art. 32).
+    forward = outcome == Outcome.ACCEPT and referrals.forwarded_by_this_center(matter)
+    authority = ""
+    if outcome == Outcome.REFUSE:
+        authority = _competent_authority(
+            intake.refusal_kind, intake.competent_authority, matter, errors
+        )
     departments = list(dict.fromkeys(intake.departments))
-    if kind == CaseKind.JOINT and outcome == Outcome.ACCEPT:
+    if kind == CaseKind.JOINT and outcome == Outcome.ACCEPT and not forward:
         if intake.lead_department is None:
             errors["lead_department"] = [_("A joint case needs a lead department.")]
         elif intake.lead_department in departments:
@@ -490,9 +595,16 @@ def _case_intake(actor, intake: Intake, now: datetime.datetime) -> Case:
     missing = _missing(lines)
     if outcome == Outcome.ACCEPT and missing and not errors:
         errors["materials"] = [
-            _(
-                "%(count)s required material(s) are missing or defective (%(names)s): "
-                "issue the one-time notice instead of accepting."
+            (
+                _(
+                    "%(count)s required material(s) are missing or defective (%(names)s): "
+                    "issue the one-time notice instead of accepting."
+                )
+                if not forward
+                else _(
+                    "%(count)s required material(s) are missing or defective (%(names)s): "
+                    "issue the one-time notice instead of forwarding."
+                )
             )
             % {"count": len(missing), "names": "、".join(m["name"] for m in missing)}
         ]
@@ -542,6 +654,14 @@ def _case_intake(actor, intake: Intake, now: datetime.datetime) -> Case:
     for content_type, upload, material_name in checked_uploads:
         stored = files.store_scan(case, upload, content_type, by_name.get(material_name), actor)
         attachments.append({"kind": "file", "id": stored.pk, "name": stored.original_name})
+    detail = {"channel": case.channel, "first_contact": getattr(first_contact, "pk", None)}
+    if forward:
+        # Received, not accepted (办理状态 1): the 收件回执 names who accepts and decides.
+        case.owner = owner or first_contact
+        case.save()
+        receipt = notices.issue(case, DocumentKind.RECEIPT_OF_MATERIALS)
+        attachments.append(_document_attachment(receipt))
+        detail["forward_to"] = (referrals.deciding_authority(case) or {}).get("center_name", "")
     _event(
         case,
         actor,
@@ -550,17 +670,34 @@ def _case_intake(actor, intake: Intake, now: datetime.datetime) -> Case:
         from_status=NEW,
         code=ProcessCode.RECEIVED,
         reason=intake.note,
-        detail={"channel": case.channel, "first_contact": getattr(first_contact, "pk", None)},
+        detail=detail,
         attachments=attachments,
+        notify=forward,
     )
-    if outcome == Outcome.ACCEPT:
+    if forward:
+        referrals._refer_up(case, actor, now, intake.note.strip())
+    elif outcome == Outcome.ACCEPT:
         _accept(
-            case, actor, now, owner=owner or first_contact, intake=intake, departments=departments
+            case,
+            actor,
+            now,
+            owner=owner or first_contact,
+            intake=intake,
+            departments=departments,
+            terms=intake.department_terms,
         )
     elif outcome == Outcome.SUPPLEMENT:
         _request_supplement(case, actor, now, reason=intake.note)
     elif outcome == Outcome.REFUSE:
-        _refuse(case, actor, now, intake.refusal_kind, intake.refusal_reason, intake.refusal_basis)
+        _refuse(
+            case,
+            actor,
+            now,
+            intake.refusal_kind,
+            intake.refusal_reason,
+            intake.refusal_basis,
+            authority,
+        )
     if intake.urgent and case.status != CaseStatus.NOT_ACCEPTED:
         _urgent_at_intake(case, actor, now, intake.urgent_reason.strip())
     return case
@@ -603,6 +740,7 @@ def _accept(
     owner,
     intake: Intake | None = None,
     departments=(),
+    terms: dict | None = None,
     code_reason: str = "",
 ) -> None:
     from_status = case.status
@@ -632,11 +770,31 @@ def _accept(
     if case.urgent:
         case.urgent_target_date = _urgent_target(case)
     case.save()
+    joint_notice = None
     if case.kind == CaseKind.JOINT and departments:
+        checked = department_terms_check(case, departments, terms)
         CaseTask.objects.bulk_create(
-            [CaseTask(case=case, department=case.lead_department, is_lead=True)]
-            + [CaseTask(case=case, department=d) for d in departments]
+            [
+                CaseTask(
+                    case=case,
+                    department=case.lead_department,
+                    is_lead=True,
+                    due_date=_task_due(case, None),
+                )
+            ]
+            + [
+                CaseTask(
+                    case=case,
+                    department=d,
+                    needs=checked[d.pk]["needs"],
+                    days=checked[d.pk]["days"],
+                    due_date=_task_due(case, checked[d.pk]["days"]),
+                )
+                for d in departments
+            ]
         )
+        # Seed plan 1 (并联审批制度): the lead department gives the 并联审批告知单 on acceptance.
+        joint_notice = notices.issue(case, DocumentKind.JOINT_NOTICE)
     _fees_create(case)
     document = notices.issue(case, DocumentKind.ACCEPTANCE_NOTICE)
     event = _event(
@@ -655,7 +813,8 @@ def _accept(
             "provisional": case.due_provisional,
             "deemed": deemed,
         },
-        attachments=[_document_attachment(document)],
+        attachments=[_document_attachment(document)]
+        + ([_document_attachment(joint_notice)] if joint_notice else []),
         notify=True,
     )
     if case.kind == CaseKind.JOINT:
@@ -667,7 +826,12 @@ def _accept(
                 at=event.at,
                 from_status=case.status,
                 code=ProcessCode.DEPARTMENT_START,
-                detail={"department": task.department.name, "lead": task.is_lead},
+                detail={
+                    "department": task.department.name,
+                    "lead": task.is_lead,
+                    "task_due_date": task.due_date.isoformat() if task.due_date else None,
+                    "needs": task.needs,
+                },
             )
 
 
@@ -691,6 +855,7 @@ def case_accept(
     owner=None,
     lead_department=None,
     departments=(),
+    department_terms: dict | None = None,
     promised_date: datetime.date | None = None,
     now: datetime.datetime | None = None,
 ) -> Case:
@@ -699,6 +864,9 @@ def case_accept(
     with transaction.atomic():
         case = _locked(case)
         transition_check("accept", case.status, actor)
+        refusal = acceptance_refusal(case)
+        if refusal:
+            raise ValidationError({"status": [refusal]})
         errors: dict[str, list[str]] = {}
         owner = _center_user(
             owner or actor, "owner", errors, roles={Role.WINDOW_STAFF, Role.CENTER_DIRECTOR}
@@ -720,8 +888,30 @@ def case_accept(
         if case.kind == CaseKind.JOINT:
             case.lead_department = lead_department
         intake = Intake(matter=case.matter, applicant={}, promised_date=promised_date)
-        _accept(case, actor, now, owner=owner, intake=intake, departments=departments)
+        _accept(
+            case,
+            actor,
+            now,
+            owner=owner,
+            intake=intake,
+            departments=departments,
+            terms=department_terms,
+        )
     return case
+
+
+def acceptance_refusal(case: Case) -> str | None:
+    """Why this center may not accept the case, or None: a township receives a matter decided
+    above it and forwards it (issue 15; the deciding center's acceptance starts the clock).
+    Used by case_accept, the desk's offer and the API's actions."""
+    from . import referrals
+
+    if case.channel != Channel.REFERRAL and referrals.forwarded_by_this_center(case.matter):
+        return _(
+            "“%(matter)s” is decided above this center: forward it to the district "
+            "(收件回执); the district center accepts it."
+        ) % {"matter": case.matter_name}
+    return None
 
 
 # --- 补正 (one-time notice) -------------------------------------------------------------------
@@ -869,7 +1059,9 @@ def case_complete_supplement(
         attachments = _attach(case, actor, uploads)
         pause = _close_pause(case, today)
         needs_acceptance = not case.events.filter(action="accept").exists()
-        case.status = CaseStatus.ACCEPTED
+        # A case this township forwards goes back to RECEIVED, to be forwarded (issue 15).
+        forwarded = needs_acceptance and acceptance_refusal(case) is not None
+        case.status = CaseStatus.RECEIVED if forwarded else CaseStatus.ACCEPTED
         _deadline_refresh(case)
         case.save()
         _event(
@@ -882,7 +1074,7 @@ def case_complete_supplement(
             detail={"paused_days": getattr(pause, "paused_days", 0)},
             attachments=attachments,
         )
-        if needs_acceptance:
+        if needs_acceptance and not forwarded:
             errors: dict[str, list[str]] = {}
             owner = _center_user(
                 owner or actor, "owner", errors, roles={Role.WINDOW_STAFF, Role.CENTER_DIRECTOR}
@@ -913,7 +1105,7 @@ def _attach(case: Case, actor, uploads: Sequence) -> list[dict]:
 # --- refusal ----------------------------------------------------------------------------------
 
 
-def _refuse(case: Case, actor, now, kind: str, reason: str, basis: str) -> None:
+def _refuse(case: Case, actor, now, kind: str, reason: str, basis: str, authority="") -> None:
     from_status = case.status
     if from_status == CaseStatus.SUPPLEMENTING:
         _close_pause(case, _local_day(now))
@@ -921,6 +1113,7 @@ def _refuse(case: Case, actor, now, kind: str, reason: str, basis: str) -> None:
     case.refusal_kind = kind
     case.refusal_reason = reason.strip()
     case.refusal_basis = basis.strip()
+    case.competent_authority = authority
     case.closed_at = now
     case.closed_on = _local_day(now)
     case.save()
@@ -933,7 +1126,7 @@ def _refuse(case: Case, actor, now, kind: str, reason: str, basis: str) -> None:
         from_status=from_status,
         code=REFUSAL_CODES[RefusalKind(kind)],
         reason=reason.strip(),
-        detail={"kind": kind, "basis": basis.strip()},
+        detail={"kind": kind, "basis": basis.strip(), "competent_authority": authority},
         attachments=[_document_attachment(document)],
         notify=True,
     )
@@ -947,9 +1140,11 @@ def case_refuse(
     reason: str,
     basis: str,
     kind: str = RefusalKind.NOT_ACCEPTABLE,
+    competent_authority: str = "",
     now: datetime.datetime | None = None,
 ) -> Case:
-    """不予受理/退回 with reasons and legal basis, and the written decision."""
+    """不予受理/退回 with reasons and legal basis, and the written decision; outside this
+    center's competence it names the authority to apply to (art. 32(2))."""
     now = _now(now)
     errors: dict[str, list[str]] = {}
     if not (reason or "").strip():
@@ -961,8 +1156,9 @@ def case_refuse(
     with transaction.atomic():
         case = _locked(case)
         transition_check("refuse", case.status, actor)
+        authority = _competent_authority(kind, competent_authority, case.matter, errors)
         _raise(errors)
-        _refuse(case, actor, now, kind, reason, basis)
+        _refuse(case, actor, now, kind, reason, basis, authority)
     return case
 
 

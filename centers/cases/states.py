@@ -201,7 +201,15 @@ TRANSITIONS: dict[str, Transition] = dict(
             HANDLERS,
             gettext_lazy("Reassign"),
         ),
-        _t("refer_up", {S.ACCEPTED}, S.REFERRED, HANDLERS, gettext_lazy("Forward to district")),
+        # Issue 15: a township receives a 上报件 and forwards it (RECEIVED); ACCEPTED only for
+        # cases accepted under the old rule.
+        _t(
+            "refer_up",
+            {S.RECEIVED, S.ACCEPTED},
+            S.REFERRED,
+            HANDLERS,
+            gettext_lazy("Forward to district"),
+        ),
         # 行政许可法 art. 82: the city confirmed a year's official schedule (or the calendar
         # library learnt it); a provisional promised date becomes the confirmed one.
         _t(

@@ -84,6 +84,7 @@ ACTIONS = {
 # Service error fields that a form names differently.
 ERROR_ALIASES = {
     "refuse": {"refusal_reason": "reason", "refusal_basis": "basis", "refusal_kind": "kind"},
+    "accept": {"department_terms": "departments"},
     "complete_supplement": {"files": "uploads"},
     "attach": {"files": "file"},
 }
@@ -141,6 +142,10 @@ DETAIL_LABELS = {
     "approver_post": gettext_lazy("approver's post"),
     "approval_reference": gettext_lazy("approval document"),
     "reasons": gettext_lazy("reasons"),
+    "forward_to": gettext_lazy("forwarded to (accepts and decides)"),
+    "competent_authority": gettext_lazy("authority to apply to"),
+    "task_due_date": gettext_lazy("department due date"),
+    "needs": gettext_lazy("what it needs"),
 }
 USER_KEYS = ("owner", "from_owner", "to_owner", "first_contact", "approved_by", "requested_by")
 CHOICE_KEYS = {
@@ -286,7 +291,9 @@ class IntakeView(DeskAccess, AdminScreenMixin, FormView):
                 actor=self.request.user, intake=form.intake(self.request.FILES)
             )
         except ValidationError as exc:
-            forms.service_errors_to_form(form, exc, {"files": "materials"})
+            forms.service_errors_to_form(
+                form, exc, {"files": "materials", "department_terms": "departments"}
+            )
             return self.form_invalid(form)
         except PermissionDenied as exc:
             messages.error(self.request, str(exc) or _("You may not do this."))
@@ -353,6 +360,8 @@ def offered_actions(case, user) -> tuple[list[str], bool]:
             continue
         if name == "answer_objection" and objections.answer_refusal(user, case):
             continue
+        if name == "accept" and services.acceptance_refusal(case):
+            continue  # issue 15: a township forwards what is decided above it
         if (
             name == "record_visit"
             and case.visits >= services.VISITS_WITHOUT_APPROVAL
@@ -494,6 +503,8 @@ class CaseDetailView(DeskAccess, AdminScreenMixin, TemplateView):
             scans=list(case.files.all()),
             documents=list(case.documents.all()),
             tasks=list(case.tasks.all()),
+            late_task_ids={t.pk for t in selectors.late_tasks(case, today)},
+            deciding_authority=referrals.deciding_authority(case),
             pauses=list(case.pauses.all()),
             fees=list(case.fees.all()),
             objections=list(case.objections.all()),

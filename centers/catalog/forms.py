@@ -24,9 +24,9 @@ class LocalMatterCreateForm(forms.ModelForm):
         model = LocalMatter
         fields = [
             "code", "name", "category_name", "matter_type", "authority_level", "mode",
-            "handling_body", "legal_basis", "conditions", "procedure", "result", "fee_basis",
-            "fee_standard", "supervision", "legal_days", "promised_days", "online", "visits",
-            *LOCAL_FIELDS,
+            "handling_body", "competent_authority", "legal_basis", "conditions", "procedure",
+            "result", "fee_basis", "fee_standard", "supervision", "legal_days", "promised_days",
+            "online", "visits", *LOCAL_FIELDS,
         ]  # fmt: skip
         widgets = {
             name: forms.Textarea(attrs={"rows": 3})

@@ -15,6 +15,7 @@ TEMPLATE_FIELDS = (
     "authority_level",
     "mode",
     "handling_body",
+    "competent_authority",
     "legal_basis",
     "conditions",
     "procedure",
@@ -61,6 +62,11 @@ class LocalMatter(models.Model):
     )
     mode = models.CharField(_("processing mode"), max_length=16, choices=ProcessingMode.choices)
     handling_body = models.TextField(_("办理主体"), blank=True)
+    competent_authority = models.CharField(
+        _("competent authority (where to apply when out of a center's competence)"),
+        max_length=200,
+        blank=True,
+    )
     legal_basis = models.TextField(_("办理依据"), blank=True)
     conditions = models.TextField(_("办理条件"), blank=True)
     procedure = models.TextField(_("办理程序"), blank=True)

@@ -29,6 +29,8 @@ class Flag(models.TextChoices):
     URGENT_LATE = "urgent_late", _("急办件 past the center's internal target")
     # issue 15, fees part: an objection (异议) not answered by its date (seed plan 1, 退回件).
     OBJECTION_LATE = "objection_late", _("异议 not answered in writing by its date")
+    # Issue 15 (联办件, seed plan 1: 不得相互推诿): a department past its own due date.
+    JOINT_TASK_LATE = "joint_task_late", _("联办 department late (推诿)")
 
 
 class Alert(models.Model):
@@ -58,6 +60,8 @@ class Alert(models.Model):
     owner_name = models.CharField(_("case owner"), max_length=150, blank=True)
     window_name = models.CharField(_("window"), max_length=100, blank=True)
     applicant_masked = models.CharField(_("applicant (masked)"), max_length=100, blank=True)
+    # What the flag names beyond the case (joint_task_late: the late departments).
+    detail = models.CharField(_("detail"), max_length=300, blank=True, default="")
 
     raised_at = models.DateTimeField(_("raised at"))
     cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)

@@ -36,7 +36,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from centers.cases.models import Case, CaseObjection, ClockPause
+from centers.cases.models import Case, CaseObjection, CaseTask, ClockPause
 from centers.cases.services import VISITS_WITHOUT_APPROVAL
 from centers.cases.states import (
     CLOCK_RUNNING_STATUSES,
@@ -46,7 +46,7 @@ from centers.cases.states import (
     PauseKind,
 )
 from centers.workspace import calendar as cal
-from centers.workspace.models import Closure, Window
+from centers.workspace.models import Closure, Department, Window
 from tenants.accounts.models import Role, User
 
 from .models import Alert, AlertNotice, Flag
@@ -75,8 +75,17 @@ def yellow_threshold(today: datetime.date) -> datetime.date:
 # The conditions, as SQL over the center's `cases_case c`. `raise` finds the cases that get an
 # alert; `keep` the cases whose alert stays open (for yellow: also once past due).
 def _conditions(
-    case_table: str, pause_table: str, closure_table: str, objection_table: str
+    case_table: str,
+    pause_table: str,
+    closure_table: str,
+    objection_table: str,
+    task_table: str,
+    department_table: str,
 ) -> dict[str, dict[str, str]]:
+    late_tasks = (
+        f"c.id IN (SELECT t.case_id FROM {task_table} t WHERE t.signed_off_at IS NULL "
+        "AND t.due_date < %(today)s)"
+    )
     # An instant case's promised date is its first day: instant_late is its one flag.
     running = "c.status = ANY(%(running)s) AND c.kind <> %(instant)s"
     is_open = "c.status = ANY(%(open)s)"
@@ -134,6 +143,18 @@ def _conditions(
             "raise": objection_late,
             "keep": objection_late,
         },
+        # Issue 15 (联办件, seed plan 1: 不得相互推诿): a department not signed off after its own
+        # due date; the alert names the late departments (`detail`).
+        Flag.JOINT_TASK_LATE: {
+            "raise": f"{is_open} AND {late_tasks}",
+            "keep": f"{is_open} AND {late_tasks}",
+            "detail": (
+                f"(SELECT string_agg(d.name, '、' ORDER BY d.name) FROM {task_table} t "
+                f"JOIN {department_table} d ON d.id = t.department_id "
+                "WHERE t.case_id = c.id AND t.signed_off_at IS NULL "
+                "AND t.due_date < %(today)s)"
+            ),
+        },
     }
 
 
@@ -157,30 +178,34 @@ def _tables() -> dict[str, str]:
         "objection": connection.ops.quote_name(CaseObjection._meta.db_table),
         "user": connection.ops.quote_name(User._meta.db_table),
         "window": connection.ops.quote_name(Window._meta.db_table),
+        "task": connection.ops.quote_name(CaseTask._meta.db_table),
+        "department": connection.ops.quote_name(Department._meta.db_table),
     }
 
 
-def _upsert_sql(t: dict[str, str], condition: str) -> str:
+def _upsert_sql(t: dict[str, str], condition: str, detail: str = "''") -> str:
     return f"""
         INSERT INTO {t["alert"]} AS a (
             center_id, district_id, case_id, flag, receipt_number, matter_name, case_kind,
             case_status, received_on, accepted_on, due_date, owner_username, owner_name,
-            window_name, applicant_masked, raised_at)
+            window_name, applicant_masked, raised_at, detail)
         SELECT %(center)s, %(district)s, c.id, %(flag)s, c.receipt_number, c.matter_name, c.kind,
             c.status, c.received_on, c.accepted_on, c.due_date, COALESCE(u.username, ''),
             COALESCE(NULLIF(u.last_name || u.first_name, ''), u.username, ''),
-            COALESCE(w.name, ''), {MASK_SQL}, %(now)s
+            COALESCE(w.name, ''), {MASK_SQL}, %(now)s, left(COALESCE({detail}, ''), 300)
         FROM {t["case"]} c
         LEFT JOIN {t["user"]} u ON u.id = c.owner_id
         LEFT JOIN {t["window"]} w ON w.id = c.window_id
         WHERE {condition}
         ON CONFLICT (center_id, case_id, flag) DO UPDATE SET
             cleared_at = NULL, case_status = EXCLUDED.case_status, due_date = EXCLUDED.due_date,
-            owner_username = EXCLUDED.owner_username, owner_name = EXCLUDED.owner_name
+            owner_username = EXCLUDED.owner_username, owner_name = EXCLUDED.owner_name,
+            detail = EXCLUDED.detail
         WHERE a.cleared_at IS NOT NULL
             OR a.case_status IS DISTINCT FROM EXCLUDED.case_status
             OR a.due_date IS DISTINCT FROM EXCLUDED.due_date
             OR a.owner_username IS DISTINCT FROM EXCLUDED.owner_username
+            OR a.detail IS DISTINCT FROM EXCLUDED.detail
         RETURNING a.id, a.case_id, a.flag, a.owner_username, (a.xmax = 0) AS inserted
     """
 
@@ -249,11 +274,14 @@ def supervision_scan(center, today: datetime.date, *, now: datetime.datetime | N
     }
     new_alerts: list[tuple[int, int, str, str]] = []  # (alert id, case id, flag, owner)
     with transaction.atomic(), connection.cursor() as cursor:
-        for flag, condition in _conditions(
-            t["case"], t["pause"], t["closure"], t["objection"]
-        ).items():
+        conditions = _conditions(
+            t["case"], t["pause"], t["closure"], t["objection"], t["task"], t["department"]
+        )
+        for flag, condition in conditions.items():
             flag_params = {**params, "flag": str(flag)}
-            cursor.execute(_upsert_sql(t, condition["raise"]), flag_params)
+            cursor.execute(
+                _upsert_sql(t, condition["raise"], condition.get("detail", "''")), flag_params
+            )
             for alert_id, case_id, row_flag, owner, inserted in cursor.fetchall():
                 if inserted:
                     if row_flag not in SILENT_FLAGS:

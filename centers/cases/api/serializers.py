@@ -224,10 +224,26 @@ class ScanSerializer(serializers.ModelSerializer):
 class TaskSerializer(serializers.ModelSerializer):
     department = serializers.CharField(source="department.name")
     signed_off_by = UserRefSerializer(allow_null=True)
+    late = serializers.SerializerMethodField(
+        help_text=gettext_lazy("Not signed off after its own due date (seed plan 1).")
+    )
 
     class Meta:
         model = CaseTask
-        fields = ["id", "department", "is_lead", "signed_off_at", "signed_off_by", "opinion"]
+        fields = [
+            "id", "department", "is_lead", "needs", "days", "due_date", "late",
+            "signed_off_at", "signed_off_by", "opinion",
+        ]  # fmt: skip
+
+    def get_late(self, task: CaseTask) -> bool:
+        from ..clock import local_today
+
+        return (
+            task.signed_off_at is None
+            and task.due_date is not None
+            and task.due_date < local_today()
+            and task.case.is_open
+        )
 
 
 class PauseSerializer(serializers.ModelSerializer):
@@ -372,7 +388,8 @@ class CaseDetailSerializer(CaseItemSerializer):
             "closed_at", "closed_late", "refusal_kind", "refusal_reason", "refusal_basis",
             "revoked_at", "revocation_reason", "revocation_basis", "extension_max_days",
             "certificate_due_date", "certificate_issued_at", "urgent_reason",
-            "urgent_target_date", "remote_center",
+            "urgent_target_date", "competent_authority", "remote_accepted_on",
+            "remote_due_date", "remote_center",
             "remote_receipt_number", "remote_status", "actions", "materials",
             "scans", "tasks", "pauses", "fees", "approval_requests", "documents", "objections",
             "handover_refusal", "closures_in_term", "events",
@@ -425,6 +442,7 @@ class CaseDetailSerializer(CaseItemSerializer):
         be asked, and the director's decision while a request waits)."""
         from .. import approvals, objections
         from ..selectors import offered_step, tasks_to_sign
+        from ..services import acceptance_refusal
         from ..states import allowed_transitions
 
         user = self.context["request"].user
@@ -436,6 +454,7 @@ class CaseDetailSerializer(CaseItemSerializer):
             and offered_step(t.name, user, case)
             and (t.name != "object" or not objections.objection_refusal(case))
             and (t.name != "answer_objection" or not objections.answer_refusal(user, case))
+            and (t.name != "accept" or not acceptance_refusal(case))
         ]
         if approvals.requests_offered(user, case)[0]:
             actions.append("approvals")
@@ -489,6 +508,39 @@ def _text(max_length: int = 2000) -> serializers.CharField:
     )
 
 
+class DepartmentTermSerializer(serializers.Serializer):
+    department = serializers.IntegerField(min_value=1)
+    needs = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    days = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=365)
+
+
+@extend_schema_field(DepartmentTermSerializer(many=True))
+class DepartmentTermsField(serializers.JSONField):
+    """联办件 (seed plan 1, 并联审批告知单): [{department, needs, days}] per co-department, JSON
+    (or a JSON string in a multipart form); parsed to {department pk: {needs, days}}."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        lines = DepartmentTermSerializer(data=value, many=True)
+        if not isinstance(value, list) or not lines.is_valid():
+            errors = lines.errors if isinstance(value, list) else None
+            raise serializers.ValidationError(
+                errors or [_("Give the terms as a list of {department, needs, days} objects.")]
+            )
+        return {line["department"]: dict(line) for line in lines.validated_data}
+
+
+def _terms_field():
+    return DepartmentTermsField(
+        required=False,
+        default=dict,
+        help_text=gettext_lazy(
+            "Per co-department of a joint case: what it needs and its working days within the "
+            "case's term (default: the whole term)."
+        ),
+    )
+
+
 class _FilesMixin(serializers.Serializer):
     files = serializers.ListField(
         child=serializers.FileField(allow_empty_file=True),
@@ -526,7 +578,14 @@ class IntakeSerializer(_FilesMixin, serializers.Serializer):
     channel = serializers.ChoiceField(
         choices=[(c.value, c.label) for c in Channel if c != Channel.REFERRAL], required=False
     )
-    outcome = serializers.ChoiceField(choices=Outcome.ALL, required=False)
+    outcome = serializers.ChoiceField(
+        choices=Outcome.ALL,
+        required=False,
+        help_text=gettext_lazy(
+            "accept: 受理; for a matter decided above a township center it means receive and "
+            "forward (收件回执, the case goes to the district, which accepts it)."
+        ),
+    )
     materials = MaterialsField(required=False, default=list)
     first_contact = serializers.IntegerField(required=False, allow_null=True)
     owner = serializers.IntegerField(required=False, allow_null=True)
@@ -559,6 +618,8 @@ class IntakeSerializer(_FilesMixin, serializers.Serializer):
     )
     refusal_reason = _text(2000)
     refusal_basis = _text(2000)
+    competent_authority = _text(200)
+    department_terms = _terms_field()
     note = _text(2000)
     idempotency_key = serializers.CharField(
         required=False,
@@ -589,6 +650,7 @@ class _HandlingMixin(serializers.Serializer):
 
 
 class AcceptSerializer(_HandlingMixin):
+    department_terms = _terms_field()
     promised_date = serializers.DateField(required=False, allow_null=True)
 
 
@@ -607,6 +669,7 @@ class RefuseSerializer(serializers.Serializer):
     )
     refusal_reason = _text(2000)
     refusal_basis = _text(2000)
+    competent_authority = _text(200)
 
 
 class SpecialStartSerializer(serializers.Serializer):
@@ -789,6 +852,18 @@ class ProgressSerializer(serializers.Serializer):
     clock_paused = serializers.BooleanField()
     clock_running = serializers.BooleanField()
     closed_on = serializers.DateField(allow_null=True)
+    decided_by = serializers.CharField(
+        allow_blank=True,
+        help_text=gettext_lazy(
+            "For a case this center forwards: who accepts and decides it (else empty)."
+        ),
+    )
+    remote_accepted_on = serializers.DateField(
+        allow_null=True, help_text=gettext_lazy("The deciding center's acceptance date.")
+    )
+    remote_due_date = serializers.DateField(
+        allow_null=True, help_text=gettext_lazy("The deciding center's promised date.")
+    )
     steps = ProgressStepSerializer(many=True)
     missing = ProgressMissingSerializer(many=True)
     objections = ProgressObjectionSerializer(many=True)

@@ -265,6 +265,8 @@ class CaseListView(APIView):
             refusal_kind=v["refusal_kind"],
             refusal_reason=v["refusal_reason"],
             refusal_basis=v["refusal_basis"],
+            competent_authority=v["competent_authority"],
+            department_terms=v["department_terms"],
             note=v["note"],
             uploads=data.uploads(),
             idempotency_key=key,
@@ -406,6 +408,7 @@ class RefuseView(CaseStepView):
             kind=v["refusal_kind"],
             reason=v["refusal_reason"],
             basis=v["refusal_basis"],
+            competent_authority=v["competent_authority"],
         )
 
 

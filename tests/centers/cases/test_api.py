@@ -129,8 +129,10 @@ def test_intake_outcomes_supplement_refuse_receive(desk, clerk):
         refusal_reason="不属于本中心受理范围",
         refusal_basis="《行政许可法》第三十二条",
         refusal_kind="out_of_scope",
+        competent_authority="沈北新区市场监督管理局",  # art. 32(2): where to apply
     )
     assert refused["status"] == "not_accepted" and refused["refusal_kind"] == "out_of_scope"
+    assert refused["competent_authority"] == "沈北新区市场监督管理局"
     received = intake(clerk, desk, outcome="receive", channel="online", materials=[])
     assert received["status"] == "received" and received["due_date"] is None
 
@@ -680,10 +682,18 @@ def test_fees_are_paid_and_waived_through_the_api(
 
 
 def test_a_report_up_case_is_forwarded_through_the_api(desk, clerk):
+    """Issue 15 (行政许可法 art. 32): a 上报件 received for pre-review is forwarded from
+    RECEIVED, never accepted here; "accept" at intake means receive and forward at once."""
     ordinary = intake(clerk, desk)
     response = step(clerk, ordinary, "refer-up", note="试试")
     assert response.status_code == 400 and "kind" in response.json()
-    case = intake(clerk, desk, matter=desk.report)
+    case = intake(clerk, desk, matter=desk.report, outcome="receive")
+    assert "accept" not in case["actions"]
+    refused = step(clerk, case, "accept")
+    assert refused.status_code == 400 and "status" in refused.json()
+    forwarded = intake(clerk, desk, matter=desk.report)
+    assert forwarded["status"] == "referred" and forwarded["accepted_on"] is None
+    assert [d["kind"] for d in forwarded["documents"]] == ["materials_receipt"]
     response = step(clerk, case, "refer-up", note="初审通过")
     assert response.status_code == 200, response.content
     assert (response.json()["status"], response.json()["remote_center"]) == ("referred", "shenbei")

@@ -3,11 +3,19 @@ and a 上报 round trip with its district through the real exchange."""
 
 from collections import Counter
 
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from catalog_cms.standards import demo as standards_demo
 from centers.cases import demo as cases_demo
-from centers.cases.models import ApprovalRequest, Case, CaseFee, CaseObjection, CaseTask
+from centers.cases.models import (
+    ApprovalRequest,
+    Case,
+    CaseDocument,
+    CaseFee,
+    CaseObjection,
+    CaseTask,
+)
 from centers.cases.selectors import deadlines_for, task_sign_off_refusal
 from centers.cases.states import CaseStatus
 from centers.catalog import demo as catalog_demo
@@ -56,6 +64,17 @@ def test_demo_cases_cover_every_state_and_a_round_trip(district, township, make_
         assert all(task_sign_off_refusal(t.signed_off_by, t.case, t) is None for t in signed)
         assert len(signed) == 2
         assert CaseTask.objects.filter(signed_off_at__isnull=True).count() == 1
+        # Seed plan 1: the joint case's 并联审批告知单, and its one open part past its date.
+        assert CaseDocument.objects.filter(kind="joint_notice").count() == 1
+        open_part = CaseTask.objects.get(signed_off_at__isnull=True)
+        assert open_part.needs and open_part.due_date < timezone.localdate()
+        # Issue 15: the forwarded cases got a 收件回执 and no 受理通知书 here.
+        forwarded = Case.objects.filter(referral_key__isnull=False)
+        assert forwarded.count() == 3
+        for case in forwarded:
+            kinds = set(case.documents.values_list("kind", flat=True))
+            assert "materials_receipt" in kinds and "acceptance_notice" not in kinds
+            assert case.accepted_on is None
     with schema_context(district.schema_name):
         incoming = Counter(Case.objects.filter(channel="referral").values_list("status", flat=True))
     assert incoming == {CaseStatus.CLOSED: 2, CaseStatus.ACCEPTED: 1}

@@ -211,6 +211,7 @@ def test_intake_refuse_needs_reasons_and_basis(desk, clerk):
         refusal_reason="申请人不符合条件",
         refusal_basis="《行政许可法》第三十二条",
         refusal_kind="out_of_scope",
+        competent_authority="沈北新区民政局",  # art. 32(2): where to apply
     )
     response = clerk.post("/admin/cases/new/", data)
     assert response.status_code == 302, form_errors(response)
@@ -837,10 +838,12 @@ def test_village_agent_without_a_point_is_told(desk, client_for):
 
 
 def test_a_report_up_case_is_forwarded_to_the_district_from_the_desk(desk, clerk):
+    """Issue 15 (行政许可法 art. 32): a 上报件 received for pre-review is forwarded, not
+    accepted: the desk offers "Forward to district" and no acceptance."""
     ordinary = make_case(desk)
     assert "refer_up" not in offered(clerk, ordinary)
-    case = make_case(desk, matter=desk.report)
-    assert "refer_up" in offered(clerk, case)
+    case = make_case(desk, matter=desk.report, outcome="receive")
+    assert "refer_up" in offered(clerk, case) and "accept" not in offered(clerk, case)
     response = act(clerk, case, "refer_up", {"note": "初审通过，代办上报"})
     assert response.status_code == 302
     case = reload(desk, case)

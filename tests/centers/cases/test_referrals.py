@@ -57,7 +57,10 @@ class Sides:
                 **extra,
             )
 
-    def report_case(self, *, scan: bool = True, matter=None) -> Case:
+    def report_case(self, *, scan: bool = True, matter=None, outcome=Outcome.RECEIVE) -> Case:
+        """A 上报件 taken in at the township's window: received for pre-review (then `refer`),
+        or with "accept", which for a matter decided above the township means receive and
+        forward at once (issue 15)."""
         desk = self.desk
         matter = matter or desk.report
         uploads = [(SimpleUploadedFile("身份证.png", png(), "image/png"), "居民身份证")]
@@ -67,7 +70,7 @@ class Sides:
                 intake=Intake(
                     matter=matter,
                     applicant=desk.applicant(),
-                    outcome=Outcome.ACCEPT,
+                    outcome=outcome,
                     materials=desk.received(matter),
                     window=desk.window,
                     uploads=uploads if scan else [],
@@ -135,12 +138,15 @@ def codes(case: Case) -> list[int]:
 
 
 def test_a_full_上报_round_trip_between_a_township_and_its_district(sides):
+    """Issue 15 (行政许可法 art. 32): the township receives a 上报件 (办理状态 1) and forwards
+    it with a 收件回执; it keeps no legal clock; the district's acceptance starts it and its
+    dates come back to the township."""
     sides.adopt()
-    case = sides.report_case()
-    assert case.kind == CaseKind.REPORT_UP and case.status == CaseStatus.ACCEPTED
-
-    case = sides.refer(case)
-    assert case.status == CaseStatus.REFERRED
+    case = sides.report_case(outcome=Outcome.ACCEPT)  # "accept" here: receive and forward
+    assert case.kind == CaseKind.REPORT_UP and case.status == CaseStatus.REFERRED
+    assert case.accepted_on is None and case.due_date is None
+    with sides.in_township():
+        assert list(case.documents.values_list("kind", flat=True)) == ["materials_receipt"]
     assert case.remote_center == "shenbei" and case.referral_key
     message = referral_message(case)
     assert (message.kind, message.state) == (MessageKind.REFERRAL, MessageState.PENDING)
@@ -191,7 +197,11 @@ def test_a_full_上报_round_trip_between_a_township_and_its_district(sides):
         d_case = services.case_accept(actor=sides.d_clerk, case=d_case)
         assert d_case.status == CaseStatus.ACCEPTED and d_case.due_date is not None
     deliver_all()
-    assert sides.township_case(case).remote_status == CaseStatus.ACCEPTED
+    township_view = sides.township_case(case)
+    assert township_view.remote_status == CaseStatus.ACCEPTED
+    assert township_view.remote_accepted_on == d_case.accepted_on
+    assert township_view.remote_due_date == d_case.due_date
+    assert township_view.due_date is None  # the legal clock is the district's
     with sides.in_district():
         d_case = services.case_close(
             actor=sides.d_clerk,
@@ -216,13 +226,10 @@ def test_a_full_上报_round_trip_between_a_township_and_its_district(sides):
             actor=sides.desk.clerk, case=case, decision="certificate_issued", handover="window"
         )
         assert case.status == CaseStatus.CLOSED
-        assert codes(case) == [
-            ProcessCode.RECEIVED,
-            ProcessCode.ACCEPTED,
-            ProcessCode.CLOSED_APPROVED,
-        ]
+        # Received, never accepted here (issue 15); the hand-over closes it.
+        assert codes(case) == [ProcessCode.RECEIVED, ProcessCode.CLOSED_APPROVED]
         history = actions(case)
-        assert history[:3] == ["receive", "accept", "refer_up"]
+        assert history[:2] == ["receive", "refer_up"]
         assert history[-2:] == ["referral_decided", "close"]
         assert history.count("remote_status") == 2  # received, accepted
     deliver_all()
@@ -502,7 +509,7 @@ def test_only_a_report_up_case_of_a_center_with_a_district_is_forwarded(sides):
         report = sides.report_case(scan=False)
         with pytest.raises(PermissionDenied):
             referrals.case_refer_up(actor=desk.agent, case=report)
-        assert Case.objects.get(pk=report.pk).status == CaseStatus.ACCEPTED
+        assert Case.objects.get(pk=report.pk).status == CaseStatus.RECEIVED
         district_level = make_matter("TS-009", authority_level="district")
     case = sides.refer(sides.report_case(scan=False, matter=district_level))
     assert case.status == CaseStatus.REFERRED

@@ -394,6 +394,7 @@ def test_refusal_at_intake_needs_reasons_and_basis_and_carries_its_code(tenant):
         refusal_kind="out_of_scope",
         refusal_reason="不属于本中心受理范围",
         refusal_basis="《行政许可法》第三十二条",
+        competent_authority="沈北新区民政局",  # art. 32(2): where to apply
     )
     assert case.status == CaseStatus.NOT_ACCEPTED
     assert codes(case) == [ProcessCode.RECEIVED, ProcessCode.REJECTED]
