@@ -1,8 +1,11 @@
 """Director approvals (领导审批) of a case: the clerk who has the applicant at the window asks,
 the director approves or declines from the queue or the case page.
 
-Two steps need the director: a visit beyond two (两次终结, `services.case_record_visit`) and a
-fee waiver (减免, `fees.fee_waive`). Without this round the director had to take them in
+Three steps need the director: a visit beyond two (两次终结), a fee waiver (减免,
+`fees.fee_waive`) and a second one-time notice (二次补正, art. 32,
+`services.case_request_supplement`). An approved further visit is an allowance: the next step
+that brings the applicant to a window (`services._visit`: recording a visit, materials brought
+to a window, a result collected there) uses it, since the visit is counted by that step. Without this round the director had to take them in
 person; now a clerk asks with a reason (`approval_request`), the request waits in the
 director's queue, and `approval_decide` either takes the step in the director's name (the same
 service, so its own checks and event hold) or declines with a note the clerk reads. The
@@ -20,9 +23,9 @@ from django.utils.translation import gettext as _
 
 from tenants.accounts.models import Role
 
-from . import fees, services
+from . import fees, selectors, services
 from .models import ApprovalRequest, Case, CaseFee
-from .states import TRANSITIONS, transition_check
+from .states import TRANSITIONS, PauseKind, transition_check
 
 Kind = ApprovalRequest.Kind
 REASON_MAX = CaseFee._meta.get_field("waiver_reason").max_length
@@ -43,6 +46,16 @@ def request_refusal(user, case: Case, kind: str, fee: CaseFee | None = None) -> 
             return _("The case is no longer open: no further visit can be recorded.")
         if case.visits < services.VISITS_WITHOUT_APPROVAL:
             return _("Visit %(n)s needs no approval: record it yourself.") % {"n": case.visits + 1}
+        if selectors.further_visit_unused(case) is not None:
+            return _("An approved further visit is not used yet: take the step.")
+        return None
+    if kind == Kind.SECOND_SUPPLEMENT:
+        if case.status not in TRANSITIONS["request_supplement"].sources:
+            return _("No one-time notice can be issued in this state.")
+        if case.pauses.filter(kind=PauseKind.SUPPLEMENT, end_on__isnull=True).exists():
+            return _("A one-time notice is already open.")
+        if selectors.supplement_notices(case) < services.NOTICES_WITHOUT_APPROVAL:
+            return _("The first one-time notice needs no approval: issue it yourself.")
         return None
     if kind == Kind.FEE_WAIVER:
         if case.status not in TRANSITIONS["fee"].sources:
@@ -52,7 +65,7 @@ def request_refusal(user, case: Case, kind: str, fee: CaseFee | None = None) -> 
         if fee.state != CaseFee.State.UNPAID:
             return _("“%(item)s” is not unpaid: nothing is left to waive.") % {"item": fee.item}
         return None
-    return _("Choose a further visit or a fee waiver.")
+    return _("Choose a further visit, a fee waiver or a second one-time notice.")
 
 
 def _pending(case: Case, kind: str, fee: CaseFee | None):
@@ -68,10 +81,12 @@ def approval_request(
     kind: str,
     reason: str,
     fee: CaseFee | None = None,
+    materials=None,
     now: datetime.datetime | None = None,
 ) -> ApprovalRequest:
-    """Ask the director to approve a further visit or a fee waiver, with the reason. Asking
-    again while one waits returns the waiting request unchanged."""
+    """Ask the director to approve a further visit, a fee waiver or a second one-time notice
+    (with `materials`: the lines it will list, checked now), with the reason. Asking again
+    while one waits returns the waiting request unchanged."""
     now = services._now(now)
     reason = (reason or "").strip()
     errors: dict[str, list[str]] = {}
@@ -85,7 +100,13 @@ def approval_request(
         fee = None
     with transaction.atomic():
         case = services._locked(case)
-        transition_check("record_visit" if kind != Kind.FEE_WAIVER else "fee", case.status, actor)
+        transition_check(
+            {Kind.FEE_WAIVER: "fee", Kind.SECOND_SUPPLEMENT: "request_supplement"}.get(
+                kind, "record_visit"
+            ),
+            case.status,
+            actor,
+        )
         if fee is not None:
             fee = CaseFee.objects.select_for_update().filter(pk=fee.pk).first()
         refusal = request_refusal(actor, case, kind, fee)
@@ -98,8 +119,17 @@ def approval_request(
         waiting = _pending(case, kind, fee)
         if waiting is not None:
             return waiting
+        detail = {}
+        if kind == Kind.SECOND_SUPPLEMENT:
+            detail["materials"] = _notice_lines(case, materials)
         request = ApprovalRequest.objects.create(
-            case=case, kind=kind, fee=fee, reason=reason, requested_by=actor, requested_at=now
+            case=case,
+            kind=kind,
+            fee=fee,
+            reason=reason,
+            requested_by=actor,
+            requested_at=now,
+            detail=detail,
         )
         services._event(
             case,
@@ -162,10 +192,18 @@ def approval_decide(
         request.decided_at = now
         request.decision_note = note
         request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
-        if approve and request.kind == Kind.FURTHER_VISIT:
-            services.case_record_visit(actor=actor, case=case, note=request.reason, now=now)
-        elif approve:
+        if approve and request.kind == Kind.SECOND_SUPPLEMENT:
+            services.case_request_supplement(
+                actor=actor,
+                case=case,
+                materials=request.detail.get("materials") or [],
+                reason=request.reason,
+                approval=request,
+                now=now,
+            )
+        elif approve and request.kind == Kind.FEE_WAIVER:
             fees.fee_waive(actor=actor, fee=request.fee, reason=request.reason, now=now)
+        # An approved further visit waits for the step that brings the applicant in.
         services._event(
             case,
             actor,
@@ -181,6 +219,23 @@ def approval_decide(
             },
         )
     return request
+
+
+def _notice_lines(case: Case, materials) -> list[dict]:
+    """The material lines a second one-time notice will list, checked as the notice checks
+    them (nothing is saved): at least one missing or defective."""
+    lines = services._materials_update(case, materials or [], save=False)
+    missing = services._missing(lines)
+    if not missing:
+        raise ValidationError(
+            {"materials": [_("Mark what is missing or defective: the notice must list it.")]}
+        )
+    given = {(m.get("name") or "").strip() for m in materials or []}
+    return [
+        {"name": line.name, "state": line.state, "note": line.note}
+        for line in lines
+        if line.name in given
+    ]
 
 
 def lapse_moot(*, case: Case, actor, now: datetime.datetime) -> list[int]:
@@ -269,6 +324,10 @@ def requests_offered(user, case: Case) -> tuple[list[str], list[CaseFee]]:
         r.kind == Kind.FURTHER_VISIT for r in waiting
     ):
         kinds.append(Kind.FURTHER_VISIT)
+    if request_refusal(user, case, Kind.SECOND_SUPPLEMENT) is None and not any(
+        r.kind == Kind.SECOND_SUPPLEMENT for r in waiting
+    ):
+        kinds.append(Kind.SECOND_SUPPLEMENT)
     waiting_fees = {r.fee_id for r in waiting if r.kind == Kind.FEE_WAIVER}
     open_fees = [
         fee

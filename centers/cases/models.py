@@ -126,7 +126,12 @@ class Case(models.Model):
     paused_days = models.PositiveSmallIntegerField(_("paused working days"), default=0)
     due_date = models.DateField(_("promised date"), null=True, blank=True)
     due_provisional = models.BooleanField(_("provisional calendar"), default=False)
-    visits = models.PositiveSmallIntegerField(_("visits"), default=1)
+    # 两次终结: the applicant's visits to a window, counted by the steps that make one (a
+    # window intake, materials brought to a window, a result collected at a window); a cache
+    # of the events marked detail["visit"]. An online or village-point case starts at 0.
+    visits = models.PositiveSmallIntegerField(_("visits"), default=0)
+    # The matter's promised 到现场次数 as of intake (LocalMatter.visits).
+    promised_visits = models.PositiveSmallIntegerField(_("promised visits (到现场次数)"), default=1)
 
     decision = models.CharField(_("decision"), max_length=24, choices=Decision.choices, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
@@ -266,6 +271,9 @@ class CaseMaterial(models.Model):
         MISSING = "missing", _("缺少 (missing)")
         DEFECTIVE = "defective", _("有误 (defective)")
         NOT_NEEDED = "not_needed", _("不需要 (not needed)")
+        # 容缺受理: accepted without it, the applicant promised to bring it by tolerance_due.
+        TOLERATED = "tolerated", _("容缺 (to be brought by the promised date)")
+        WAIVED = "waived", _("容缺免交 (waived by the director)")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
     order = models.PositiveSmallIntegerField(default=0)
@@ -277,6 +285,10 @@ class CaseMaterial(models.Model):
     copies_received = models.PositiveSmallIntegerField(_("copies received"), default=0)
     state = models.CharField(_("state"), max_length=16, choices=State.choices)
     note = models.CharField(_("what is wrong or missing"), max_length=300, blank=True)
+    # 容缺: whether the matter's template allows accepting without it, and, once accepted so,
+    # the date the applicant promised to bring it (kept after it is brought or waived).
+    tolerance_allowed = models.BooleanField(_("容缺 allowed"), default=False)
+    tolerance_due = models.DateField(_("容缺: promised by"), null=True, blank=True)
 
     class Meta:
         ordering = ["order", "pk"]
@@ -327,6 +339,7 @@ class DocumentKind(models.TextChoices):
     SPECIAL_PROCEDURE_NOTICE = "special_notice", _("特别程序告知书 (special procedure notice)")
     EXTENSION_NOTICE = "extension_notice", _("延长办理期限告知书 (extension notice)")
     REVOCATION_DECISION = "revocation_decision", _("撤销行政许可决定书 (revocation decision)")
+    TOLERANCE_COMMITMENT = "tolerance_commitment", _("容缺受理承诺书 (容缺 commitment)")
 
 
 class CaseDocument(models.Model):
@@ -512,6 +525,7 @@ class ApprovalRequest(models.Model):
     class Kind(models.TextChoices):
         FURTHER_VISIT = "further_visit", _("再次到场 (a visit beyond two, 两次终结)")
         FEE_WAIVER = "fee_waiver", _("减免 (fee waiver)")
+        SECOND_SUPPLEMENT = "second_supplement", _("二次补正 (a second one-time notice)")
 
     class State(models.TextChoices):
         PENDING = "pending", _("待审批 (waiting)")
@@ -520,11 +534,13 @@ class ApprovalRequest(models.Model):
         LAPSED = "lapsed", _("已失效 (lapsed: nothing left to approve)")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="approval_requests")
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     fee = models.ForeignKey(
         CaseFee, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     reason = models.TextField(_("reason"))
+    # What the approved step takes: a second one-time notice's material lines.
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

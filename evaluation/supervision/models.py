@@ -19,8 +19,12 @@ class Flag(models.TextChoices):
     YELLOW = "yellow", _("黄牌 (one working day or less left)")
     RED = "red", _("红牌 (past the promised date)")
     INSTANT_LATE = "instant_late", _("即办件 not closed the same day")
-    REPEATED_RETURNS = "repeated_returns", _("补正 more than twice")
+    REPEATED_RETURNS = "repeated_returns", _("二次补正 (a second one-time notice)")
     THIRD_VISIT = "third_visit", _("Third visit approved (两次终结 exceeded)")
+    # Issue 15, part 4 (容缺, visits counted from the steps).
+    VISITS_OVER_PROMISE = "visits_over_promise", _("More visits than the matter's 到现场次数")
+    TOLERANCE_DUE_SOON = "tolerance_soon", _("容缺 material due within one working day")
+    TOLERANCE_OVERDUE = "tolerance_overdue", _("容缺 material past its promised date")
 
 
 class Alert(models.Model):
