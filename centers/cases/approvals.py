@@ -5,7 +5,8 @@ Three steps need the director: a visit beyond two (两次终结), a fee waiver (
 `fees.fee_waive`) and a second one-time notice (二次补正, art. 32,
 `services.case_request_supplement`). An approved further visit is an allowance: the next step
 that brings the applicant to a window (`services._visit`: recording a visit, materials brought
-to a window, a result collected there) uses it, since the visit is counted by that step. Without this round the director had to take them in
+to a window, a result collected there) uses it, since the visit is counted by that step.
+Without this round the director had to take them in
 person; now a clerk asks with a reason (`approval_request`), the request waits in the
 director's queue, and `approval_decide` either takes the step in the director's name (the same
 service, so its own checks and event hold) or declines with a note the clerk reads. The

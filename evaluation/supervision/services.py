@@ -33,13 +33,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from centers.cases import clock
-from centers.cases.models import Case, ClockPause
+from centers.cases.models import Case, CaseMaterial, ClockPause
 from centers.cases.services import VISITS_WITHOUT_APPROVAL
 from centers.cases.states import (
     CLOCK_RUNNING_STATUSES,
     OPEN_STATUSES,
     CaseKind,
     CaseStatus,
+    Channel,
     PauseKind,
 )
 from centers.workspace import calendar as cal
@@ -50,8 +51,10 @@ from .models import Alert, AlertNotice, Flag
 
 logger = logging.getLogger(__name__)
 
-# 补正 (returned for materials) more than this many times raises repeated_returns.
-RETURNS_ALLOWED = 2
+# 行政许可法 art. 32: one one-time notice; the second (the director's) raises repeated_returns.
+RETURNS_ALLOWED = 1
+# A case closed with more visits than its matter promises stays listed this many days.
+VISITS_CLOSED_SHOWN_DAYS = 7
 
 RUNNING = sorted(str(s) for s in CLOCK_RUNNING_STATUSES)
 OPEN = sorted(str(s) for s in OPEN_STATUSES)
@@ -69,7 +72,9 @@ def yellow_threshold(today: datetime.date, closures=None) -> datetime.date:
 
 # The conditions, as SQL over the center's `cases_case c`. `raise` finds the cases that get an
 # alert; `keep` the cases whose alert stays open (for yellow: also once past due).
-def _conditions(case_table: str, pause_table: str) -> dict[str, dict[str, str]]:
+def _conditions(
+    case_table: str, pause_table: str, material_table: str = "cases_casematerial"
+) -> dict[str, dict[str, str]]:
     # An instant case's promised date is its first day: instant_late is its one flag.
     running = "c.status = ANY(%(running)s) AND c.kind <> %(instant)s"
     is_open = "c.status = ANY(%(open)s)"
@@ -77,6 +82,17 @@ def _conditions(case_table: str, pause_table: str) -> dict[str, dict[str, str]]:
         f"c.id IN (SELECT p.case_id FROM {pause_table} p WHERE p.kind = %(supplement)s "
         "GROUP BY p.case_id HAVING count(*) > %(returns_allowed)s)"
     )
+    over_promise = (
+        f"({is_open} OR c.closed_on >= %(visits_closed_since)s) AND c.visits > GREATEST("
+        "c.promised_visits, CASE WHEN c.channel = %(window_channel)s THEN 1 ELSE 0 END)"
+    )
+
+    def tolerated(condition: str) -> str:
+        return (
+            f"EXISTS (SELECT 1 FROM {material_table} m WHERE m.case_id = c.id "
+            f"AND m.state = %(tolerated)s AND {condition})"
+        )
+
     instant = (
         "c.kind = %(instant)s AND c.status = ANY(%(instant_open)s) "
         "AND COALESCE(c.accepted_on, c.received_on) < %(today)s"
@@ -99,6 +115,19 @@ def _conditions(case_table: str, pause_table: str) -> dict[str, dict[str, str]]:
             "raise": f"{is_open} AND c.visits > %(visits_allowed)s",
             "keep": f"{is_open} AND c.visits > %(visits_allowed)s",
         },
+        # Issue 15, part 4. 两次终结: more visits than the matter's 到现场次数 (a walk-in's own
+        # first visit is the applicant's choice: centers.cases.selectors.visits_allowed); a
+        # case closed so (the hand-over is often the visit too many) stays a week.
+        Flag.VISITS_OVER_PROMISE: {"raise": over_promise, "keep": over_promise},
+        # 容缺: the material promised at acceptance, due within one working day, or past due.
+        Flag.TOLERANCE_DUE_SOON: {
+            "raise": f"{is_open} AND {tolerated('m.tolerance_due >= %(today)s AND m.tolerance_due < %(threshold)s')}",
+            "keep": f"{is_open} AND {tolerated('m.tolerance_due < %(threshold)s')}",
+        },
+        Flag.TOLERANCE_OVERDUE: {
+            "raise": f"{is_open} AND {tolerated('m.tolerance_due < %(today)s')}",
+            "keep": f"{is_open} AND {tolerated('m.tolerance_due < %(today)s')}",
+        },
     }
 
 
@@ -118,6 +147,7 @@ def _tables() -> dict[str, str]:
         "alert": f"{public}.{connection.ops.quote_name(Alert._meta.db_table)}",
         "case": connection.ops.quote_name(Case._meta.db_table),
         "pause": connection.ops.quote_name(ClockPause._meta.db_table),
+        "material": connection.ops.quote_name(CaseMaterial._meta.db_table),
         "user": connection.ops.quote_name(User._meta.db_table),
         "window": connection.ops.quote_name(Window._meta.db_table),
     }
@@ -208,10 +238,13 @@ def supervision_scan(center, today: datetime.date, *, now: datetime.datetime | N
         "supplement": str(PauseKind.SUPPLEMENT),
         "returns_allowed": RETURNS_ALLOWED,
         "visits_allowed": VISITS_WITHOUT_APPROVAL,
+        "visits_closed_since": today - datetime.timedelta(days=VISITS_CLOSED_SHOWN_DAYS),
+        "window_channel": str(Channel.WINDOW),
+        "tolerated": str(CaseMaterial.State.TOLERATED),
     }
     new_alerts: list[tuple[int, int, str, str]] = []  # (alert id, case id, flag, owner)
     with transaction.atomic(), connection.cursor() as cursor:
-        for flag, condition in _conditions(t["case"], t["pause"]).items():
+        for flag, condition in _conditions(t["case"], t["pause"], t["material"]).items():
             flag_params = {**params, "flag": str(flag)}
             cursor.execute(_upsert_sql(t, condition["raise"]), flag_params)
             for alert_id, case_id, row_flag, owner, inserted in cursor.fetchall():
