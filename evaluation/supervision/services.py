@@ -87,6 +87,8 @@ def _conditions(
         "c.promised_visits, CASE WHEN c.channel = %(window_channel)s THEN 1 ELSE 0 END)"
     )
 
+    due_soon = "m.tolerance_due >= %(today)s AND m.tolerance_due < %(threshold)s"
+
     def tolerated(condition: str) -> str:
         return (
             f"EXISTS (SELECT 1 FROM {material_table} m WHERE m.case_id = c.id "
@@ -121,7 +123,7 @@ def _conditions(
         Flag.VISITS_OVER_PROMISE: {"raise": over_promise, "keep": over_promise},
         # 容缺: the material promised at acceptance, due within one working day, or past due.
         Flag.TOLERANCE_DUE_SOON: {
-            "raise": f"{is_open} AND {tolerated('m.tolerance_due >= %(today)s AND m.tolerance_due < %(threshold)s')}",
+            "raise": f"{is_open} AND {tolerated(due_soon)}",
             "keep": f"{is_open} AND {tolerated('m.tolerance_due < %(threshold)s')}",
         },
         Flag.TOLERANCE_OVERDUE: {

@@ -27,8 +27,16 @@ def tenant(desk, media_root):
         yield desk
 
 
-def _intake(desk, *, matter=None, outcome=Outcome.ACCEPT, channel="window", day="2026-11-02",
-            materials=None, **extra) -> Case:  # fmt: skip
+def _intake(
+    desk,
+    *,
+    matter=None,
+    outcome=Outcome.ACCEPT,
+    channel="window",
+    day="2026-11-02",
+    materials=None,
+    **extra,
+) -> Case:
     matter = matter or desk.matter
     return services.case_intake(
         actor=desk.clerk if channel != "online" else None,
@@ -70,9 +78,13 @@ def test_a_second_supplement_waits_for_the_directors_approval(tenant):
             actor=tenant.clerk, case=case, materials=ask, reason="复核发现", now=at("2026-11-04")
         )
     request = approvals.approval_request(
-        actor=tenant.clerk, case=case, kind=SECOND, reason="复核发现申请表缺少签字",
-        materials=ask, now=at("2026-11-04"),
-    )  # fmt: skip
+        actor=tenant.clerk,
+        case=case,
+        kind=SECOND,
+        reason="复核发现申请表缺少签字",
+        materials=ask,
+        now=at("2026-11-04"),
+    )
     case.refresh_from_db()
     assert request.state == "pending" and case.status == "accepted"
     assert selectors.supplement_notices(case) == 1
@@ -119,10 +131,16 @@ def tolerant(tenant):
         "TS-009",
         materials=[
             {"name": "居民身份证", "originals": 1, "copies": 1, "required": True, "note": ""},
-            {"name": "收入证明", "originals": 1, "copies": 0, "required": True, "note": "",
-             "tolerance": True},
+            {
+                "name": "收入证明",
+                "originals": 1,
+                "copies": 0,
+                "required": True,
+                "note": "",
+                "tolerance": True,
+            },
         ],
-    )  # fmt: skip
+    )
 
 
 def test_tolerance_closes_with_code_12_only_after_the_material_comes(tenant, tolerant):
@@ -130,15 +148,24 @@ def test_tolerance_closes_with_code_12_only_after_the_material_comes(tenant, tol
     容缺-eligible material, against the applicant's signed commitment to bring it by a date,
     cannot close as 准予 nor as 容缺通过 while it is pending; once it is brought in it closes
     with code 12."""
-    materials = [{"name": "居民身份证", "state": "received"}, {"name": "收入证明", "state": "missing"}]
+    materials = [
+        {"name": "居民身份证", "state": "received"},
+        {"name": "收入证明", "state": "missing"},
+    ]
     with pytest.raises(ValidationError) as err:  # not eligible: the ID card
-        _intake(tenant, matter=tolerant, materials=materials,
-                tolerance=[{"name": "居民身份证", "due": datetime.date(2026, 11, 5)}])  # fmt: skip
+        _intake(
+            tenant,
+            matter=tolerant,
+            materials=materials,
+            tolerance=[{"name": "居民身份证", "due": datetime.date(2026, 11, 5)}],
+        )
     assert "tolerance" in err.value.message_dict and Case.objects.count() == 0
     case = _intake(
-        tenant, matter=tolerant, materials=materials,
+        tenant,
+        matter=tolerant,
+        materials=materials,
         tolerance=[{"name": "收入证明", "due": datetime.date(2026, 11, 5)}],
-    )  # fmt: skip
+    )
     assert case.status == "accepted"
     line = case.materials.get(name="收入证明")
     assert line.state == CaseMaterial.State.TOLERATED
@@ -147,9 +174,12 @@ def test_tolerance_closes_with_code_12_only_after_the_material_comes(tenant, tol
     for decision in ("approved", "approved_tolerance"):
         with pytest.raises(ValidationError) as err:
             services.case_close(
-                actor=tenant.clerk, case=case, decision=decision, handover="post",
+                actor=tenant.clerk,
+                case=case,
+                decision=decision,
+                handover="post",
                 now=at("2026-11-04"),
-            )  # fmt: skip
+            )
         assert "decision" in err.value.message_dict
     case.refresh_from_db()
     assert case.status == "accepted"
@@ -167,13 +197,19 @@ def test_tolerance_closes_with_code_12_only_after_the_material_comes(tenant, tol
     )
     with pytest.raises(ValidationError):
         services.case_close(
-            actor=tenant.clerk, case=case, decision="approved", handover="post",
+            actor=tenant.clerk,
+            case=case,
+            decision="approved",
+            handover="post",
             now=at("2026-11-06", 14),
-        )  # fmt: skip
+        )
     services.case_close(
-        actor=tenant.clerk, case=case, decision="approved_tolerance", handover="post",
+        actor=tenant.clerk,
+        case=case,
+        decision="approved_tolerance",
+        handover="post",
         now=at("2026-11-06", 15),
-    )  # fmt: skip
+    )
     case.refresh_from_db()
     assert case.status == "closed"
     assert case.events.get(action="close").process_code == 12
@@ -183,28 +219,39 @@ def test_tolerance_closes_with_code_12_only_after_the_material_comes(tenant, tol
 def test_only_the_director_waives_a_tolerance_material_with_a_reason(tenant, tolerant):
     """容缺: the director may waive the material, with the reason; then code 12 is allowed."""
     case = _intake(
-        tenant, matter=tolerant,
-        materials=[{"name": "居民身份证", "state": "received"}, {"name": "收入证明", "state": "missing"}],
+        tenant,
+        matter=tolerant,
+        materials=[
+            {"name": "居民身份证", "state": "received"},
+            {"name": "收入证明", "state": "missing"},
+        ],
         tolerance=[{"name": "收入证明", "due": datetime.date(2026, 11, 5)}],
-    )  # fmt: skip
+    )
     with pytest.raises(PermissionDenied):
-        services.case_tolerance_waive(actor=tenant.clerk, case=case, material="收入证明", reason="x")
+        services.case_tolerance_waive(
+            actor=tenant.clerk, case=case, material="收入证明", reason="x"
+        )
     with pytest.raises(ValidationError):
-        services.case_tolerance_waive(actor=tenant.director, case=case, material="收入证明", reason="")
+        services.case_tolerance_waive(
+            actor=tenant.director, case=case, material="收入证明", reason=""
+        )
     services.case_tolerance_waive(
         actor=tenant.director, case=case, material="收入证明", reason="已通过部门共享核验"
     )
     assert selectors.close_decisions(Case.objects.get(pk=case.pk)) == [
-        "approved_tolerance", "denied", "forwarded",
-    ]  # fmt: skip
+        "approved_tolerance",
+        "denied",
+        "forwarded",
+    ]
 
 
 def test_a_plain_case_never_closes_as_tolerance(tenant):
     """办理状态 12 is for a case accepted with 容缺 only."""
     case = _intake(tenant)
     with pytest.raises(ValidationError):
-        services.case_close(actor=tenant.clerk, case=case, decision="approved_tolerance",
-                            handover="post")  # fmt: skip
+        services.case_close(
+            actor=tenant.clerk, case=case, decision="approved_tolerance", handover="post"
+        )
 
 
 # --- 两次终结: visits counted from the steps ----------------------------------------------
@@ -217,9 +264,12 @@ def test_visits_of_an_online_case_are_0(tenant):
     assert case.visits == 0
     services.case_accept(actor=tenant.clerk, case=case, now=at("2026-11-03"))
     case = services.case_close(
-        actor=tenant.clerk, case=case, decision="approved", handover="electronic",
+        actor=tenant.clerk,
+        case=case,
+        decision="approved",
+        handover="electronic",
         now=at("2026-11-04"),
-    )  # fmt: skip
+    )
     case.refresh_from_db()
     assert case.visits == 0 == selectors.visits_counted(case)
 
@@ -236,17 +286,32 @@ def test_visits_of_a_window_case_with_a_supplement_brought_back_are_2(tenant):
     case.refresh_from_db()
     assert case.visits == 2 == selectors.visits_counted(case)
     with pytest.raises(PermissionDenied):
-        services.case_close(actor=tenant.clerk, case=case, decision="approved",
-                            handover="window", now=at("2026-11-05"))  # fmt: skip
+        services.case_close(
+            actor=tenant.clerk,
+            case=case,
+            decision="approved",
+            handover="window",
+            now=at("2026-11-05"),
+        )
     request = approvals.approval_request(
-        actor=tenant.clerk, case=case, kind=FURTHER, reason="申请人要求窗口领取", now=at("2026-11-05")
+        actor=tenant.clerk,
+        case=case,
+        kind=FURTHER,
+        reason="申请人要求窗口领取",
+        now=at("2026-11-05"),
     )
-    approvals.approval_decide(actor=tenant.director, case=case, request=request, approve=True,
-                              now=at("2026-11-05", 11))  # fmt: skip
+    approvals.approval_decide(
+        actor=tenant.director, case=case, request=request, approve=True, now=at("2026-11-05", 11)
+    )
     case.refresh_from_db()
     assert case.visits == 2
-    services.case_close(actor=tenant.clerk, case=case, decision="approved", handover="window",
-                        now=at("2026-11-05", 14))  # fmt: skip
+    services.case_close(
+        actor=tenant.clerk,
+        case=case,
+        decision="approved",
+        handover="window",
+        now=at("2026-11-05", 14),
+    )
     case.refresh_from_db()
     assert case.visits == 3 == selectors.visits_counted(case)
     assert case.events.get(action="close").detail["visit_approval"] == request.pk
@@ -255,15 +320,21 @@ def test_visits_of_a_window_case_with_a_supplement_brought_back_are_2(tenant):
 def test_an_instant_case_handed_over_on_the_spot_is_one_visit(tenant):
     """两次终结: a 即办件 collected at the window the day it was taken in is the same visit."""
     case = _intake(tenant, matter=tenant.instant)
-    case = services.case_close(actor=tenant.clerk, case=case, decision="approved",
-                               handover="window", now=at("2026-11-02", 11))  # fmt: skip
+    case = services.case_close(
+        actor=tenant.clerk,
+        case=case,
+        decision="approved",
+        handover="window",
+        now=at("2026-11-02", 11),
+    )
     case.refresh_from_db()
     assert case.visits == 1 == selectors.visits_counted(case)
 
 
 def test_a_supplement_sent_online_is_no_visit(tenant):
     case = _intake(tenant, outcome=Outcome.SUPPLEMENT, materials=_missing_id(tenant))
-    services.case_complete_supplement(actor=tenant.clerk, case=case, via="online", materials=BROUGHT,
-                                      now=at("2026-11-03"))  # fmt: skip
+    services.case_complete_supplement(
+        actor=tenant.clerk, case=case, via="online", materials=BROUGHT, now=at("2026-11-03")
+    )
     case.refresh_from_db()
     assert case.visits == 1
