@@ -39,6 +39,7 @@ TEMPLATES = {
     DocumentKind.SPECIAL_PROCEDURE_NOTICE: "cases/notices/special_procedure_notice.html",
     DocumentKind.EXTENSION_NOTICE: "cases/notices/extension_notice.html",
     DocumentKind.REVOCATION_DECISION: "cases/notices/revocation_decision.html",
+    DocumentKind.TOLERANCE_COMMITMENT: "cases/notices/tolerance_commitment.html",
 }
 
 TITLES = {
@@ -48,6 +49,7 @@ TITLES = {
     DocumentKind.SPECIAL_PROCEDURE_NOTICE: gettext_lazy("特别程序告知书"),
     DocumentKind.EXTENSION_NOTICE: gettext_lazy("延长办理期限告知书"),
     DocumentKind.REVOCATION_DECISION: gettext_lazy("撤销行政许可决定书"),
+    DocumentKind.TOLERANCE_COMMITMENT: gettext_lazy("容缺受理承诺书"),
 }
 
 REFUSAL_KIND_TEXT = {
@@ -193,6 +195,13 @@ def notice_context(case: Case, kind: str, facts: dict | None = None) -> dict:
         )
     elif kind == DocumentKind.EXTENSION_NOTICE:
         context.update(issued_on=timezone.localdate())
+    elif kind == DocumentKind.TOLERANCE_COMMITMENT:
+        context.update(
+            tolerated=list(
+                case.materials.filter(state=CaseMaterial.State.TOLERATED).order_by("order", "pk")
+            ),
+            issued_on=_local_date(case.accepted_at) or timezone.localdate(),
+        )
     elif kind == DocumentKind.REVOCATION_DECISION:
         context.update(issued_on=_local_date(case.revoked_at) or timezone.localdate())
     context.update(facts or {})
