@@ -350,7 +350,7 @@ def visited_on(case: Case, day: datetime.date) -> bool:
 def visits_counted(case: Case) -> int:
     """The applicant's visits recounted from the events (what `Case.visits` caches): the
     events marked as a visit, less those that were the same visit as an earlier one."""
-    return case.events.filter(detail__visit=True).exclude(detail__same_visit=True).count()
+    return case.events.filter(detail__visit=True).exclude(detail__has_key="same_visit").count()
 
 
 def further_visit_unused(case: Case) -> ApprovalRequest | None:
