@@ -1292,9 +1292,12 @@ def case_record_visit(
     with transaction.atomic():
         case = _locked(case)
         transition_check("record_visit", case.status, actor)
-        if case.visits + 1 > VISITS_WITHOUT_APPROVAL and not (note or "").strip():
-            raise ValidationError({"note": [_("Say why a third visit is needed; it is recorded.")]})
         visit = _visit(case, actor, now)
+        if visit.get("director_approved") and not visit.get("visit_approval"):
+            if not (note or "").strip():  # the director's own decision carries its reason
+                raise ValidationError(
+                    {"note": [_("Say why a third visit is needed; it is recorded.")]}
+                )
         case.save()
         _event(
             case,
