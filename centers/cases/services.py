@@ -1293,11 +1293,10 @@ def case_record_visit(
         case = _locked(case)
         transition_check("record_visit", case.status, actor)
         visit = _visit(case, actor, now)
-        if visit.get("director_approved") and not visit.get("visit_approval"):
-            if not (note or "").strip():  # the director's own decision carries its reason
-                raise ValidationError(
-                    {"note": [_("Say why a third visit is needed; it is recorded.")]}
-                )
+        # The director's own decision carries its reason (a clerk's approved request has one).
+        own = visit.get("director_approved") and not visit.get("visit_approval")
+        if own and not (note or "").strip():
+            raise ValidationError({"note": [_("Say why a third visit is needed; it is recorded.")]})
         case.save()
         _event(
             case,
