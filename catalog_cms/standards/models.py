@@ -411,6 +411,11 @@ class MatterMaterial(Orderable):
     originals = models.PositiveSmallIntegerField(_("originals"), default=1)
     copies = models.PositiveSmallIntegerField(_("copies"), default=0)
     required = models.BooleanField(_("required"), default=True)
+    # 容缺受理: a non-essential material a center may accept the case without, against the
+    # applicant's written commitment to bring it by a date.
+    tolerance = models.BooleanField(
+        _("容缺 allowed (may be brought after acceptance)"), default=False
+    )
     note = models.CharField(_("note"), max_length=300, blank=True)
     sample = models.ForeignKey(
         "wagtaildocs.Document",
@@ -424,6 +429,10 @@ class MatterMaterial(Orderable):
     class Meta(Orderable.Meta):
         verbose_name = _("material")
         verbose_name_plural = _("materials")
+
+    def clean(self):
+        if self.tolerance and not self.required:
+            raise ValidationError({"tolerance": [_("容缺 applies to a required material only.")]})
 
 
 class MatterQuestion(Orderable):

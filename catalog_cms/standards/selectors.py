@@ -102,6 +102,8 @@ def matter_data(template) -> dict:
                 "copies": m.copies,
                 "required": m.required,
                 "note": m.note,
+                # 容缺-eligible: the key only when set, so matters copied before it compare equal.
+                **({"tolerance": True} if m.tolerance else {}),
             }
             for m in template.materials.all()
         ],

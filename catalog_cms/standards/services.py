@@ -242,6 +242,7 @@ def _apply_row(template: MatterTemplate, row: dict, categories, life_events) -> 
             originals=m["originals"],
             copies=m["copies"],
             required=m["required"],
+            tolerance=bool(m.get("tolerance")),
             note=notes.get(m["name"], ("", None))[0],
             sample_id=notes.get(m["name"], ("", None))[1],
         )
@@ -267,7 +268,8 @@ def row_differs(current: dict, row: dict) -> bool:
     if sorted(current["life_events"]) != sorted(row["life_events"]):
         return True
     strip = [
-        {k: m[k] for k in ("name", "originals", "copies", "required")} for m in current["materials"]
+        {k: m[k] for k in ("name", "originals", "copies", "required", "tolerance") if k in m}
+        for m in current["materials"]
     ]
     if strip != row["materials"]:
         return True

@@ -182,6 +182,11 @@ def _parse_materials(text: str) -> tuple[list[dict], list[str]]:
     materials, problems = [], []
     for number, line in enumerate([ln for ln in text.split("\n") if ln.strip()], start=1):
         parts = [part.strip() for part in line.replace("｜", "|").split("|")]
+        # An optional fifth part 容缺 marks a required material a case may be accepted without
+        # (容缺受理); files of four parts read as before.
+        tolerance = len(parts) == 5 and parts[4] == "容缺"
+        if len(parts) == 5 and parts[4] in ("", "容缺"):
+            parts = parts[:4]
         if len(parts) != 4 or not parts[0]:
             problems.append(
                 _("material line %(n)d (%(line)s) must be 名称|原件份数|复印件份数|必需或可选")
@@ -201,12 +206,19 @@ def _parse_materials(text: str) -> tuple[list[dict], list[str]]:
                 % {"n": number, "line": line.strip()}
             )
             continue
+        if tolerance and not REQUIRED_WORDS[parts[3]]:
+            problems.append(
+                _("material line %(n)d (%(line)s): 容缺 applies to a required material only")
+                % {"n": number, "line": line.strip()}
+            )
+            continue
         materials.append(
             {
                 "name": parts[0][:200],
                 "originals": originals,
                 "copies": copies,
                 "required": REQUIRED_WORDS[parts[3]],
+                **({"tolerance": True} if tolerance else {}),
             }
         )
     return materials, problems
@@ -390,6 +402,7 @@ def parse_catalog_file(content: bytes, filename: str = "") -> ParsedFile:
 def _materials_text(materials: list[dict]) -> str:
     return "\n".join(
         f"{m['name']}|{m['originals']}|{m['copies']}|{'必需' if m['required'] else '可选'}"
+        + ("|容缺" if m.get("tolerance") else "")
         for m in materials
     )
 

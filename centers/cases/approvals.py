@@ -1,15 +1,18 @@
 """Director approvals (领导审批) of a case: the clerk who has the applicant at the window asks,
 the director approves or declines from the queue or the case page.
 
-Three steps need the director: 急办 (seed plan 1 六办件, `services.case_mark_urgent`; today's
+Four steps need the director: 急办 (seed plan 1 六办件, `services.case_mark_urgent`; today's
 duty leader may also mark it directly, but the queue is the director's), a visit beyond two
-(两次终结, `services.case_record_visit`) and a fee waiver (减免, `fees.fee_waive`). Without
-this round the director had to take them in person; now a clerk asks with a reason
-(`approval_request`), the request waits in the director's queue, and `approval_decide` either
-takes the step in the director's name (the same service, so its own checks and event hold) or
-declines with a note the clerk reads. The request, the decision and the step are each an event
-of the case, in one transaction per call. One request of a kind (per fee) waits at a time:
-asking again returns it.
+(两次终结), a fee waiver (减免, `fees.fee_waive`) and a second one-time notice (二次补正, art.
+32, `services.case_request_supplement`). An approved further visit is an allowance: the next
+step that brings the applicant to a window (`services._visit`: recording a visit, materials
+brought to a window, a result collected there) uses it, since the visit is counted by that
+step. Without this round the director had to take them in person; now a clerk asks with a
+reason (`approval_request`), the request waits in the director's queue, and `approval_decide`
+either takes the step in the director's name (the same service, so its own checks and event
+hold) or declines with a note the clerk reads. The request, the decision and the step are each
+an event of the case, in one transaction per call. One request of a kind (per fee) waits at a
+time: asking again returns it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from tenants.accounts.models import Role
 
 from . import fees, selectors, services
 from .models import ApprovalRequest, Case, CaseFee
-from .states import TRANSITIONS, transition_check
+from .states import TRANSITIONS, PauseKind, transition_check
 
 Kind = ApprovalRequest.Kind
 REASON_MAX = CaseFee._meta.get_field("waiver_reason").max_length
@@ -45,6 +48,16 @@ def request_refusal(user, case: Case, kind: str, fee: CaseFee | None = None) -> 
             return _("The case is no longer open: no further visit can be recorded.")
         if case.visits < services.VISITS_WITHOUT_APPROVAL:
             return _("Visit %(n)s needs no approval: record it yourself.") % {"n": case.visits + 1}
+        if selectors.further_visit_unused(case) is not None:
+            return _("An approved further visit is not used yet: take the step.")
+        return None
+    if kind == Kind.SECOND_SUPPLEMENT:
+        if case.status not in TRANSITIONS["request_supplement"].sources:
+            return _("No one-time notice can be issued in this state.")
+        if case.pauses.filter(kind=PauseKind.SUPPLEMENT, end_on__isnull=True).exists():
+            return _("A one-time notice is already open.")
+        if selectors.supplement_notices(case) < services.NOTICES_WITHOUT_APPROVAL:
+            return _("The first one-time notice needs no approval: issue it yourself.")
         return None
     if kind == Kind.FEE_WAIVER:
         if case.status not in TRANSITIONS["fee"].sources:
@@ -62,7 +75,7 @@ def request_refusal(user, case: Case, kind: str, fee: CaseFee | None = None) -> 
         if user is not None and selectors.urgent_confirm_refusal(user, _today()) is None:
             return _("You lead today's duty: mark it urgent yourself.")
         return None
-    return _("Choose a further visit or a fee waiver.")
+    return _("Choose a further visit, a fee waiver, a second one-time notice or 急办.")
 
 
 def _today() -> datetime.date:
@@ -73,6 +86,7 @@ STEP_OF_KIND = {
     Kind.FURTHER_VISIT: "record_visit",
     Kind.FEE_WAIVER: "fee",
     Kind.URGENT: "mark_urgent",
+    Kind.SECOND_SUPPLEMENT: "request_supplement",
 }
 
 
@@ -89,10 +103,12 @@ def approval_request(
     kind: str,
     reason: str,
     fee: CaseFee | None = None,
+    materials=None,
     now: datetime.datetime | None = None,
 ) -> ApprovalRequest:
-    """Ask the director to approve a further visit or a fee waiver, with the reason. Asking
-    again while one waits returns the waiting request unchanged."""
+    """Ask the director to approve a further visit, a fee waiver or a second one-time notice
+    (with `materials`: the lines it will list, checked now), with the reason. Asking again
+    while one waits returns the waiting request unchanged."""
     now = services._now(now)
     reason = (reason or "").strip()
     errors: dict[str, list[str]] = {}
@@ -119,8 +135,17 @@ def approval_request(
         waiting = _pending(case, kind, fee)
         if waiting is not None:
             return waiting
+        detail = {}
+        if kind == Kind.SECOND_SUPPLEMENT:
+            detail["materials"] = _notice_lines(case, materials)
         request = ApprovalRequest.objects.create(
-            case=case, kind=kind, fee=fee, reason=reason, requested_by=actor, requested_at=now
+            case=case,
+            kind=kind,
+            fee=fee,
+            reason=reason,
+            requested_by=actor,
+            requested_at=now,
+            detail=detail,
         )
         services._event(
             case,
@@ -186,11 +211,18 @@ def approval_decide(
         request.decided_at = now
         request.decision_note = note
         request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
-        if approve and request.kind == Kind.FURTHER_VISIT:
-            services.case_record_visit(actor=actor, case=case, note=request.reason, now=now)
+        if approve and request.kind == Kind.SECOND_SUPPLEMENT:
+            services.case_request_supplement(
+                actor=actor,
+                case=case,
+                materials=request.detail.get("materials") or [],
+                reason=request.reason,
+                approval=request,
+                now=now,
+            )
         elif approve and request.kind == Kind.URGENT:
             services.case_mark_urgent(actor=actor, case=case, reason=request.reason, now=now)
-        elif approve:
+        elif approve and request.kind == Kind.FEE_WAIVER:
             fees.fee_waive(
                 actor=actor,
                 fee=request.fee,
@@ -200,6 +232,7 @@ def approval_decide(
                     key: value for key, value in (waiver or {}).items() if key in fees.WAIVER_FIELDS
                 },
             )
+        # An approved further visit waits for the step that brings the applicant in.
         services._event(
             case,
             actor,
@@ -215,6 +248,23 @@ def approval_decide(
             },
         )
     return request
+
+
+def _notice_lines(case: Case, materials) -> list[dict]:
+    """The material lines a second one-time notice will list, checked as the notice checks
+    them (nothing is saved): at least one missing or defective."""
+    lines = services._materials_update(case, materials or [], save=False)
+    missing = services._missing(lines)
+    if not missing:
+        raise ValidationError(
+            {"materials": [_("Mark what is missing or defective: the notice must list it.")]}
+        )
+    given = {(m.get("name") or "").strip() for m in materials or []}
+    return [
+        {"name": line.name, "state": line.state, "note": line.note}
+        for line in lines
+        if line.name in given
+    ]
 
 
 def lapse_moot(*, case: Case, actor, now: datetime.datetime) -> list[int]:
@@ -307,6 +357,10 @@ def requests_offered(user, case: Case) -> tuple[list[str], list[CaseFee]]:
         r.kind == Kind.URGENT for r in waiting
     ):
         kinds.append(Kind.URGENT)
+    if request_refusal(user, case, Kind.SECOND_SUPPLEMENT) is None and not any(
+        r.kind == Kind.SECOND_SUPPLEMENT for r in waiting
+    ):
+        kinds.append(Kind.SECOND_SUPPLEMENT)
     waiting_fees = {r.fee_id for r in waiting if r.kind == Kind.FEE_WAIVER}
     open_fees = [
         fee

@@ -31,6 +31,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 NAMES = ["张秀兰", "王建军", "李淑芬", "刘志强", "陈桂英", "杨海涛", "赵玉梅", "黄国庆", "周丽华"]
 JOINT_CODE = "DEMO-JOINT-001"
 FEE_CODE = "DEMO-FEE-001"
+TOLERANCE_CODE = "DEMO-TOL-001"
 PLACES = ["110105", "210102", "210103", "210111", "210112", "210113", "210114"]
 
 
@@ -91,6 +92,27 @@ def _demo_matters(director) -> tuple[LocalMatter, LocalMatter]:
         materials=materials,
     )
     return joint, fee
+
+
+def _tolerance_matter(director) -> LocalMatter:
+    """A matter with a 容缺-eligible material (容缺受理: accepted without it, against the
+    applicant's commitment)."""
+    return LocalMatter.objects.filter(code=TOLERANCE_CODE).first() or local_matter_create(
+        actor=director,
+        code=TOLERANCE_CODE,
+        name="城乡居民最低生活保障申请",
+        category_name="民政",
+        authority_level="township",
+        mode="promised",
+        legal_days=20,
+        promised_days=10,
+        materials=[
+            {"name": "居民身份证", "originals": 1, "copies": 1, "required": True, "note": ""},
+            {"name": "申请书", "originals": 1, "copies": 0, "required": True, "note": ""},
+            {"name": "收入证明", "originals": 1, "copies": 0, "required": True, "note": "",
+             "tolerance": True},
+        ],
+    )  # fmt: skip
 
 
 def _received(matter: LocalMatter) -> list[dict]:
@@ -159,14 +181,15 @@ def _seed(center) -> list[Case]:
         made.append(case)
         return case
 
-    # Closed on time, closed late, instant; one approval revoked afterwards (撤销).
+    # Closed on time, closed late, instant; one approval revoked afterwards (撤销). The result
+    # sent electronically or by post leaves one visit; collected at the window, two.
     for n, matter in enumerate(promised[:3]):
         case = take(matter, Outcome.ACCEPT, _working_days_ago(15 + n))
         services.case_close(
             actor=clerk,
             case=case,
             decision="approved",
-            handover="window",
+            handover=("electronic", "post", "window")[n],
             now=_working_days_ago(12 + n, 15),
         )
     services.case_revoke(
@@ -250,11 +273,13 @@ def _seed(center) -> list[Case]:
     services.case_withdraw(
         actor=clerk, case=withdrawn, reason="申请人书面申请撤回", now=_working_days_ago(3)
     )
-    # 两次终结: a third visit asked by the clerk and approved by the director.
+    # 两次终结: a third visit asked by the clerk, approved by the director, then made.
     from . import approvals
 
     visited = take(promised[0], Outcome.ACCEPT, _working_days_ago(3))
-    services.case_record_visit(actor=clerk, case=visited, now=_working_days_ago(2))
+    services.case_record_visit(
+        actor=clerk, case=visited, note="申请人到窗口核对原件", now=_working_days_ago(2)
+    )
     asked = approvals.approval_request(
         actor=clerk, case=visited, kind=approvals.Kind.FURTHER_VISIT,
         reason="申请人需补签字，请主任批准第三次到场", now=_working_days_ago(1, 9),
@@ -262,6 +287,31 @@ def _seed(center) -> list[Case]:
     approvals.approval_decide(
         actor=director, case=visited, request=asked, approve=True, now=_working_days_ago(1, 10)
     )
+    services.case_record_visit(
+        actor=clerk, case=visited, note="申请人到场补签字", now=_working_days_ago(1, 11)
+    )
+
+    # 容缺受理: one waiting for its 收入证明 (due tomorrow or so), one brought in and closed
+    # as 容缺通过 (办理状态 12).
+    tolerance_matter = _tolerance_matter(director)
+    for n in range(2):
+        lines = _received(tolerance_matter)
+        lines[-1] = {"name": "收入证明", "state": "missing"}
+        when = _working_days_ago(4 - 2 * n)
+        due = (when.date() if n == 0 else timezone.localdate()) + datetime.timedelta(days=1)
+        tol = take(
+            tolerance_matter, Outcome.ACCEPT, when, materials=lines,
+            tolerance=[{"name": "收入证明", "due": due}],
+        )  # fmt: skip
+        if n == 0:
+            services.case_tolerance_receive(
+                actor=clerk, case=tol, material="收入证明", via="window",
+                now=_working_days_ago(3, 10),
+            )  # fmt: skip
+            services.case_close(
+                actor=clerk, case=tol, decision="approved_tolerance", handover="post",
+                now=_working_days_ago(2, 15),
+            )  # fmt: skip
 
     # An application from the village point, waiting for pre-review.
     if agent and point:

@@ -24,6 +24,7 @@ from .states import (
     CaseStatus,
     Channel,
     Decision,
+    Delivery,
     Handover,
     PauseKind,
     RefusalKind,
@@ -546,6 +547,18 @@ class AcceptForm(DepartmentTermsMixin, JointFieldsMixin, ActionForm):
         if self.case.kind == "joint":
             self.add_joint_fields()
             self.add_term_fields()
+        # 容缺: a date for each eligible missing material accepts the case without it.
+        self.tolerance_lines = [
+            m
+            for m in self.case.materials.all()
+            if m.tolerance_allowed and m.state in (CaseMaterial.State.MISSING, "defective")
+        ]
+        for line in self.tolerance_lines:
+            self.fields[f"tolerance_{line.pk}"] = forms.DateField(
+                label=_("容缺: “%(name)s” brought by (blank: not 容缺)") % {"name": line.name},
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}),
+            )
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
@@ -555,6 +568,11 @@ class AcceptForm(DepartmentTermsMixin, JointFieldsMixin, ActionForm):
             "departments": list(data.get("departments") or []),
             "department_terms": self.terms_data(),
             "promised_date": data.get("promised_date"),
+            "tolerance": [
+                {"name": line.name, "due": data[f"tolerance_{line.pk}"]}
+                for line in self.tolerance_lines
+                if data.get(f"tolerance_{line.pk}")
+            ],
         }
 
 
@@ -581,10 +599,15 @@ class CompleteSupplementForm(MaterialStatesMixin, JointFieldsMixin, ActionForm):
         required=False,
     )
     uploads = MultipleFileField(label=gettext_lazy("Scans of what was brought"))
+    via = forms.ChoiceField(
+        label=gettext_lazy("How the materials came (at a window: a visit, 两次终结)"),
+        choices=Delivery.choices,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_material_fields()
+        self.initial.setdefault("via", services._delivery(self.case, None))
         self.fields["owner"].queryset = selectors.case_handlers()
         self.initial.setdefault("owner", self.case.owner_id or self.user.pk)
         if self.case.kind == "joint" and not self.case.tasks.exists():
@@ -598,6 +621,7 @@ class CompleteSupplementForm(MaterialStatesMixin, JointFieldsMixin, ActionForm):
             "lead_department": data.get("lead_department"),
             "departments": list(data.get("departments") or []),
             "uploads": [(upload, "") for upload in data.get("uploads") or []],
+            "via": data["via"],
         }
 
 
@@ -784,7 +808,7 @@ class FeeChoiceField(forms.ModelChoiceField):
         return f"{obj.item} · ¥{obj.amount}"
 
 
-class ApprovalRequestForm(ActionForm):
+class ApprovalRequestForm(MaterialStatesMixin, ActionForm):
     """Ask the director for what only the director may approve (两次终结, 减免)."""
 
     action = "request_approval"
@@ -805,10 +829,16 @@ class ApprovalRequestForm(ActionForm):
         self.fields["fee"].queryset = CaseFee.objects.filter(pk__in=[f.pk for f in fees])
         if ApprovalRequest.Kind.FEE_WAIVER not in kinds:
             del self.fields["fee"]
+        if ApprovalRequest.Kind.SECOND_SUPPLEMENT in kinds:
+            # The lines the second one-time notice will list, if the director approves it.
+            self.add_material_fields()
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
-        return {"kind": data["kind"], "fee": data.get("fee"), "reason": data["reason"]}
+        kwargs = {"kind": data["kind"], "fee": data.get("fee"), "reason": data["reason"]}
+        if data["kind"] == ApprovalRequest.Kind.SECOND_SUPPLEMENT:
+            kwargs["materials"] = self.materials_data()
+        return kwargs
 
 
 class ApprovalRequestChoiceField(forms.ModelChoiceField):
@@ -890,6 +920,7 @@ class ApprovalDecisionForm(WaiverFieldsMixin, ActionForm):
 class CloseForm(ActionForm):
     action = "close"
     decision = forms.ChoiceField(label=gettext_lazy("Decision"), choices=Decision.choices)
+
     handover = forms.ChoiceField(label=gettext_lazy("Result handed over"), choices=Handover.choices)
     handed_over_at = forms.DateTimeField(
         label=gettext_lazy("Handed over at (default: now)"),
@@ -904,6 +935,9 @@ class CloseForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # 容缺: only the decisions the case may close with now (selectors.close_decisions).
+        allowed = selectors.close_decisions(self.case)
+        self.fields["decision"].choices = [c for c in Decision.choices if c[0] in allowed]
         # 统一收费: why a result cannot be handed over yet (a denial still can).
         self.notice = selectors.handover_refusal(self.case)
 
@@ -936,6 +970,58 @@ class WithdrawForm(ActionForm):
 
     def service_kwargs(self) -> dict:
         return {"reason": self.cleaned_data["reason"]}
+
+
+class ToleranceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} · {obj.tolerance_due:%Y-%m-%d}"
+
+
+class ToleranceReceiveForm(ActionForm):
+    """容缺: the material promised at acceptance is brought in."""
+
+    action = "tolerance_receive"
+    material = ToleranceChoiceField(
+        label=gettext_lazy("容缺 material"), queryset=CaseMaterial.objects.none()
+    )
+    via = forms.ChoiceField(
+        label=gettext_lazy("How it came (at a window: a visit, 两次终结)"), choices=Delivery.choices
+    )
+    uploads = MultipleFileField(label=gettext_lazy("Scans of what was brought"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["material"].queryset = self.case.materials.filter(
+            state=CaseMaterial.State.TOLERATED
+        )
+        self.initial.setdefault("via", services._delivery(self.case, None))
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "material": data["material"],
+            "via": data["via"],
+            "uploads": list(data.get("uploads") or []),
+        }
+
+
+class ToleranceWaiveForm(ActionForm):
+    """容缺: the director waives a material still to come, with the reason."""
+
+    action = "tolerance_waive"
+    material = ToleranceChoiceField(
+        label=gettext_lazy("容缺 material"), queryset=CaseMaterial.objects.none()
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["material"].queryset = self.case.materials.filter(
+            state=CaseMaterial.State.TOLERATED
+        )
+
+    def service_kwargs(self) -> dict:
+        return {"material": self.cleaned_data["material"], "reason": self.cleaned_data["reason"]}
 
 
 class ScanForm(ActionForm):

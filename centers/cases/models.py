@@ -143,7 +143,12 @@ class Case(models.Model):
     paused_days = models.PositiveSmallIntegerField(_("paused working days"), default=0)
     due_date = models.DateField(_("promised date"), null=True, blank=True)
     due_provisional = models.BooleanField(_("provisional calendar"), default=False)
-    visits = models.PositiveSmallIntegerField(_("visits"), default=1)
+    # 两次终结: the applicant's visits to a window, counted by the steps that make one (a
+    # window intake, materials brought to a window, a result collected at a window); a cache
+    # of the events marked detail["visit"]. An online or village-point case starts at 0.
+    visits = models.PositiveSmallIntegerField(_("visits"), default=0)
+    # The matter's promised 到现场次数 as of intake (LocalMatter.visits).
+    promised_visits = models.PositiveSmallIntegerField(_("promised visits (到现场次数)"), default=1)
 
     decision = models.CharField(_("decision"), max_length=24, choices=Decision.choices, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
@@ -296,6 +301,9 @@ class CaseMaterial(models.Model):
         MISSING = "missing", _("缺少 (missing)")
         DEFECTIVE = "defective", _("有误 (defective)")
         NOT_NEEDED = "not_needed", _("不需要 (not needed)")
+        # 容缺受理: accepted without it, the applicant promised to bring it by tolerance_due.
+        TOLERATED = "tolerated", _("容缺 (to be brought by the promised date)")
+        WAIVED = "waived", _("容缺免交 (waived by the director)")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
     order = models.PositiveSmallIntegerField(default=0)
@@ -307,6 +315,10 @@ class CaseMaterial(models.Model):
     copies_received = models.PositiveSmallIntegerField(_("copies received"), default=0)
     state = models.CharField(_("state"), max_length=16, choices=State.choices)
     note = models.CharField(_("what is wrong or missing"), max_length=300, blank=True)
+    # 容缺: whether the matter's template allows accepting without it, and, once accepted so,
+    # the date the applicant promised to bring it (kept after it is brought or waived).
+    tolerance_allowed = models.BooleanField(_("容缺 allowed"), default=False)
+    tolerance_due = models.DateField(_("容缺: promised by"), null=True, blank=True)
 
     class Meta:
         ordering = ["order", "pk"]
@@ -360,6 +372,7 @@ class DocumentKind(models.TextChoices):
     OBJECTION_ANSWER = "objection_answer", _("异议答复书 (answer to an objection)")
     RECEIPT_OF_MATERIALS = "materials_receipt", _("收件回执 (receipt of materials, forwarded)")
     JOINT_NOTICE = "joint_notice", _("并联审批告知单 (joint approval notice)")
+    TOLERANCE_COMMITMENT = "tolerance_commitment", _("容缺受理承诺书 (容缺 commitment)")
 
 
 class CaseDocument(models.Model):
@@ -623,6 +636,7 @@ class ApprovalRequest(models.Model):
         FURTHER_VISIT = "further_visit", _("再次到场 (a visit beyond two, 两次终结)")
         FEE_WAIVER = "fee_waiver", _("减免 (fee waiver)")
         URGENT = "urgent", _("急办 (handle as urgent)")
+        SECOND_SUPPLEMENT = "second_supplement", _("二次补正 (a second one-time notice)")
 
     class State(models.TextChoices):
         PENDING = "pending", _("待审批 (waiting)")
@@ -631,11 +645,13 @@ class ApprovalRequest(models.Model):
         LAPSED = "lapsed", _("已失效 (lapsed: nothing left to approve)")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="approval_requests")
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     fee = models.ForeignKey(
         CaseFee, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     reason = models.TextField(_("reason"))
+    # What the approved step takes: a second one-time notice's material lines.
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

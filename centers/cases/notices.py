@@ -43,6 +43,7 @@ TEMPLATES = {
     DocumentKind.OBJECTION_ANSWER: "cases/notices/objection_answer.html",
     DocumentKind.RECEIPT_OF_MATERIALS: "cases/notices/materials_receipt.html",
     DocumentKind.JOINT_NOTICE: "cases/notices/joint_notice.html",
+    DocumentKind.TOLERANCE_COMMITMENT: "cases/notices/tolerance_commitment.html",
 }
 
 TITLES = {
@@ -55,6 +56,7 @@ TITLES = {
     DocumentKind.OBJECTION_ANSWER: gettext_lazy("异议答复书"),
     DocumentKind.RECEIPT_OF_MATERIALS: gettext_lazy("收件回执"),
     DocumentKind.JOINT_NOTICE: gettext_lazy("并联审批告知单"),
+    DocumentKind.TOLERANCE_COMMITMENT: gettext_lazy("容缺受理承诺书"),
 }
 
 REFUSAL_KIND_TEXT = {
@@ -200,6 +202,13 @@ def notice_context(case: Case, kind: str, facts: dict | None = None) -> dict:
         )
     elif kind == DocumentKind.EXTENSION_NOTICE:
         context.update(issued_on=timezone.localdate())
+    elif kind == DocumentKind.TOLERANCE_COMMITMENT:
+        context.update(
+            tolerated=list(
+                case.materials.filter(state=CaseMaterial.State.TOLERATED).order_by("order", "pk")
+            ),
+            issued_on=_local_date(case.accepted_at) or timezone.localdate(),
+        )
     elif kind == DocumentKind.REVOCATION_DECISION:
         context.update(issued_on=_local_date(case.revoked_at) or timezone.localdate())
     elif kind == DocumentKind.RECEIPT_OF_MATERIALS:

@@ -21,7 +21,7 @@ from tenants.accounts.models import CENTER_ROLES, Role, User
 from tenants.selectors import current_center
 
 from . import clock
-from .models import ApprovalRequest, Case, CaseDocument, CaseFile, CaseTask
+from .models import ApprovalRequest, Case, CaseDocument, CaseFile, CaseMaterial, CaseTask
 from .personal_data import is_id_number
 from .states import (
     CLOCK_RUNNING_STATUSES,
@@ -29,6 +29,8 @@ from .states import (
     REVOCABLE_DECISIONS,
     CaseStatus,
     Channel,
+    Decision,
+    PauseKind,
 )
 
 
@@ -475,3 +477,85 @@ def late_tasks(case: Case, today: datetime.date | None = None) -> list[CaseTask]
         for t in case.tasks.all()
         if t.signed_off_at is None and t.due_date is not None and t.due_date < today
     ]
+
+
+# --- 两次终结, 补正 and 容缺 ------------------------------------------------------------------
+
+
+def supplement_notices(case: Case) -> int:
+    """How many one-time notices the case has had (art. 32: one, a second is the director's)."""
+    return case.pauses.filter(kind=PauseKind.SUPPLEMENT).count()
+
+
+def visited_on(case: Case, day: datetime.date) -> bool:
+    """Whether a visit of the applicant was counted on `day` (the events' visit markers)."""
+    start = datetime.datetime.combine(
+        day, datetime.time.min, tzinfo=timezone.get_current_timezone()
+    )
+    return case.events.filter(
+        detail__visit=True, at__gte=start, at__lt=start + datetime.timedelta(days=1)
+    ).exists()
+
+
+def visits_counted(case: Case) -> int:
+    """The applicant's visits recounted from the events (what `Case.visits` caches): the
+    events marked as a visit, less those that were the same visit as an earlier one."""
+    return case.events.filter(detail__visit=True).exclude(detail__has_key="same_visit").count()
+
+
+def further_visit_unused(case: Case) -> ApprovalRequest | None:
+    """The director's approved further-visit request (两次终结) that no visit has used yet."""
+    used = {
+        value
+        for value in case.events.filter(detail__has_key="visit_approval").values_list(
+            "detail__visit_approval", flat=True
+        )
+    }
+    approved = ApprovalRequest.objects.filter(
+        case=case,
+        kind=ApprovalRequest.Kind.FURTHER_VISIT,
+        state=ApprovalRequest.State.APPROVED,
+    ).order_by("decided_at", "pk")
+    return next((r for r in approved if r.pk not in used), None)
+
+
+def visits_allowed(case: Case) -> int:
+    """The visits the matter promises (到现场次数), where an applicant who chose to come to a
+    window for a matter promising none has made the first one by choice."""
+    if case.channel == Channel.WINDOW:
+        return max(case.promised_visits, 1)
+    return case.promised_visits
+
+
+def tolerance_lines(case: Case) -> list[CaseMaterial]:
+    """The case's 容缺 materials (pending, brought or waived), from the prefetch when there."""
+    return [m for m in case.materials.all() if m.tolerance_due is not None]
+
+
+def tolerance_pending(case: Case) -> list[CaseMaterial]:
+    """The 容缺 materials still to come, with their promised dates."""
+    return [m for m in case.materials.all() if m.state == CaseMaterial.State.TOLERATED]
+
+
+def tolerance_close_refusal(case: Case, decision: str) -> str | None:
+    """Why `case` may not close with `decision` because of 容缺, or None. A case accepted with
+    容缺 closes as 容缺通过 (办理状态 12) once every 容缺 material is in or waived by the
+    director, and while one is pending it can only be denied; a case without 容缺 never
+    closes as 容缺通过."""
+    lines = tolerance_lines(case)
+    pending = [m for m in lines if m.state == CaseMaterial.State.TOLERATED]
+    if pending and decision != Decision.DENIED:
+        return _(
+            "Waiting for the 容缺 material(s) %(names)s: the case closes as 容缺通过 once they "
+            "are brought in or waived by the director."
+        ) % {"names": "、".join(f"{m.name}（{m.tolerance_due.isoformat()}）" for m in pending)}
+    if lines and decision in (Decision.APPROVED, Decision.CERTIFICATE_ISSUED):
+        return _("This case was accepted with 容缺: it closes as 容缺通过 (办理状态 12).")
+    if not lines and decision == Decision.APPROVED_TOLERANCE:
+        return _("容缺通过 (办理状态 12) is for a case accepted with 容缺 only.")
+    return None
+
+
+def close_decisions(case: Case) -> list[str]:
+    """The decisions `case` may close with now (the desk's choices, the API's answer)."""
+    return [d for d in Decision.values if tolerance_close_refusal(case, d) is None]

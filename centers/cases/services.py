@@ -49,6 +49,7 @@ from .states import (
     CaseStatus,
     Channel,
     Decision,
+    Delivery,
     Handover,
     PauseKind,
     ProcessCode,
@@ -67,6 +68,9 @@ CERTIFICATE_DAYS = 10
 URGENT_REASON_MAX = CaseFee._meta.get_field("waiver_reason").max_length
 # 两次终结: a third visit needs the director's approval.
 VISITS_WITHOUT_APPROVAL = 2
+# 行政许可法 art. 32: the one-time notice lists everything at once; a second one on the same
+# case is the director's (with a reason), and supervision flags it.
+NOTICES_WITHOUT_APPROVAL = 1
 
 MODE_KINDS = {
     ProcessingMode.IMMEDIATE: CaseKind.INSTANT,
@@ -372,6 +376,7 @@ def _checklist(matter: LocalMatter, received: Sequence[dict] | None) -> list[dic
                 "copies_received": int(got.get("copies_received") or 0),
                 "state": state,
                 "note": note[:300],
+                "tolerance_allowed": bool(m.get("tolerance")) and m.get("required", True),
             }
         )
     return lines
@@ -387,6 +392,81 @@ def _missing(lines) -> list:
 
 def _line_state(line) -> str:
     return line["state"] if isinstance(line, dict) else line.state
+
+
+# Material states a clerk sets by hand; 容缺 and its waiver are their own steps.
+INPUT_STATES = (
+    CaseMaterial.State.RECEIVED,
+    CaseMaterial.State.MISSING,
+    CaseMaterial.State.DEFECTIVE,
+    CaseMaterial.State.NOT_NEEDED,
+)
+
+
+def _tolerance_mark(lines, tolerance, today: datetime.date) -> list[str]:
+    """容缺受理 at acceptance: mark the named missing materials as 容缺 (accepted without
+    them) with the date the applicant promises to bring each. Only a material the matter's
+    template marks as 容缺-eligible, missing or defective now, with a date not in the past.
+    `lines` are the case's CaseMaterial rows or intake dicts; returns the errors."""
+    errors: list[str] = []
+    by_name = {(line["name"] if isinstance(line, dict) else line.name): line for line in lines}
+    for item in tolerance or ():
+        name = (item.get("name") or "").strip()
+        due = item.get("due")
+        line = by_name.get(name)
+        if line is None:
+            errors.append(_("“%(name)s” is not a material of this case.") % {"name": name})
+            continue
+        get = line.get if isinstance(line, dict) else lambda key, line=line: getattr(line, key)
+        if not get("tolerance_allowed"):
+            errors.append(
+                _("“%(name)s” is not a 容缺 material of this matter: it must be brought before "
+                  "acceptance.") % {"name": name}
+            )  # fmt: skip
+        elif get("state") not in (CaseMaterial.State.MISSING, CaseMaterial.State.DEFECTIVE):
+            errors.append(
+                _("“%(name)s” is not missing: 容缺 is for a material still to come.")
+                % {"name": name}
+            )
+        elif not isinstance(due, datetime.date) or due < today:
+            errors.append(
+                _("Give the date by which the applicant brings “%(name)s” (not in the past).")
+                % {"name": name}
+            )
+        else:
+            if isinstance(line, dict):
+                line["state"] = CaseMaterial.State.TOLERATED
+                line["tolerance_due"] = due
+            else:
+                line.state = CaseMaterial.State.TOLERATED
+                line.tolerance_due = due
+    return errors
+
+
+def _visit(case: Case, actor, now: datetime.datetime) -> dict:
+    """两次终结: the applicant comes to a window for this step (a window intake, materials
+    brought to a window, a result collected at a window). Counts the visit on the case and
+    returns the event's visit marker. A visit beyond two is the director's: the director takes
+    the step, or a clerk takes it with the director's approved further-visit request, which
+    it uses up. A step refused here changes nothing (the caller's transaction rolls back)."""
+    number = case.visits + 1
+    marker: dict = {"visit": True, "visits": number}
+    if number > VISITS_WITHOUT_APPROVAL:
+        if actor is None or actor.role == Role.CENTER_DIRECTOR:
+            marker["director_approved"] = True
+        else:
+            approval = selectors.further_visit_unused(case)
+            if approval is None:
+                raise PermissionDenied(
+                    _(
+                        "This would be visit %(n)s: beyond two visits (两次终结) the director "
+                        "must approve it."
+                    )
+                    % {"n": number}
+                )
+            marker.update(director_approved=True, visit_approval=approval.pk)
+    case.visits = number
+    return marker
 
 
 # --- intake -----------------------------------------------------------------------------------
@@ -429,6 +509,8 @@ class Intake:
     note: str = ""
     uploads: list = field(default_factory=list)  # [(UploadedFile, material name or "")]
     idempotency_key: str | None = None
+    # 容缺受理 at acceptance: [{"name": material, "due": date the applicant brings it}]
+    tolerance: list[dict] = field(default_factory=list)
 
 
 def _receipt_number(day: datetime.date) -> str:
@@ -592,6 +674,13 @@ def _case_intake(actor, intake: Intake, now: datetime.datetime) -> Case:
     except ValidationError as exc:
         errors.update(exc.message_dict)
         lines = []
+    if intake.tolerance:
+        if outcome != Outcome.ACCEPT:
+            errors["tolerance"] = [_("容缺 is marked when the case is accepted.")]
+        else:
+            problems = _tolerance_mark(lines, intake.tolerance, today)
+            if problems:
+                errors["tolerance"] = problems
     missing = _missing(lines)
     if outcome == Outcome.ACCEPT and missing and not errors:
         errors["materials"] = [
@@ -644,7 +733,11 @@ def _case_intake(actor, intake: Intake, now: datetime.datetime) -> Case:
         legal_days=matter.legal_days,
         promised_days=matter.promised_days,
         extension_max_days=matter.extension_limit,
+        promised_visits=matter.visits,
     )
+    # 两次终结: an intake at a window is the applicant's first visit; online, by post or
+    # through a village agent it is none.
+    visit = _visit(case, actor, now) if intake.channel == Channel.WINDOW else {}
     case.save()
     materials = CaseMaterial.objects.bulk_create(
         [CaseMaterial(case=case, **line) for line in lines]
@@ -670,7 +763,7 @@ def _case_intake(actor, intake: Intake, now: datetime.datetime) -> Case:
         from_status=NEW,
         code=ProcessCode.RECEIVED,
         reason=intake.note,
-        detail=detail,
+        detail={**detail, **visit},
         attachments=attachments,
         notify=forward,
     )
@@ -769,6 +862,18 @@ def _accept(
         case.due_date = intake.promised_date
     if case.urgent:
         case.urgent_target_date = _urgent_target(case)
+    tolerated = [m for m in case.materials.all() if m.state == CaseMaterial.State.TOLERATED]
+    late = [m.name for m in tolerated if case.due_date and m.tolerance_due > case.due_date]
+    if late:
+        raise ValidationError(
+            {
+                "tolerance": [
+                    _("The 容缺 material(s) %(names)s must be brought by %(due)s, the case's "
+                      "promised date, so that it can close on time.")
+                    % {"names": "、".join(late), "due": case.due_date}
+                ]
+            }
+        )  # fmt: skip
     case.save()
     joint_notice = None
     if case.kind == CaseKind.JOINT and departments:
@@ -797,6 +902,11 @@ def _accept(
         joint_notice = notices.issue(case, DocumentKind.JOINT_NOTICE)
     _fees_create(case)
     document = notices.issue(case, DocumentKind.ACCEPTANCE_NOTICE)
+    attachments = [_document_attachment(document)]
+    if tolerated:
+        # 容缺受理: the applicant signs the commitment to bring each material by its date.
+        commitment = notices.issue(case, DocumentKind.TOLERANCE_COMMITMENT)
+        attachments.append(_document_attachment(commitment))
     event = _event(
         case,
         actor,
@@ -812,9 +922,9 @@ def _accept(
             "due_date": case.due_date.isoformat() if case.due_date else None,
             "provisional": case.due_provisional,
             "deemed": deemed,
+            "tolerance": [{"name": m.name, "due": m.tolerance_due.isoformat()} for m in tolerated],
         },
-        attachments=[_document_attachment(document)]
-        + ([_document_attachment(joint_notice)] if joint_notice else []),
+        attachments=attachments + ([_document_attachment(joint_notice)] if joint_notice else []),
         notify=True,
     )
     if case.kind == CaseKind.JOINT:
@@ -857,9 +967,12 @@ def case_accept(
     departments=(),
     department_terms: dict | None = None,
     promised_date: datetime.date | None = None,
+    tolerance: Sequence[dict] = (),
     now: datetime.datetime | None = None,
 ) -> Case:
-    """Accept a received case after pre-review (an agent's or an online application)."""
+    """Accept a received case after pre-review (an agent's or an online application). Missing
+    materials the matter marks as 容缺-eligible may be accepted as 容缺 (`tolerance`: name and
+    the date the applicant brings each), with the printed commitment."""
     now = _now(now)
     with transaction.atomic():
         case = _locked(case)
@@ -871,7 +984,11 @@ def case_accept(
         owner = _center_user(
             owner or actor, "owner", errors, roles={Role.WINDOW_STAFF, Role.CENTER_DIRECTOR}
         )
-        missing = _missing(list(case.materials.all()))
+        lines = list(case.materials.all())
+        problems = _tolerance_mark(lines, tolerance, _local_day(now))
+        if problems:
+            errors["tolerance"] = problems
+        missing = _missing(lines)
         if missing:
             errors["materials"] = [
                 _("Materials are missing (%(names)s): issue the one-time notice first.")
@@ -887,6 +1004,9 @@ def case_accept(
         _raise(errors)
         if case.kind == CaseKind.JOINT:
             case.lead_department = lead_department
+        for line in lines:
+            if line.state == CaseMaterial.State.TOLERATED:
+                line.save(update_fields=["state", "tolerance_due"])
         intake = Intake(matter=case.matter, applicant={}, promised_date=promised_date)
         _accept(
             case,
@@ -917,10 +1037,12 @@ def acceptance_refusal(case: Case) -> str | None:
 # --- 补正 (one-time notice) -------------------------------------------------------------------
 
 
-def _request_supplement(case: Case, actor, now: datetime.datetime, *, reason: str = "") -> None:
+def _request_supplement(
+    case: Case, actor, now: datetime.datetime, *, reason: str = "", extra: dict | None = None
+) -> None:
     from_status = case.status
     today = _local_day(now)
-    detail: dict = {}
+    detail: dict = dict(extra or {})
     if from_status in (NEW, CaseStatus.RECEIVED) and case.accepted_on is None:
         limit, _p = clock.due_date(case.received_on, SUPPLEMENT_NOTICE_DAYS)
         if today > limit:
@@ -948,7 +1070,11 @@ def _request_supplement(case: Case, actor, now: datetime.datetime, *, reason: st
         from_status=from_status,
         code=ProcessCode.SUPPLEMENT_START,
         reason=reason
-        or (_("One-time notice issued late: deemed accepted (art. 32).") if detail else ""),
+        or (
+            _("One-time notice issued late: deemed accepted (art. 32).")
+            if "deemed_accepted_on" in detail
+            else ""
+        ),
         detail=detail,
         attachments=[_document_attachment(document)],
         notify=True,
@@ -961,26 +1087,52 @@ def case_request_supplement(
     case: Case,
     materials: Sequence[dict],
     reason: str = "",
+    approval=None,
     now: datetime.datetime | None = None,
 ) -> Case:
     """Issue the one-time notice (一次性告知单): mark every missing or defective material in one
-    go. From a received case (pre-review) or during handling; the clock stops."""
+    go. From a received case (pre-review) or during handling; the clock stops.
+
+    行政许可法 art. 32: the notice tells everything at once, so a case gets one. A second one
+    is the director's, with the reason: the director issues it, or approves a clerk's request
+    (`approvals`, kind second_supplement), which issues it here in the director's name
+    (`approval`: that request)."""
     now = _now(now)
     with transaction.atomic():
         case = _locked(case)
         transition_check("request_supplement", case.status, actor)
         if case.pauses.filter(kind=PauseKind.SUPPLEMENT, end_on__isnull=True).exists():
             raise ValidationError({"status": [_("A one-time notice is already open.")]})
+        number = selectors.supplement_notices(case) + 1
+        extra: dict = {}
+        if number > NOTICES_WITHOUT_APPROVAL:
+            if actor is not None and actor.role != Role.CENTER_DIRECTOR:
+                raise PermissionDenied(
+                    _(
+                        "The one-time notice was already issued once (art. 32): a second one "
+                        "needs the director's approval. Ask the director, with the reason."
+                    )
+                )
+            if not (reason or "").strip():
+                raise ValidationError(
+                    {"reason": [_("Say why a second one-time notice is needed; it is recorded.")]}
+                )
+            extra = {"notice_number": number, "director_approved": True}
+            if approval is not None:
+                extra["approval"] = approval.pk
         _materials_update(case, materials)
         if not _missing(list(case.materials.all())):
             raise ValidationError(
                 {"materials": [_("Mark what is missing or defective: the notice must list it.")]}
             )
-        _request_supplement(case, actor, now, reason=reason)
+        _request_supplement(case, actor, now, reason=(reason or "").strip(), extra=extra)
+        _approvals_lapse(case, actor, now)
     return case
 
 
-def _materials_update(case: Case, materials: Sequence[dict]) -> None:
+def _materials_update(case: Case, materials: Sequence[dict], *, save: bool = True) -> list:
+    """The case's material lines with the given states and notes, checked; saved unless
+    `save` is False (an approval request checks the lines it will ask for)."""
     by_name = {m.name: m for m in case.materials.all()}
     for given in materials or ():
         line = by_name.get((given.get("name") or "").strip())
@@ -998,6 +1150,17 @@ def _materials_update(case: Case, materials: Sequence[dict]) -> None:
             raise ValidationError(
                 {"materials": [_("Unknown material state “%(state)s”.") % {"state": state}]}
             )
+        if state != line.state and (
+            state not in INPUT_STATES or line.state == CaseMaterial.State.TOLERATED
+        ):
+            raise ValidationError(
+                {
+                    "materials": [
+                        _("“%(name)s”: 容缺 is settled by its own step (brought in, or waived by "
+                          "the director).") % {"name": line.name}
+                    ]
+                }
+            )  # fmt: skip
         note = (given.get("note") or "").strip()[:300]
         if state == CaseMaterial.State.DEFECTIVE and not note:
             raise ValidationError(
@@ -1008,7 +1171,9 @@ def _materials_update(case: Case, materials: Sequence[dict]) -> None:
         for attr in ("originals_received", "copies_received"):
             if given.get(attr) is not None:
                 setattr(line, attr, max(0, int(given[attr])))
-        line.save()
+        if save:
+            line.save()
+    return list(by_name.values())
 
 
 def _close_pause(case: Case, today: datetime.date) -> ClockPause | None:
@@ -1036,15 +1201,21 @@ def case_complete_supplement(
     lead_department=None,
     departments=(),
     uploads: Sequence = (),
+    via: str | None = None,
     now: datetime.datetime | None = None,
 ) -> Case:
     """The applicant brought what the notice listed (补正结束). A case never accepted is
-    accepted now; a case in handling resumes its clock."""
+    accepted now; a case in handling resumes its clock.
+
+    `via` says how the materials came (states.Delivery; by default the way the case came in:
+    a window case's at the window, an online one's online): brought to a window, it is a
+    visit of the applicant (两次终结), and a third needs the director."""
     now = _now(now)
     today = _local_day(now)
     with transaction.atomic():
         case = _locked(case)
         transition_check("complete_supplement", case.status, actor)
+        via = _delivery(case, via)
         _materials_update(case, materials)
         missing = _missing(list(case.materials.all()))
         if missing:
@@ -1057,6 +1228,7 @@ def case_complete_supplement(
                 }
             )
         attachments = _attach(case, actor, uploads)
+        visit = _visit(case, actor, now) if via == Delivery.WINDOW else {}
         pause = _close_pause(case, today)
         needs_acceptance = not case.events.filter(action="accept").exists()
         # A case this township forwards goes back to RECEIVED, to be forwarded (issue 15).
@@ -1071,7 +1243,7 @@ def case_complete_supplement(
             at=now,
             from_status=CaseStatus.SUPPLEMENTING,
             code=ProcessCode.SUPPLEMENT_END,
-            detail={"paused_days": getattr(pause, "paused_days", 0)},
+            detail={"paused_days": getattr(pause, "paused_days", 0), "via": via, **visit},
             attachments=attachments,
         )
         if needs_acceptance and not forwarded:
@@ -1090,6 +1262,20 @@ def case_complete_supplement(
             case.status = CaseStatus.SUPPLEMENTING  # _accept records the step from here
             _accept(case, actor, now, owner=owner, departments=departments)
     return case
+
+
+def _delivery(case: Case, via: str | None) -> str:
+    """How materials came in after intake: as given, or the way the case itself came."""
+    if not via:
+        via = {
+            Channel.WINDOW: Delivery.WINDOW,
+            Channel.VILLAGE_POINT: Delivery.VILLAGE_POINT,
+        }.get(case.channel, Delivery.ONLINE)
+    if via not in Delivery.values:
+        raise ValidationError(
+            {"via": [_("Choose how the materials came: window, online, post or village point.")]}
+        )
+    return via
 
 
 def _attach(case: Case, actor, uploads: Sequence) -> list[dict]:
@@ -1379,27 +1565,20 @@ def case_reassign(
 def case_record_visit(
     *, actor, case: Case, note: str = "", now: datetime.datetime | None = None
 ) -> Case:
-    """Count another visit of the applicant (两次终结). A third or later visit is recorded
-    only with the director's approval: the director records it."""
+    """A visit of the applicant that no step records (两次终结): called in to sign, to show
+    an original, for an inspection at the center. The steps count their own visits (a window
+    intake, materials brought to a window, a result collected at a window: `_visit`), so this
+    is never the way to count those. A visit beyond two needs the director: the director
+    records it (with the reason), or a clerk with the director's approved request."""
     now = _now(now)
     with transaction.atomic():
         case = _locked(case)
         transition_check("record_visit", case.status, actor)
-        approval = case.visits + 1 > VISITS_WITHOUT_APPROVAL
-        if approval:
-            if actor is not None and actor.role != Role.CENTER_DIRECTOR:
-                raise PermissionDenied(
-                    _(
-                        "This would be visit %(n)s: beyond two visits (两次终结) the director "
-                        "must approve it."
-                    )
-                    % {"n": case.visits + 1}
-                )
-            if not (note or "").strip():
-                raise ValidationError(
-                    {"note": [_("Say why a third visit is needed; it is recorded.")]}
-                )
-        case.visits += 1
+        visit = _visit(case, actor, now)
+        # The director's own decision carries its reason (a clerk's approved request has one).
+        own = visit.get("director_approved") and not visit.get("visit_approval")
+        if own and not (note or "").strip():
+            raise ValidationError({"note": [_("Say why a third visit is needed; it is recorded.")]})
         case.save()
         _event(
             case,
@@ -1408,7 +1587,7 @@ def case_record_visit(
             at=now,
             from_status=case.status,
             reason=(note or "").strip(),
-            detail={"visits": case.visits, "director_approved": approval},
+            detail={"director_approved": False, **visit},
         )
     return case
 
@@ -1488,9 +1667,22 @@ def case_close(
                     _("Waiting for the sign-off of: %(departments)s.")
                     % {"departments": "、".join(waiting)}
                 ]
+        if "decision" not in errors:
+            refusal = selectors.tolerance_close_refusal(case, decision)
+            if refusal:
+                errors["decision"] = [refusal]
         _raise(errors)
         from_status = case.status
         today = _local_day(now)
+        # 两次终结: collecting the result at a window is a visit, unless it is the visit
+        # already counted that day (a 即办件 handed over on the spot).
+        visit = {}
+        if handover == Handover.WINDOW:
+            visit = (
+                {"visit": True, "visits": case.visits, "same_visit": True}
+                if selectors.visited_on(case, _local_day(handed_over_at))
+                else _visit(case, actor, now)
+            )
         case.status = CaseStatus.CLOSED
         case.decision = decision
         case.decision_note = (note or "").strip()
@@ -1517,6 +1709,7 @@ def case_close(
                 "certificate_due_date": (
                     case.certificate_due_date.isoformat() if case.certificate_due_date else None
                 ),
+                **visit,
             },
             notify=True,
         )
@@ -1576,6 +1769,98 @@ def case_issue_certificate(
                 "issued_at": issued_at.isoformat(),
                 "certificate_due_date": case.certificate_due_date.isoformat(),
                 "late": late,
+            },
+        )
+    return case
+
+
+# --- 容缺 (materials accepted to come later) ---------------------------------------------------
+
+
+def _tolerated_line(case: Case, material) -> CaseMaterial:
+    name = getattr(material, "name", material)
+    line = (
+        case.materials.select_for_update()
+        .filter(name=(name or "").strip(), state=CaseMaterial.State.TOLERATED)
+        .first()
+    )
+    if line is None:
+        raise ValidationError(
+            {"material": [_("Choose a 容缺 material of this case that is still to come.")]}
+        )
+    return line
+
+
+def case_tolerance_receive(
+    *,
+    actor,
+    case: Case,
+    material,
+    via: str | None = None,
+    uploads: Sequence = (),
+    now: datetime.datetime | None = None,
+) -> Case:
+    """The applicant brings a 容缺 material promised at acceptance (容缺受理承诺书). Late or not,
+    it is recorded (the event says whether the promised date had passed). Brought to a window
+    it is a visit (两次终结)."""
+    now = _now(now)
+    with transaction.atomic():
+        case = _locked(case)
+        transition_check("tolerance_receive", case.status, actor)
+        line = _tolerated_line(case, material)
+        via = _delivery(case, via)
+        attachments = _attach(case, actor, [(u, line.name) for u in uploads])
+        visit = _visit(case, actor, now) if via == Delivery.WINDOW else {}
+        line.state = CaseMaterial.State.RECEIVED
+        line.originals_received = max(line.originals_received, line.originals_needed)
+        line.copies_received = max(line.copies_received, line.copies_needed)
+        line.save()
+        case.save()
+        _event(
+            case,
+            actor,
+            "tolerance_receive",
+            at=now,
+            from_status=case.status,
+            detail={
+                "material": line.name,
+                "tolerance_due": line.tolerance_due.isoformat() if line.tolerance_due else None,
+                "late": bool(line.tolerance_due and _local_day(now) > line.tolerance_due),
+                "via": via,
+                **visit,
+            },
+            attachments=attachments,
+        )
+    return case
+
+
+def case_tolerance_waive(
+    *, actor, case: Case, material, reason: str, now: datetime.datetime | None = None
+) -> Case:
+    """The director waives a 容缺 material (免予提交) with the reason: the case may then close
+    as 容缺通过 without it."""
+    now = _now(now)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Give the reason for waiving the material.")]})
+    with transaction.atomic():
+        case = _locked(case)
+        transition_check("tolerance_waive", case.status, actor)
+        _require_director(actor, _("a 容缺 waiver"))
+        line = _tolerated_line(case, material)
+        line.state = CaseMaterial.State.WAIVED
+        line.note = reason.strip()[:300]
+        line.save()
+        _event(
+            case,
+            actor,
+            "tolerance_waive",
+            at=now,
+            from_status=case.status,
+            reason=reason.strip(),
+            detail={
+                "material": line.name,
+                "tolerance_due": line.tolerance_due.isoformat() if line.tolerance_due else None,
+                "approved_by": actor.pk if actor else None,
             },
         )
     return case

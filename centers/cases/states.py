@@ -111,6 +111,16 @@ class Handover(models.TextChoices):
     ELECTRONIC = "electronic", gettext_lazy("电子送达 (electronically)")
 
 
+class Delivery(models.TextChoices):
+    """How materials reached the center after intake (补正, 容缺): only at a window is it a
+    visit of the applicant (两次终结)."""
+
+    WINDOW = "window", gettext_lazy("窗口提交 (brought to a window)")
+    ONLINE = "online", gettext_lazy("网上提交 (online)")
+    POST = "post", gettext_lazy("邮寄 (by post)")
+    VILLAGE_POINT = "village_point", gettext_lazy("便民服务站转交 (through the village point)")
+
+
 class RefusalKind(models.TextChoices):
     OUT_OF_SCOPE = "out_of_scope", gettext_lazy("不受理/退回 (not within this center's remit)")
     NOT_ACCEPTABLE = "not_acceptable", gettext_lazy("不予受理 (does not meet the conditions)")
@@ -266,6 +276,21 @@ TRANSITIONS: dict[str, Transition] = dict(
             None,
             HANDLERS,
             gettext_lazy("Record the certificate's issue (发证)"),
+        ),
+        # 容缺: the material promised at acceptance is brought in, or the director waives it.
+        _t(
+            "tolerance_receive",
+            {S.ACCEPTED, S.SPECIAL_PROCEDURE, S.SUPPLEMENTING, S.REFERRED, S.REFERRAL_DECIDED},
+            None,
+            HANDLERS,
+            gettext_lazy("容缺 material brought in"),
+        ),
+        _t(
+            "tolerance_waive",
+            {S.ACCEPTED, S.SPECIAL_PROCEDURE, S.SUPPLEMENTING, S.REFERRED, S.REFERRAL_DECIDED},
+            None,
+            DIRECTORS,
+            gettext_lazy("Waive a 容缺 material (director)"),
         ),
         # 撤销 (art. 69): the decision is revoked, the case keeps its closing (the handling
         # happened, on time or not); the event carries code 15.

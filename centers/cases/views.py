@@ -45,6 +45,7 @@ from .states import (
     CaseStatus,
     Channel,
     Decision,
+    Delivery,
     Handover,
     PauseKind,
     ProcessCode,
@@ -71,6 +72,8 @@ ACTIONS = {
     "issue_certificate": (forms.CertificateForm, services.case_issue_certificate),
     "reassign": (forms.ReassignForm, services.case_reassign),
     "record_visit": (forms.VisitForm, services.case_record_visit),
+    "tolerance_receive": (forms.ToleranceReceiveForm, services.case_tolerance_receive),
+    "tolerance_waive": (forms.ToleranceWaiveForm, services.case_tolerance_waive),
     "close": (forms.CloseForm, services.case_close),
     "refuse": (forms.RefuseForm, services.case_refuse),
     "withdraw": (forms.WithdrawForm, services.case_withdraw),
@@ -87,6 +90,7 @@ ERROR_ALIASES = {
     "accept": {"department_terms": "departments"},
     "complete_supplement": {"files": "uploads"},
     "attach": {"files": "file"},
+    "tolerance_receive": {"files": "uploads"},
 }
 # Events that are not a step of the state table, and the desk's own form.
 EVENT_LABELS = {
@@ -146,6 +150,12 @@ DETAIL_LABELS = {
     "competent_authority": gettext_lazy("authority to apply to"),
     "task_due_date": gettext_lazy("department due date"),
     "needs": gettext_lazy("what it needs"),
+    "visit": gettext_lazy("visit of the applicant"),
+    "same_visit": gettext_lazy("same visit"),
+    "via": gettext_lazy("came"),
+    "notice_number": gettext_lazy("one-time notice no."),
+    "material": gettext_lazy("material"),
+    "tolerance_due": gettext_lazy("容缺: promised by"),
 }
 USER_KEYS = ("owner", "from_owner", "to_owner", "first_contact", "approved_by", "requested_by")
 CHOICE_KEYS = {
@@ -154,6 +164,7 @@ CHOICE_KEYS = {
     "decision": (Decision,),
     "handover": (Handover,),
     "authority": (WaiverAuthority,),
+    "via": (Delivery,),
 }
 
 
@@ -362,10 +373,22 @@ def offered_actions(case, user) -> tuple[list[str], bool]:
             continue
         if name == "accept" and services.acceptance_refusal(case):
             continue  # issue 15: a township forwards what is decided above it
+        if name in ("tolerance_receive", "tolerance_waive") and not selectors.tolerance_pending(
+            case
+        ):
+            continue
+        # Art. 32: a second one-time notice is asked of the director (request_approval).
+        if (
+            name == "request_supplement"
+            and user.role != Role.CENTER_DIRECTOR
+            and selectors.supplement_notices(case) >= services.NOTICES_WITHOUT_APPROVAL
+        ):
+            continue
         if (
             name == "record_visit"
             and case.visits >= services.VISITS_WITHOUT_APPROVAL
             and user.role != Role.CENTER_DIRECTOR
+            and selectors.further_visit_unused(case) is None
         ):
             visit_needs_director = True
             continue
@@ -509,6 +532,8 @@ class CaseDetailView(DeskAccess, AdminScreenMixin, TemplateView):
             fees=list(case.fees.all()),
             objections=list(case.objections.all()),
             approval_requests=list(case.approval_requests.all()),
+            tolerance_pending=selectors.tolerance_pending(case),
+            visits_allowed=selectors.visits_allowed(case),
             remote_status_label=_status_label(case.remote_status),
             owner_label=forms.staff_label(case.owner) if case.owner else "",
             first_contact_label=forms.staff_label(case.first_contact) if case.first_contact else "",

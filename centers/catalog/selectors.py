@@ -39,7 +39,10 @@ def _display(value) -> str:
         for item in value:
             if isinstance(item, dict) and "originals" in item:
                 required = "必需" if item.get("required") else "可选"
-                lines.append(f"{item['name']}|{item['originals']}|{item['copies']}|{required}")
+                tolerance = "|容缺" if item.get("tolerance") else ""
+                lines.append(
+                    f"{item['name']}|{item['originals']}|{item['copies']}|{required}{tolerance}"
+                )
             elif isinstance(item, dict):
                 lines.append(f"{item.get('question')}|{item.get('answer')}")
             else:

@@ -4,7 +4,9 @@ the public table. snapshot_compute is the only writer of CenterDailySnapshot.
 Definitions (all days are local, Asia/Shanghai):
 - received / accepted: cases whose received_on / accepted_on is the day.
 - closed: cases closed (办结) that day; closed_late as the case recorded it at closing;
-  closed_one_visit: of those, closed with a single visit (一次办结);
+  closed_one_visit: of those, closed with at most one visit of the applicant (一次办结, 最多跑一次:
+  Case.visits, counted by the steps that bring the applicant to a window, so an online case
+  handed over by post or electronically has none and counts);
   handling_working_days: the sum over them of the working days after accepted_on up to and
   including closed_on, on the center's calendar (0 for a same-day close).
 - open_cases at the end of the day: received on or before it and not yet closed, refused or
@@ -109,7 +111,7 @@ def _case_figures(day: datetime.date, working_days) -> dict:
         "closed": len(closed_rows),
         "closed_on_time": len(closed_rows) - late,
         "closed_late": late,
-        "closed_one_visit": sum(1 for row in closed_rows if row[2] == 1),
+        "closed_one_visit": sum(1 for row in closed_rows if row[2] <= 1),
         "handling_working_days": handling,
         "open_cases": open_cases.count(),
         "overdue_open": overdue.count(),

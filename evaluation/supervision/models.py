@@ -19,7 +19,7 @@ class Flag(models.TextChoices):
     YELLOW = "yellow", _("黄牌 (one working day or less left)")
     RED = "red", _("红牌 (past the promised date)")
     INSTANT_LATE = "instant_late", _("即办件 not closed the same day")
-    REPEATED_RETURNS = "repeated_returns", _("补正 more than twice")
+    REPEATED_RETURNS = "repeated_returns", _("二次补正 (a second one-time notice)")
     THIRD_VISIT = "third_visit", _("Third visit approved (两次终结 exceeded)")
     # issue 15, deadlines (行政许可法 art. 82): a closure of the center inside the term of a
     # case whose clock runs. A risk to watch, never a notice: the date itself does not move.
@@ -31,6 +31,10 @@ class Flag(models.TextChoices):
     OBJECTION_LATE = "objection_late", _("异议 not answered in writing by its date")
     # Issue 15 (联办件, seed plan 1: 不得相互推诿): a department past its own due date.
     JOINT_TASK_LATE = "joint_task_late", _("联办 department late (推诿)")
+    # Issue 15, part 4 (容缺, visits counted from the steps).
+    VISITS_OVER_PROMISE = "visits_over_promise", _("More visits than the matter's 到现场次数")
+    TOLERANCE_DUE_SOON = "tolerance_soon", _("容缺 material due within one working day")
+    TOLERANCE_OVERDUE = "tolerance_overdue", _("容缺 material past its promised date")
 
 
 class Alert(models.Model):

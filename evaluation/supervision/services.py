@@ -36,13 +36,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from centers.cases.models import Case, CaseObjection, CaseTask, ClockPause
+from centers.cases.models import Case, CaseMaterial, CaseObjection, CaseTask, ClockPause
 from centers.cases.services import VISITS_WITHOUT_APPROVAL
 from centers.cases.states import (
     CLOCK_RUNNING_STATUSES,
     OPEN_STATUSES,
     CaseKind,
     CaseStatus,
+    Channel,
     PauseKind,
 )
 from centers.workspace import calendar as cal
@@ -53,8 +54,10 @@ from .models import Alert, AlertNotice, Flag
 
 logger = logging.getLogger(__name__)
 
-# 补正 (returned for materials) more than this many times raises repeated_returns.
-RETURNS_ALLOWED = 2
+# 行政许可法 art. 32: one one-time notice; the second (the director's) raises repeated_returns.
+RETURNS_ALLOWED = 1
+# A case closed with more visits than its matter promises stays listed this many days.
+VISITS_CLOSED_SHOWN_DAYS = 7
 
 # Flags shown in the lists and on the case, but never notified (no notice, no SMS): a risk.
 SILENT_FLAGS = frozenset({str(Flag.CLOSURE_IN_TERM)})
@@ -75,13 +78,12 @@ def yellow_threshold(today: datetime.date) -> datetime.date:
 # The conditions, as SQL over the center's `cases_case c`. `raise` finds the cases that get an
 # alert; `keep` the cases whose alert stays open (for yellow: also once past due).
 def _conditions(
-    case_table: str,
-    pause_table: str,
-    closure_table: str,
-    objection_table: str,
-    task_table: str,
-    department_table: str,
+    t: dict[str, str],
 ) -> dict[str, dict[str, str]]:
+    """The conditions over the center's tables (`_tables()`)."""
+    pause_table, closure_table = t["pause"], t["closure"]
+    objection_table, task_table, department_table = t["objection"], t["task"], t["department"]
+    material_table = t["material"]
     late_tasks = (
         f"c.id IN (SELECT t.case_id FROM {task_table} t WHERE t.signed_off_at IS NULL "
         "AND t.due_date < %(today)s)"
@@ -93,6 +95,19 @@ def _conditions(
         f"c.id IN (SELECT p.case_id FROM {pause_table} p WHERE p.kind = %(supplement)s "
         "GROUP BY p.case_id HAVING count(*) > %(returns_allowed)s)"
     )
+    over_promise = (
+        f"({is_open} OR c.closed_on >= %(visits_closed_since)s) AND c.visits > GREATEST("
+        "c.promised_visits, CASE WHEN c.channel = %(window_channel)s THEN 1 ELSE 0 END)"
+    )
+
+    due_soon = "m.tolerance_due >= %(today)s AND m.tolerance_due < %(threshold)s"
+
+    def tolerated(condition: str) -> str:
+        return (
+            f"EXISTS (SELECT 1 FROM {material_table} m WHERE m.case_id = c.id "
+            f"AND m.state = %(tolerated)s AND {condition})"
+        )
+
     objection_late = (
         f"c.id IN (SELECT o.case_id FROM {objection_table} o "
         "WHERE o.answered_at IS NULL AND o.due_on < %(today)s)"
@@ -155,6 +170,19 @@ def _conditions(
                 "AND t.due_date < %(today)s)"
             ),
         },
+        # Issue 15, part 4. 两次终结: more visits than the matter's 到现场次数 (a walk-in's own
+        # first visit is the applicant's choice: centers.cases.selectors.visits_allowed); a
+        # case closed so (the hand-over is often the visit too many) stays a week.
+        Flag.VISITS_OVER_PROMISE: {"raise": over_promise, "keep": over_promise},
+        # 容缺: the material promised at acceptance, due within one working day, or past due.
+        Flag.TOLERANCE_DUE_SOON: {
+            "raise": f"{is_open} AND {tolerated(due_soon)}",
+            "keep": f"{is_open} AND {tolerated('m.tolerance_due < %(threshold)s')}",
+        },
+        Flag.TOLERANCE_OVERDUE: {
+            "raise": f"{is_open} AND {tolerated('m.tolerance_due < %(today)s')}",
+            "keep": f"{is_open} AND {tolerated('m.tolerance_due < %(today)s')}",
+        },
     }
 
 
@@ -176,6 +204,7 @@ def _tables() -> dict[str, str]:
         "pause": connection.ops.quote_name(ClockPause._meta.db_table),
         "closure": connection.ops.quote_name(Closure._meta.db_table),
         "objection": connection.ops.quote_name(CaseObjection._meta.db_table),
+        "material": connection.ops.quote_name(CaseMaterial._meta.db_table),
         "user": connection.ops.quote_name(User._meta.db_table),
         "window": connection.ops.quote_name(Window._meta.db_table),
         "task": connection.ops.quote_name(CaseTask._meta.db_table),
@@ -271,13 +300,13 @@ def supervision_scan(center, today: datetime.date, *, now: datetime.datetime | N
         "returns_allowed": RETURNS_ALLOWED,
         "visits_allowed": VISITS_WITHOUT_APPROVAL,
         "closed": str(CaseStatus.CLOSED),
+        "visits_closed_since": today - datetime.timedelta(days=VISITS_CLOSED_SHOWN_DAYS),
+        "window_channel": str(Channel.WINDOW),
+        "tolerated": str(CaseMaterial.State.TOLERATED),
     }
     new_alerts: list[tuple[int, int, str, str]] = []  # (alert id, case id, flag, owner)
     with transaction.atomic(), connection.cursor() as cursor:
-        conditions = _conditions(
-            t["case"], t["pause"], t["closure"], t["objection"], t["task"], t["department"]
-        )
-        for flag, condition in conditions.items():
+        for flag, condition in _conditions(t).items():
             flag_params = {**params, "flag": str(flag)}
             cursor.execute(
                 _upsert_sql(t, condition["raise"], condition.get("detail", "''")), flag_params

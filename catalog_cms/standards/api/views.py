@@ -97,7 +97,7 @@ class MatterTemplateSerializer(serializers.ModelSerializer):
     def get_materials(self, obj):
         return [
             {"name": m.name, "originals": m.originals, "copies": m.copies, "required": m.required,
-             "note": m.note}
+             "note": m.note, "tolerance": m.tolerance}
             for m in obj.materials.all()
         ]  # fmt: skip
 

@@ -35,6 +35,7 @@ from ..states import (
     CaseStatus,
     Channel,
     Decision,
+    Delivery,
     Handover,
     PauseKind,
     RefusalKind,
@@ -56,6 +57,8 @@ ACTION_PATHS = {
     "revoke": "revoke",
     "mark_urgent": "urgent",
     "issue_certificate": "certificate",
+    "tolerance_receive": "tolerance-receive",
+    "tolerance_waive": "tolerance-waive",
     "task_sign_off": "tasks/{id}/sign-off",
     "object": "objection",
     "answer_objection": "objection/answer",
@@ -209,7 +212,8 @@ class MaterialSerializer(serializers.ModelSerializer):
         model = CaseMaterial
         fields = [
             "name", "required", "originals_needed", "copies_needed", "originals_received",
-            "copies_received", "state", "state_label", "note",
+            "copies_received", "state", "state_label", "note", "tolerance_allowed",
+            "tolerance_due",
         ]  # fmt: skip
 
 
@@ -378,6 +382,8 @@ class CaseDetailSerializer(CaseItemSerializer):
             "never move (行政许可法 art. 82). Read-only."
         )
     )
+    tolerance_pending = serializers.SerializerMethodField()
+    close_decisions = serializers.SerializerMethodField()
 
     class Meta(CaseItemSerializer.Meta):
         fields = [
@@ -392,8 +398,23 @@ class CaseDetailSerializer(CaseItemSerializer):
             "remote_due_date", "remote_center",
             "remote_receipt_number", "remote_status", "actions", "materials",
             "scans", "tasks", "pauses", "fees", "approval_requests", "documents", "objections",
-            "handover_refusal", "closures_in_term", "events",
+            "handover_refusal", "closures_in_term", "events", "promised_visits",
+            "tolerance_pending", "close_decisions",
         ]  # fmt: skip
+
+    def get_tolerance_pending(self, case: Case) -> list[dict]:
+        """容缺: the materials accepted to come later and not in yet, with their dates."""
+        from ..selectors import tolerance_pending
+
+        return [
+            {"name": m.name, "due": m.tolerance_due.isoformat()} for m in tolerance_pending(case)
+        ]
+
+    def get_close_decisions(self, case: Case) -> list[str]:
+        """The decisions the case may close with now (容缺: 容缺通过 only once all are in)."""
+        from ..selectors import close_decisions
+
+        return close_decisions(case)
 
     @extend_schema_field(
         {
@@ -441,11 +462,20 @@ class CaseDetailSerializer(CaseItemSerializer):
         decision that may be revoked; asking the director for approval while something may
         be asked, and the director's decision while a request waits)."""
         from .. import approvals, objections
-        from ..selectors import offered_step, tasks_to_sign
-        from ..services import acceptance_refusal
+        from ..selectors import (
+            offered_step,
+            supplement_notices,
+            tasks_to_sign,
+            tolerance_pending,
+        )
+        from ..services import NOTICES_WITHOUT_APPROVAL, acceptance_refusal
         from ..states import allowed_transitions
 
         user = self.context["request"].user
+        second_notice = (
+            user.role != Role.CENTER_DIRECTOR
+            and supplement_notices(case) >= NOTICES_WITHOUT_APPROVAL
+        )
         actions = [
             ACTION_PATHS[t.name]
             for t in allowed_transitions(case.status, user)
@@ -455,6 +485,8 @@ class CaseDetailSerializer(CaseItemSerializer):
             and (t.name != "object" or not objections.objection_refusal(case))
             and (t.name != "answer_objection" or not objections.answer_refusal(user, case))
             and (t.name != "accept" or not acceptance_refusal(case))
+            and (t.name != "request_supplement" or not second_notice)
+            and (not t.name.startswith("tolerance_") or tolerance_pending(case))
         ]
         if approvals.requests_offered(user, case)[0]:
             actions.append("approvals")
@@ -621,6 +653,10 @@ class IntakeSerializer(_FilesMixin, serializers.Serializer):
     competent_authority = _text(200)
     department_terms = _terms_field()
     note = _text(2000)
+    tolerance = serializers.ListField(
+        child=serializers.DictField(), required=False, default=list,
+        help_text=gettext_lazy("容缺 at acceptance: [{name, due: YYYY-MM-DD}]."),
+    )  # fmt: skip
     idempotency_key = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -649,9 +685,25 @@ class _HandlingMixin(serializers.Serializer):
     )
 
 
+class ToleranceLineSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    due = serializers.DateField()
+
+
 class AcceptSerializer(_HandlingMixin):
     department_terms = _terms_field()
     promised_date = serializers.DateField(required=False, allow_null=True)
+    tolerance = ToleranceLineSerializer(many=True, required=False, default=list)
+
+
+class ToleranceReceiveSerializer(_FilesMixin):
+    material = serializers.CharField(max_length=200)
+    via = serializers.ChoiceField(choices=Delivery.choices, required=False, allow_null=True)
+
+
+class ToleranceWaiveSerializer(serializers.Serializer):
+    material = serializers.CharField(max_length=200)
+    reason = _text(300)
 
 
 class SupplementSerializer(serializers.Serializer):
@@ -661,6 +713,14 @@ class SupplementSerializer(serializers.Serializer):
 
 class CompleteSupplementSerializer(_FilesMixin, _HandlingMixin):
     materials = MaterialsField(required=False, default=list)
+    via = serializers.ChoiceField(
+        choices=Delivery.choices,
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy(
+            "How the materials came (default: as the case did); at a window it is a visit."
+        ),
+    )
 
 
 class RefuseSerializer(serializers.Serializer):
@@ -698,6 +758,11 @@ class ApprovalAskSerializer(serializers.Serializer):
         help_text=gettext_lazy("The fee item to waive (for a fee waiver)."),
     )
     reason = _text(300)
+    materials = MaterialsField(
+        required=False,
+        default=list,
+        help_text=gettext_lazy("For a second one-time notice: the lines it lists."),
+    )
 
 
 class _WaiverMixin(serializers.Serializer):

@@ -270,9 +270,26 @@ class CaseListView(APIView):
             note=v["note"],
             uploads=data.uploads(),
             idempotency_key=key,
+            tolerance=_tolerance(v.get("tolerance")),
         )
         case = services.case_intake(actor=user, intake=intake)
         return _detail(request, case, 201)
+
+
+def _tolerance(items) -> list[dict]:
+    """容缺 lines of an intake: {name, due} with the date parsed (the service checks them)."""
+    import datetime
+
+    lines = []
+    for item in items or []:
+        try:
+            due = datetime.date.fromisoformat(str(item.get("due") or ""))
+        except ValueError:
+            raise ValidationError(
+                {"tolerance": [_("Give each 容缺 date as YYYY-MM-DD.")]}
+            ) from None
+        lines.append({"name": str(item.get("name") or ""), "due": due})
+    return lines
 
 
 class CaseDetailView(APIView):
@@ -394,6 +411,7 @@ class CompleteSupplementView(CaseStepView):
             lead_department=v.get("lead_department"),
             departments=v["departments"],
             uploads=data.uploads(),
+            via=v.get("via"),
         )
 
 
@@ -482,8 +500,9 @@ class ApprovalAskView(CaseStepView):
             if fee is None:
                 raise ValidationError({"fee": [_("This case has no such fee item.")]})
         approvals.approval_request(
-            actor=actor, case=case, kind=v["kind"], fee=fee, reason=v["reason"]
-        )
+            actor=actor, case=case, kind=v["kind"], fee=fee, reason=v["reason"],
+            materials=v.get("materials") or None,
+        )  # fmt: skip
 
 
 class ObjectionView(CaseStepView):
@@ -546,6 +565,31 @@ class VisitView(CaseStepView):
 
     def step(self, actor, case, data):
         services.case_record_visit(actor=actor, case=case, **data.validated_data)
+
+
+class ToleranceReceiveView(CaseStepView):
+    """容缺: the material promised at acceptance is brought in (at a window: a visit)."""
+
+    serializer_class = s.ToleranceReceiveSerializer
+
+    def step(self, actor, case, data):
+        v = data.validated_data
+        services.case_tolerance_receive(
+            actor=actor,
+            case=case,
+            material=v["material"],
+            via=v.get("via"),
+            uploads=[upload for upload, _name in data.uploads()],
+        )
+
+
+class ToleranceWaiveView(CaseStepView):
+    """容缺: the director waives a material still to come, with the reason."""
+
+    serializer_class = s.ToleranceWaiveSerializer
+
+    def step(self, actor, case, data):
+        services.case_tolerance_waive(actor=actor, case=case, **data.validated_data)
 
 
 class CloseView(CaseStepView):
@@ -651,6 +695,8 @@ STEP_VIEWS: dict[str, type[CaseStepView]] = {
     "revoke": RevokeView,
     "urgent": UrgentView,
     "certificate": CertificateView,
+    "tolerance-receive": ToleranceReceiveView,
+    "tolerance-waive": ToleranceWaiveView,
     "approvals": ApprovalAskView,
     "objection": ObjectionView,
     "objection/answer": ObjectionAnswerView,

@@ -420,6 +420,7 @@ def test_withdrawal_before_and_after_acceptance(tenant):
 
 
 def test_close_records_decision_and_hand_over(tenant):
+    """办理状态 12 (容缺通过) only for a 容缺 case (issue 15): a plain case closes with 11."""
     case = intake(tenant, day="2026-11-02")
     with pytest.raises(ValidationError) as err:
         services.case_close(actor=tenant.clerk, case=case, decision="denied", handover="window")
@@ -427,17 +428,13 @@ def test_close_records_decision_and_hand_over(tenant):
     services.case_close(
         actor=tenant.clerk,
         case=case,
-        decision="approved_tolerance",
+        decision="approved",
         handover="electronic",
         now=at("2026-11-05"),
     )
     case.refresh_from_db()
-    assert (case.decision, case.handover, case.closed_late) == (
-        "approved_tolerance",
-        "electronic",
-        False,
-    )
-    assert codes(case)[-1] == ProcessCode.CLOSED_TOLERANCE
+    assert (case.decision, case.handover, case.closed_late) == ("approved", "electronic", False)
+    assert codes(case)[-1] == ProcessCode.CLOSED_APPROVED
 
 
 def test_a_matter_with_a_fee_gets_an_unpaid_fee_item(tenant):

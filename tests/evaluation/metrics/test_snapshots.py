@@ -39,7 +39,7 @@ def _close(desk, case, day, hour=15):
     from centers.cases import services
 
     return services.case_close(
-        actor=desk.clerk, case=case, decision="approved", handover="window", now=at(day, hour)
+        actor=desk.clerk, case=case, decision="approved", handover="post", now=at(day, hour)
     )
 
 

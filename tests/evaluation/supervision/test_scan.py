@@ -9,7 +9,7 @@ from unittest import mock
 import pytest
 from django_tenants.utils import schema_context
 
-from centers.cases import services
+from centers.cases import selectors, services
 from centers.cases.models import Case, mask_name
 from centers.cases.services import Intake, Outcome
 from cityplatform.sms import ConsoleBackend
@@ -187,34 +187,41 @@ def test_instant_case_not_closed_the_same_day(tenant):
 
 
 def _return_and_complete(desk, case, day_from, day_to):
+    """One 补正 round, the materials sent by post (no visit). Art. 32: from the second one-time
+    notice on it is the director's, with a reason."""
+    second = selectors.supplement_notices(case) >= 1
     services.case_request_supplement(
-        actor=desk.clerk, case=case,
+        actor=desk.director if second else desk.clerk, case=case,
         materials=[{"name": "申请表", "state": "defective", "note": "签名缺失"}],
-        now=at(day_from),
+        reason="复核发现签名缺失" if second else "", now=at(day_from),
     )  # fmt: skip
     services.case_complete_supplement(
         actor=desk.clerk, case=case, materials=[{"name": "申请表", "state": "received"}],
-        now=at(day_to),
+        via="post", now=at(day_to),
     )  # fmt: skip
 
 
-def test_returned_for_materials_more_than_twice(tenant):
+def test_a_second_one_time_notice_is_flagged(tenant):
+    """行政许可法 art. 32: the one-time notice tells everything once; the second is flagged
+    (issue 15: from the second, not the third)."""
+    once = intake(tenant)
     twice = intake(tenant)
-    thrice = intake(tenant)
-    for case, rounds in ((twice, 2), (thrice, 3)):
+    for case, rounds in ((once, 1), (twice, 2)):
         for n in range(rounds):
             day = 3 + n
             _return_and_complete(tenant, case, f"2026-11-{day:02d}", f"2026-11-{day:02d}")
     result = scan(tenant, "2026-11-05")
     assert result.new.get(Flag.REPEATED_RETURNS) == 1
-    assert alerts(thrice, Flag.REPEATED_RETURNS).exists()
-    assert not alerts(twice, Flag.REPEATED_RETURNS).exists()
+    assert alerts(twice, Flag.REPEATED_RETURNS).exists()
+    assert not alerts(once, Flag.REPEATED_RETURNS).exists()
 
 
 def test_a_third_visit_approved_by_the_director(tenant):
+    """两次终结: the third visit is flagged, and so is every visit beyond the matter's
+    promised 到现场次数 (1 here)."""
     case = intake(tenant)
     services.case_record_visit(actor=tenant.clerk, case=case, now=at("2026-11-03"))
-    assert not scan(tenant, "2026-11-03").new
+    assert scan(tenant, "2026-11-03").new == {Flag.VISITS_OVER_PROMISE: 1}
     services.case_record_visit(
         actor=tenant.director, case=case, note="需补签字", now=at("2026-11-04")
     )
