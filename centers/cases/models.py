@@ -54,7 +54,7 @@ class Case(models.Model):
     urgent = models.BooleanField(_("急办件 (urgent)"), default=False)
     # 急办件 (seed plan 1 六办件: handled first, led by the center): why, who confirmed it (the
     # director or today's duty leader) and the center's internal target date.
-    urgent_reason = models.TextField(_("why urgent"), blank=True)
+    urgent_reason = models.TextField(_("why urgent"), blank=True, db_default="")
     urgent_confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -138,7 +138,7 @@ class Case(models.Model):
     # Art. 42: the most the case may be extended by, the matter's at intake (10, 15 for joint,
     # unified or centralised handling, or what the template sets).
     extension_max_days = models.PositiveSmallIntegerField(
-        _("maximum extension (working days)"), default=10
+        _("maximum extension (working days)"), default=10, db_default=10
     )
     paused_days = models.PositiveSmallIntegerField(_("paused working days"), default=0)
     due_date = models.DateField(_("promised date"), null=True, blank=True)
@@ -148,7 +148,9 @@ class Case(models.Model):
     # of the events marked detail["visit"]. An online or village-point case starts at 0.
     visits = models.PositiveSmallIntegerField(_("visits"), default=0)
     # The matter's promised 到现场次数 as of intake (LocalMatter.visits).
-    promised_visits = models.PositiveSmallIntegerField(_("promised visits (到现场次数)"), default=1)
+    promised_visits = models.PositiveSmallIntegerField(
+        _("promised visits (到现场次数)"), default=1, db_default=1
+    )
 
     decision = models.CharField(_("decision"), max_length=24, choices=Decision.choices, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
@@ -171,7 +173,7 @@ class Case(models.Model):
     # Art. 32(2): a matter outside this center's competence is refused with the authority
     # the applicant should apply to (告知申请人向有关行政机关申请).
     competent_authority = models.CharField(
-        _("competent authority (where to apply)"), max_length=200, blank=True
+        _("competent authority (where to apply)"), max_length=200, blank=True, db_default=""
     )
     # 撤销 (art. 69): a granted decision revoked after the case closed; the case stays closed.
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
@@ -317,7 +319,7 @@ class CaseMaterial(models.Model):
     note = models.CharField(_("what is wrong or missing"), max_length=300, blank=True)
     # 容缺: whether the matter's template allows accepting without it, and, once accepted so,
     # the date the applicant promised to bring it (kept after it is brought or waived).
-    tolerance_allowed = models.BooleanField(_("容缺 allowed"), default=False)
+    tolerance_allowed = models.BooleanField(_("容缺 allowed"), default=False, db_default=False)
     tolerance_due = models.DateField(_("容缺: promised by"), null=True, blank=True)
 
     class Meta:
@@ -432,7 +434,7 @@ class CaseTask(models.Model):
     is_lead = models.BooleanField(_("lead department"), default=False)
     # Seed plan 1 (并联审批告知单): what the department needs from the applicant and its own
     # time limit within the case's term, in working days from acceptance.
-    needs = models.CharField(_("what it needs"), max_length=500, blank=True)
+    needs = models.CharField(_("what it needs"), max_length=500, blank=True, db_default="")
     days = models.PositiveSmallIntegerField(_("its working days"), null=True, blank=True)
     due_date = models.DateField(_("its due date"), null=True, blank=True)
     signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
