@@ -27,7 +27,7 @@ class ProfileForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     urgent_target_percent = forms.IntegerField(
-        label=_("急办 target (% of the promised days)"),
+        label=_("急办 target (percentage of the promised days)"),
         min_value=1,
         max_value=100,
         initial=50,

@@ -50,7 +50,7 @@ class CenterProfile(models.Model):
     # 急办件 (seed plan 1): the internal target, as a share of the promised working days
     # (rounded up); the center sets it.
     urgent_target_percent = models.PositiveSmallIntegerField(
-        _("急办 target (% of the promised days)"),
+        _("急办 target (percentage of the promised days)"),
         default=50,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text=_("An urgent case's internal target, rounded up to whole working days."),

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='centerprofile',
             name='urgent_target_percent',
-            field=models.PositiveSmallIntegerField(default=50, help_text="An urgent case's internal target, rounded up to whole working days.", validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name='急办 target (% of the promised days)'),
+            field=models.PositiveSmallIntegerField(default=50, help_text="An urgent case's internal target, rounded up to whole working days.", validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name='急办 target (percentage of the promised days)'),
         ),
         migrations.AddField(
             model_name='dutyshift',
