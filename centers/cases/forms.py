@@ -602,6 +602,7 @@ class CompleteSupplementForm(MaterialStatesMixin, JointFieldsMixin, ActionForm):
     via = forms.ChoiceField(
         label=gettext_lazy("How the materials came (at a window: a visit, 两次终结)"),
         choices=Delivery.choices,
+        required=False,  # blank: the way the case came in (services._delivery)
     )
 
     def __init__(self, *args, **kwargs):
@@ -621,7 +622,7 @@ class CompleteSupplementForm(MaterialStatesMixin, JointFieldsMixin, ActionForm):
             "lead_department": data.get("lead_department"),
             "departments": list(data.get("departments") or []),
             "uploads": [(upload, "") for upload in data.get("uploads") or []],
-            "via": data["via"],
+            "via": data.get("via") or None,
         }
 
 

@@ -192,7 +192,7 @@ def test_ledger_fee_report_and_history_write_typed_text_as_text(monkeypatch):
     cells = assert_no_formula(exports.fees_xlsx(fees))
     amounts = [c for c in cells if c.value == 10]
     assert amounts and all(c.data_type == "n" and c.number_format == "0.00" for c in amounts)
-    assert {"-工本费", "=POS", HYPERLINK, "@director1"} <= set(_values(cells))
+    assert {"-工本费", HYPERLINK, "@director1"} <= set(_values(cells))
 
     history = [selectors.HistoryRow("QST20260312001", 3, "=受理", at, "-clerk1")]
     monkeypatch.setattr(selectors, "process_history", lambda first, last: history)
