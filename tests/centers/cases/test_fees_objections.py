@@ -115,7 +115,8 @@ def test_where_the_district_approves_the_center_cannot_waive_alone(desk):
         assert set(exc.value.message_dict) == {
             "approval_reference", "approver_name", "approver_post",
         }  # fmt: skip
-        assert "cannot waive it on its own" in exc.value.message_dict["approval_reference"][0]
+        # zh-Hans, the product's first language: "the center cannot waive it on its own"
+        assert "中心不能自行减免" in exc.value.message_dict["approval_reference"][0]
         with pytest.raises(PermissionDenied):
             fees.fee_waive(actor=desk.clerk, fee=fee, reason="低保户", **BASIS)
         fees.fee_waive(

@@ -77,7 +77,7 @@ def test_a_township_may_not_accept_a_forwarded_case_and_the_desk_does_not_offer_
         case = intake(desk, matter=desk.report, outcome=Outcome.RECEIVE)
         with pytest.raises(ValidationError) as error:
             services.case_accept(actor=desk.clerk, case=case)
-        assert "forward it to the district" in error.value.message_dict["status"][0]
+        assert "请收件并上报区中心" in error.value.message_dict["status"][0]  # zh-Hans first
         assert Case.objects.get(pk=case.pk).status == CaseStatus.RECEIVED
     page = clerk.get(f"/admin/cases/{case.receipt_number}/")
     names = [item["name"] for item in page.context["action_forms"]]
@@ -220,7 +220,8 @@ def test_joint_acceptance_prints_the_notice_with_each_department_and_its_date(de
         assert "社保所" in html and "社保缴纳证明" in html and "2026年11月5日前" in html
         assert "农业站" in html and "2026年11月16日前" in html
         accept = case.events.get(action="accept")
-        assert {a["name"] for a in accept.attachments} >= {"并联审批告知单 (joint approval notice)"}
+        attached = [a["id"] for a in accept.attachments if a["kind"] == "document"]
+        assert case.documents.filter(pk__in=attached, kind="joint_notice").exists()
 
 
 def test_a_department_term_beyond_the_case_is_refused(desk):
