@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,19 +25,11 @@ from django.views.decorators.http import require_http_methods
 
 from centers.cases import objections
 from centers.cases.models import Case, CaseObjection
-from centers.cases.progress import (
-    IP_LIMIT,
-    LookupThrottled,
-    normalise_receipt,
-    throttle_check,
-    throttle_failure,
-)
-from centers.ratings.selectors import case_for_resident
+from centers.cases.progress import IP_LIMIT, normalise_receipt
 from cityplatform import ratelimit
-from cityplatform.ratelimit import client_bucket
 
-from .ratings import VerifyForm
-from .spam import honeypot_filled
+from . import resident_case
+from .resident_case import VerifyForm
 
 TEMPLATE = "portal/objection.html"
 
@@ -51,15 +42,7 @@ class ObjectionForm(forms.Form):
     )
 
 
-def _session_key(receipt: str) -> str:
-    return f"objection:{connection.schema_name}:{receipt}"
-
-
-def _verified_case(request, receipt: str) -> Case | None:
-    pk = request.session.get(_session_key(receipt)) if hasattr(request, "session") else None
-    if not pk:
-        return None
-    return Case.objects.filter(pk=pk, receipt_number=receipt).first()
+SCOPE = "objection"
 
 
 def _render(request, context: dict, status: int = 200):
@@ -89,7 +72,7 @@ def _case_context(case: Case, context: dict, form=None) -> dict:
 def objection(request, receipt: str):
     receipt = normalise_receipt(receipt)
     context: dict = {"receipt": receipt, "ip_limit": IP_LIMIT}
-    case = _verified_case(request, receipt)
+    case = resident_case.session_case(request, SCOPE, receipt)
     if request.method == "GET":
         if case is None:
             context["verify_form"] = VerifyForm()
@@ -97,39 +80,17 @@ def objection(request, receipt: str):
         context["filed"] = bool(request.GET.get("filed"))
         return _render(request, _case_context(case, context))
 
-    try:
-        throttle_check(client_ip=client_bucket(request), receipt_number=receipt)
-    except LookupThrottled as exc:
-        context.update(
-            throttled=True,
-            retry_minutes=max(1, -(-exc.retry_after // 60)),
-            verify_form=VerifyForm(),
-        )
-        response = _render(request, context, status=429)
-        response["Retry-After"] = str(exc.retry_after)
-        return response
-    if honeypot_filled(request.POST):
-        context.update(refused=True, verify_form=VerifyForm())
-        return _render(request, context, status=400)
+    refusal = resident_case.post_refusal(request, receipt, context, _render)
+    if refusal is not None:
+        return refusal
     if request.POST.get("action") == "verify" or case is None:
         return _verify(request, receipt, context)
     return _file(request, case, context)
 
 
 def _verify(request, receipt: str, context: dict):
-    form = VerifyForm(request.POST)
-    case = None
-    if form.is_valid():
-        case = case_for_resident(receipt, form.cleaned_data["phone_last4"])
-        if case is None:
-            throttle_failure(receipt)
-            context["not_found"] = True
-            form = VerifyForm()
-    if case is None:
-        context["verify_form"] = form
+    if resident_case.verify(request, SCOPE, receipt, context) is None:
         return _render(request, context)
-    request.session.cycle_key()
-    request.session[_session_key(receipt)] = case.pk
     return _back(receipt)
 
 

@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -25,35 +24,16 @@ from django.views.decorators.http import require_http_methods
 from centers.cases.models import Case
 from centers.cases.progress import (
     IP_LIMIT,
-    LookupThrottled,
     normalise_receipt,
-    throttle_check,
-    throttle_failure,
 )
 from centers.ratings import selectors, services
 from centers.ratings.models import BAD_LEVELS, Level, Point, Rating, RatingChannel
 from cityplatform import ratelimit
-from cityplatform.ratelimit import client_bucket
 
-from .spam import honeypot_filled
+from . import resident_case
+from .resident_case import VerifyForm
 
 TEMPLATE = "portal/ratings/rate.html"
-
-
-class VerifyForm(forms.Form):
-    phone_last4 = forms.RegexField(
-        label=_("Last four digits of the applicant's phone"),
-        regex=r"^\d{4}$",
-        error_messages={"invalid": _("Enter the last four digits of the phone number.")},
-        widget=forms.TextInput(
-            attrs={
-                "inputmode": "numeric",
-                "pattern": "[0-9]{4}",
-                "maxlength": "4",
-                "autocomplete": "off",
-            }
-        ),
-    )
 
 
 class RateForm(forms.Form):
@@ -106,15 +86,7 @@ class AddForm(forms.Form):
     )
 
 
-def _session_key(receipt: str) -> str:
-    return f"rate:{connection.schema_name}:{receipt}"
-
-
-def _verified_case(request, receipt: str) -> Case | None:
-    pk = request.session.get(_session_key(receipt)) if hasattr(request, "session") else None
-    if not pk:
-        return None
-    return Case.objects.filter(pk=pk, receipt_number=receipt).first()
+SCOPE = "rate"
 
 
 def _channel(value: str | None) -> str:
@@ -146,23 +118,12 @@ def rate(request, receipt: str):
         "channel": channel,
         "ip_limit": IP_LIMIT,
     }
-    case = _verified_case(request, receipt)
+    case = resident_case.session_case(request, SCOPE, receipt)
 
     if request.method == "POST":
-        try:
-            throttle_check(client_ip=client_bucket(request), receipt_number=receipt)
-        except LookupThrottled as exc:
-            context.update(
-                throttled=True,
-                retry_minutes=max(1, -(-exc.retry_after // 60)),
-                verify_form=VerifyForm(),
-            )
-            response = _render(request, context, status=429)
-            response["Retry-After"] = str(exc.retry_after)
-            return response
-        if honeypot_filled(request.POST):
-            context.update(refused=True, verify_form=VerifyForm())
-            return _render(request, context, status=400)
+        refusal = resident_case.post_refusal(request, receipt, context, _render)
+        if refusal is not None:
+            return refusal
         action = request.POST.get("action", "")
         if action == "verify" or case is None:
             return _verify(request, receipt, point, channel, context)
@@ -178,19 +139,8 @@ def rate(request, receipt: str):
 
 
 def _verify(request, receipt, point, channel, context):
-    form = VerifyForm(request.POST)
-    case = None
-    if form.is_valid():
-        case = selectors.case_for_resident(receipt, form.cleaned_data["phone_last4"])
-        if case is None:
-            throttle_failure(receipt)
-            context["not_found"] = True
-            form = VerifyForm()
-    if case is None:
-        context["verify_form"] = form
+    if resident_case.verify(request, SCOPE, receipt, context) is None:
         return _render(request, context)
-    request.session.cycle_key()
-    request.session[_session_key(receipt)] = case.pk
     return _back(receipt, point, channel)
 
 
