@@ -3,6 +3,7 @@ decide, and their ValidationErrors come back on the fields of the same names."""
 
 from __future__ import annotations
 
+import datetime
 import re
 import uuid
 
@@ -368,6 +369,7 @@ class IntakeForm(DepartmentTermsMixin, forms.Form):
                 "name": name.strip(),
                 "state": (self.data.get(f"mat-{i}-state") or "").strip(),
                 "note": (self.data.get(f"mat-{i}-note") or "").strip(),
+                "tolerance_due": (self.data.get(f"mat-{i}-tolerance_due") or "").strip(),
             }
             for key in ("originals_received", "copies_received"):
                 value = (self.data.get(f"mat-{i}-{key}") or "0").strip() or "0"
@@ -378,6 +380,7 @@ class IntakeForm(DepartmentTermsMixin, forms.Form):
     def clean(self):
         cleaned = super().clean()
         materials = []
+        tolerance = []
         for row in self.material_rows():
             counts = {}
             for key in ("originals_received", "copies_received"):
@@ -399,7 +402,21 @@ class IntakeForm(DepartmentTermsMixin, forms.Form):
             materials.append(
                 {"name": row["name"], "state": row["state"], "note": row["note"], **counts}
             )
+            if row["tolerance_due"]:
+                # 容缺受理: the date the applicant promises to bring this material; the
+                # service checks that the matter allows it and that the date is not past.
+                try:
+                    due = datetime.date.fromisoformat(row["tolerance_due"])
+                except ValueError:
+                    self.add_error(
+                        "materials",
+                        _("“%(name)s”: the 容缺 date must be a date (YYYY-MM-DD).")
+                        % {"name": row["name"]},
+                    )
+                else:
+                    tolerance.append({"name": row["name"], "due": due})
         cleaned["materials"] = materials
+        cleaned["tolerance"] = tolerance
         return cleaned
 
     def uploads(self, files) -> list:
@@ -452,6 +469,7 @@ class IntakeForm(DepartmentTermsMixin, forms.Form):
             refusal_basis=data.get("refusal_basis", ""),
             competent_authority=data.get("competent_authority", ""),
             department_terms=self.terms_data(),
+            tolerance=data.get("tolerance", []),
         )
 
 

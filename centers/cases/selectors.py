@@ -239,7 +239,7 @@ def case_for_desk(receipt_number: str) -> Case | None:
 
 def matters_for_intake() -> list[dict]:
     """The adopted matters as the intake form needs them (code, name, kind of handling,
-    promised days, materials), in code order."""
+    promised days, materials with their 容缺 mark), in code order."""
     rows = LocalMatter.objects.order_by("code").values(
         "code", "name", "mode", "promised_days", "legal_days", "materials"
     )
@@ -257,6 +257,8 @@ def matters_for_intake() -> list[dict]:
                     "originals": int(m.get("originals", 1) or 0),
                     "copies": int(m.get("copies", 0) or 0),
                     "note": m.get("note", "") or "",
+                    # 容缺-eligible (the template's mark on a required material).
+                    "tolerance": bool(m.get("tolerance")) and bool(m.get("required", True)),
                 }
                 for m in row["materials"] or []
                 if m.get("name")

@@ -56,7 +56,9 @@ from .states import (
 PAGE_SIZE = 50
 # The receipt whose applicant the next case page shows in full (set by CasePersonalDataView).
 REVEALED_SESSION_KEY = "cases_personal_data_revealed"
-POSTED_KEYS = ("name", "state", "originals_received", "copies_received", "note")
+POSTED_KEYS = (
+    "name", "state", "originals_received", "copies_received", "note", "tolerance_due"
+)  # fmt: skip
 
 # The steps with a form on the case page, in the order they are offered, and their service.
 ACTIONS = {
@@ -303,7 +305,9 @@ class IntakeView(DeskAccess, AdminScreenMixin, FormView):
             )
         except ValidationError as exc:
             forms.service_errors_to_form(
-                form, exc, {"files": "materials", "department_terms": "departments"}
+                form,
+                exc,
+                {"files": "materials", "tolerance": "materials", "department_terms": "departments"},
             )
             return self.form_invalid(form)
         except PermissionDenied as exc:
@@ -331,6 +335,7 @@ class IntakeView(DeskAccess, AdminScreenMixin, FormView):
                 "provisional": _("(provisional calendar)"),
                 "unknown": _("Not a matter of this center."),
                 "material": _("Material"),
+                "tolerance": _("容缺: brought by (blank: not 容缺)"),
             },
         )
         return context

@@ -274,6 +274,48 @@ def test_intake_accept_with_missing_material_is_refused_on_materials(desk, clerk
         assert not Case.objects.exists()
 
 
+def test_intake_accepts_a_tolerance_material_with_the_date_it_comes(desk, clerk):
+    """容缺受理 (issue 15; seed plan 1): at the window the clerk accepts a case while a
+    容缺-eligible material is missing, with the date the applicant promises to bring it; the
+    case keeps it as pending and prints the 承诺书. A material the template does not mark, or a
+    date that is not a date, is refused on the materials and nothing is registered."""
+    from centers.cases.models import CaseMaterial, DocumentKind
+
+    from .conftest import make_matter
+
+    with in_center(desk):
+        tolerant = make_matter(
+            "TS-019",
+            materials=[
+                {"name": "居民身份证", "originals": 1, "copies": 1, "required": True, "note": ""},
+                {"name": "收入证明", "originals": 1, "copies": 0, "required": True, "note": "",
+                 "tolerance": True},
+            ],
+        )  # fmt: skip
+    page = clerk.get("/admin/cases/new/")
+    offered = {m["code"]: m for m in page.context["matters"]}["TS-019"]["materials"]
+    assert [m["tolerance"] for m in offered] == [False, True]
+    due = (timezone.localdate() + datetime.timedelta(days=7)).isoformat()
+    base = intake_data(desk, matter=tolerant, states={1: "missing"})
+    for wrong in (
+        {"mat-0-state": "missing", "mat-0-tolerance_due": due},  # not a 容缺 material
+        {"mat-1-tolerance_due": "7 November"},
+    ):
+        response = clerk.post("/admin/cases/new/", base | wrong)
+        assert response.status_code == 200
+        assert "materials" in form_errors(response)
+        with in_center(desk):
+            assert not Case.objects.exists()
+    response = clerk.post("/admin/cases/new/", base | {"mat-1-tolerance_due": due})
+    assert response.status_code == 302, form_errors(response)
+    with in_center(desk):
+        case = Case.objects.get()
+        assert case.status == "accepted"
+        line = case.materials.get(name="收入证明")
+        assert (line.state, line.tolerance_due.isoformat()) == (CaseMaterial.State.TOLERATED, due)
+        assert case.documents.filter(kind=DocumentKind.TOLERANCE_COMMITMENT).exists()
+
+
 def test_intake_scan_checked_by_content(desk, clerk):
     data = intake_data(desk) | {
         "mat-0-file": SimpleUploadedFile("id.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")

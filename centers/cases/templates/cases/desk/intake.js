@@ -87,7 +87,18 @@
       var note = el("input", {type: "text", name: prefix + "note", maxlength: "300",
                               "aria-labelledby": prefix + "label"});
       note.value = given ? given.note : "";
-      tr.appendChild(el("td")).appendChild(note);
+      var noteCell = tr.appendChild(el("td"));
+      noteCell.appendChild(note);
+      /* 容缺受理: an eligible material still missing may be accepted with the date the
+         applicant promises to bring it (only the staff's intake accepts; an agent forwards). */
+      if (material.tolerance && form.querySelector('input[name="outcome"]')) {
+        var tolerance = el("label", {"class": "case-tolerance", "data-tolerance": ""});
+        tolerance.appendChild(el("small", {}, t.tolerance + " "));
+        var due = el("input", {type: "date", name: prefix + "tolerance_due", min: form.dataset.today});
+        due.value = given ? (given.tolerance_due || "") : "";
+        tolerance.appendChild(due);
+        noteCell.appendChild(tolerance);
+      }
       tr.appendChild(el("td")).appendChild(el("input", {
         type: "file", name: prefix + "file", multiple: "", accept: "image/*,application/pdf",
         "aria-labelledby": prefix + "label"
@@ -101,8 +112,16 @@
   }
 
   function updateHint() {
-    var missing = Array.prototype.some.call(rowsBody.querySelectorAll("select"), function (s) {
-      return s.value === "missing" || s.value === "defective";
+    var missing = false;
+    Array.prototype.forEach.call(rowsBody.querySelectorAll("tr"), function (tr) {
+      var select = tr.querySelector("select");
+      var absent = select && (select.value === "missing" || select.value === "defective");
+      missing = missing || absent;
+      var tolerance = tr.querySelector("[data-tolerance]");
+      if (tolerance) {
+        tolerance.hidden = !absent;
+        if (!absent) tolerance.querySelector("input").value = "";
+      }
     });
     hint.hidden = !missing;
   }
