@@ -210,7 +210,7 @@ def matter_template_unpublish(*, template: MatterTemplate, actor) -> MatterTempl
 # The optional file columns that set a template field as they are.
 OPTIONAL_SIMPLE = (
     "matter_type", "departments", "visits", "handling_form", "extension_max_days",
-    "issues_certificate",
+    "issues_certificate", "competent_authority",
 )  # fmt: skip
 
 

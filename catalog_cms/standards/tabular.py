@@ -20,6 +20,7 @@ from import_export.formats.base_formats import XLSX
 
 from cityplatform import spreadsheets
 
+from .models import MatterTemplate
 from .validators import MATTER_CODE_RE
 from .vocab import (
     NINE_ELEMENTS,
@@ -60,6 +61,8 @@ OPTIONAL_COLUMNS = (
     ("协同办理形式", "handling_form"),
     ("延期上限", "extension_max_days"),
     ("颁发证照", "issues_certificate"),
+    # Art. 32(2): where an applicant is sent when the matter is outside a center's competence.
+    ("有权受理机关", "competent_authority"),
 )
 ALL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 TEXT_FIELDS = {name for name, _label in NINE_ELEMENTS} - {"time_limit_text"}
@@ -86,6 +89,7 @@ TYPE_BY_LABEL = {label: code for code, label in TYPE_LABEL.items()}
 assert set(TYPE_LABEL) == set(MatterType.values)
 FORM_BY_LABEL = {form.label: form.value for form in HandlingForm}
 FORM_LABEL = {value: label for label, value in FORM_BY_LABEL.items()}
+COMPETENT_AUTHORITY_MAX = MatterTemplate._meta.get_field("competent_authority").max_length
 REQUIRED_WORDS = {"必需": True, "必须": True, "必要": True, "可选": False, "非必需": False}
 
 
@@ -379,6 +383,10 @@ def parse_catalog_file(content: bytes, filename: str = "") -> ParsedFile:
             if value not in ("", "是", "否"):
                 bad("颁发证照", _("must be 是 or 否, not %(value)s") % {"value": value})
             row["issues_certificate"] = value == "是"
+        if "有权受理机关" in cells:
+            row["competent_authority"] = cells["有权受理机关"]
+            if len(row["competent_authority"]) > COMPETENT_AUTHORITY_MAX:
+                bad("有权受理机关", _("at most %(n)d characters") % {"n": COMPETENT_AUTHORITY_MAX})
         if row["mode"] and not any(e.column in ("协同办理形式", "延期上限") for e in errors):
             problems = handling_errors(
                 row["mode"], row.get("handling_form", ""), row.get("extension_max_days")

@@ -105,6 +105,22 @@ def test_export_reimports_unchanged_in_xlsx_and_csv_with_line_breaks(city):
         assert summary.unchanged == ["QST-MZ-001"], fmt
 
 
+def test_the_competent_authority_travels_in_the_catalog_file(city):
+    """行政许可法 art. 32(2): the authority an applicant is sent to when a matter is outside a
+    center's competence is the optional column 有权受理机关: read into the template, written
+    back by the export, too long a name is the row's error."""
+    content = csv_bytes([row(有权受理机关="沈北新区民政局")])
+    matter_templates_import(content=content, filename="a.csv", actor="test")
+    template = MatterTemplate.objects.get(code="QST-MZ-001")
+    assert template.competent_authority == "沈北新区民政局"
+    exported = export_catalog([matter_data(t) for t in published_templates()], "csv")
+    assert parse_catalog_file(exported, "e.csv").rows[0]["competent_authority"] == "沈北新区民政局"
+    summary = matter_templates_import(content=exported, filename="e.csv", actor="test")
+    assert summary.unchanged == ["QST-MZ-001"]
+    parsed = parse_catalog_file(csv_bytes([row(有权受理机关="局" * 201)]), "b.csv")
+    assert [(e.row, e.column) for e in parsed.errors] == [(2, "有权受理机关")]
+
+
 def test_command_loads_templates_and_fails_on_bad_file(city, tmp_path, capsys):
     good = tmp_path / "good.csv"
     good.write_bytes(csv_bytes([row()]))
