@@ -37,10 +37,10 @@ class ProfileSerializer(serializers.ModelSerializer):
         model = CenterProfile
         fields = [
             "name", "address", "phone", "supervision_phone", "director_name", "deputy_name",
-            "floor_area_m2", "rules_kept", "photos", "updated_at",
+            "floor_area_m2", "rules_kept", "photos", "urgent_target_percent", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["updated_at"]
-        extra_kwargs = {"photos": {"required": False}}
+        extra_kwargs = {"photos": {"required": False}, "urgent_target_percent": {"required": False}}
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -123,6 +123,10 @@ class AbsenceSerializer(serializers.ModelSerializer):
 
 class DutyShiftSerializer(serializers.ModelSerializer):
     users = serializers.PrimaryKeyRelatedField(many=True, queryset=User.objects.all())
+    # 带班领导 (seed plan 1 六办件): one of `users`; may confirm a 急办件 that day.
+    leader = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), required=False, allow_null=True
+    )
 
     class Meta:
         model = DutyShift
@@ -130,6 +134,7 @@ class DutyShiftSerializer(serializers.ModelSerializer):
             "id",
             "date",
             "users",
+            "leader",
             "role_note",
             "phone",
             "working_day_note",

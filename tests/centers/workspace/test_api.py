@@ -116,6 +116,20 @@ def test_profile_and_compliance(staffed, client_for):
     compliance = response.json()["compliance"]
     assert compliance["compliant"] is False
     assert compliance["checks"]["floor_area"]["ok"] is False
+    # 急办件 (seed plan 1): the center sets its internal target as a share of the promised
+    # days; 1 to 100, and a PUT without it keeps it.
+    assert response.json()["profile"]["urgent_target_percent"] == 50
+    body = {"name": "清水台镇政务服务中心", "floor_area_m2": "180"}
+    response = a.put(
+        "/api/v1/profile/", body | {"urgent_target_percent": 0}, content_type="application/json"
+    )
+    assert response.status_code == 400 and set(response.json()) == {"urgent_target_percent"}
+    response = a.put(
+        "/api/v1/profile/", body | {"urgent_target_percent": 40}, content_type="application/json"
+    )
+    assert response.json()["profile"]["urgent_target_percent"] == 40
+    response = a.put("/api/v1/profile/", body, content_type="application/json")
+    assert response.json()["profile"]["urgent_target_percent"] == 40
     staff = login(client_for(township), "window1")
     assert staff.get("/api/v1/profile/").json()["profile"]["name"] == "清水台镇政务服务中心"
     assert (
