@@ -295,7 +295,7 @@ def test_intake_accepts_a_tolerance_material_with_the_date_it_comes(desk, clerk)
     page = clerk.get("/admin/cases/new/")
     offered = {m["code"]: m for m in page.context["matters"]}["TS-019"]["materials"]
     assert [m["tolerance"] for m in offered] == [False, True]
-    due = (timezone.localdate() + datetime.timedelta(days=7)).isoformat()
+    due = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
     base = intake_data(desk, matter=tolerant, states={1: "missing"})
     for wrong in (
         {"mat-0-state": "missing", "mat-0-tolerance_due": due},  # not a 容缺 material
