@@ -110,7 +110,7 @@ def bench_environment() -> dict[str, str]:
     redis_url = with_path(base_redis, f"/{REDIS_DB}")
     env = dict(os.environ)
     env.update(
-        DJANGO_SETTINGS_MODULE="cityplatform.settings.development",
+        DJANGO_SETTINGS_MODULE="cityplatform.settings.dev",
         DATABASE_URL=with_path(base_db, f"/{BENCH_DB}"),
         REDIS_URL=redis_url,
         CELERY_BROKER_URL=redis_url,
@@ -968,7 +968,7 @@ def main() -> None:
         "center_spare_schemas": SPARES,
         "centers": CENTERS,
         "clone_samples": CLONE_SAMPLES,
-        "settings": "cityplatform.settings.development, DJANGO_DEBUG=false, scrypt password hasher",
+        "settings": "cityplatform.settings.dev, DJANGO_DEBUG=false, scrypt password hasher",
     }
 
     target = None

@@ -13,6 +13,25 @@ from tenants.accounts.services import staff_user_create
 PASSWORD = "Test-pass-2026!"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`--dist loadgroup`, as scripts/test.sh runs it) the tests of a module
+    that share a module-scoped fixture (a committed center, a browser, the fault stack) run on
+    one worker, so the fixture is set up once; the fault tests, which start a PostgreSQL
+    cluster, gunicorn and Celery of their own and time what they break, all on the same one,
+    one module after the other. The other tests go to whichever worker is free."""
+    for item in items:
+        if item.nodeid.startswith("tests/faults/"):
+            item.add_marker(pytest.mark.xdist_group("faults"))
+            continue
+        fixtures = getattr(item, "_fixtureinfo", None)
+        if fixtures is None:
+            continue
+        if any(
+            defs[-1].scope in ("module", "package") for defs in fixtures.name2fixturedefs.values()
+        ):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     from tenants.schemas import spare_schemas_fill, template_schema_ensure

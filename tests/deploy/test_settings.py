@@ -92,7 +92,7 @@ def test_production_reads_no_file():
     # CITY_PG_MODE is written only into var/services.env; the development settings load it,
     # production must not.
     assert "CITY_PG_MODE=" in (ROOT / "var" / "services.env").read_text()
-    dev = run_settings("cityplatform.settings.development", {})
+    dev = run_settings("cityplatform.settings.dev", {})
     assert dev.returncode == 0, dev.stderr
     assert "FROM_SERVICES_ENV local" in dev.stdout
     prod = run_settings("cityplatform.settings.production", REQUIRED)
