@@ -11,7 +11,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parent / "platform"))
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityplatform.settings.development")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityplatform.settings.dev")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

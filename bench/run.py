@@ -1,12 +1,13 @@
 """`make bench`: provisioning, migrate_schemas and page-serving figures for the city platform.
 
-Runs against its own database (cityservice_bench, recreated every run) and its own Redis
-database number, never the development ones. See bench/README.md for what each figure means.
+Runs against its own database (BENCH_DATABASE, cityservice_bench, recreated every run) and its
+own Redis database number, never the development ones. BENCH_SMOKE=1 (scripts/bench.sh, CI)
+runs every phase at small sizes. See bench/README.md for what each figure means.
 
     .venv/bin/python bench/run.py      (scripts/bench.sh starts the services first)
 
 Knobs (environment): BENCH_CENTERS (300), BENCH_CLONE_SAMPLES (5), BENCH_SPARES (3),
-BENCH_LOAD_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (16), BENCH_REDIS_DB (13),
+BENCH_LOAD_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (16), BENCH_REDIS_DB (1),
 BENCH_PROFILE=1 (always profile a fast-path provision), BENCH_LOADGEN=python (skip wrk),
 BENCH_CATALOG_MATTERS (2000), BENCH_ADOPT_TEMPLATES (300), BENCH_CASES (1000000),
 BENCH_INTAKE_SECONDS (20), BENCH_INTAKE_THREADS (4),
@@ -50,7 +51,10 @@ LOG_DIR = ROOT / "var" / "bench"  # runtime logs (gunicorn, setup_platform); var
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 
-BENCH_DB = "cityservice_bench"  # never the development database `cityservice`
+# Never the development database `cityservice`, nor a test database: the name says "bench".
+BENCH_DB = os.environ.get("BENCH_DATABASE", "cityservice_bench")
+if "bench" not in BENCH_DB:
+    sys.exit(f"bench: BENCH_DATABASE must name a bench database (got {BENCH_DB!r})")
 CENTERS = int(os.environ.get("BENCH_CENTERS", "300"))
 CLONE_SAMPLES = int(os.environ.get("BENCH_CLONE_SAMPLES", "5"))
 EARLY_AT = 10  # clone-fallback probes are taken after this many centers, and at the end
@@ -58,7 +62,8 @@ SPARES = int(os.environ.get("BENCH_SPARES", "3"))
 LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "10"))
 WARMUP_SECONDS = int(os.environ.get("BENCH_WARMUP_SECONDS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
-REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "13"))
+# 1: apart from development's 0 and the test runs' 15 downwards (two per xdist worker).
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "1"))
 FORCE_PROFILE = os.environ.get("BENCH_PROFILE") == "1"
 PROFILE_OVER_SECONDS = 1.0
 MIGRATE_TARGET_SECONDS = 60.0
@@ -110,7 +115,7 @@ def bench_environment() -> dict[str, str]:
     redis_url = with_path(base_redis, f"/{REDIS_DB}")
     env = dict(os.environ)
     env.update(
-        DJANGO_SETTINGS_MODULE="cityplatform.settings.development",
+        DJANGO_SETTINGS_MODULE="cityplatform.settings.dev",
         DATABASE_URL=with_path(base_db, f"/{BENCH_DB}"),
         REDIS_URL=redis_url,
         CELERY_BROKER_URL=redis_url,
@@ -968,7 +973,7 @@ def main() -> None:
         "center_spare_schemas": SPARES,
         "centers": CENTERS,
         "clone_samples": CLONE_SAMPLES,
-        "settings": "cityplatform.settings.development, DJANGO_DEBUG=false, scrypt password hasher",
+        "settings": "cityplatform.settings.dev, DJANGO_DEBUG=false, scrypt password hasher",
     }
 
     target = None

@@ -32,23 +32,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" >"$stamp"
 fi
 
-# Printed notices (WeasyPrint) need pango and a CJK font, or Chinese prints as boxes, and
-# HarfBuzz-Subset to embed only the glyphs a notice uses.
-if [ "$(id -u)" = 0 ] && ! dpkg -s fonts-arphic-uming fonts-wqy-microhei libpangoft2-1.0-0 \
-  libharfbuzz-subset0 >/dev/null 2>&1; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
-    libharfbuzz-subset0 fonts-arphic-uming fonts-wqy-microhei >/dev/null
-fi
-
-# Browser tests (Playwright) drive Debian's chromium: Playwright cannot download a browser here.
-if [ "$(id -u)" = 0 ] && ! command -v chromium >/dev/null 2>&1; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-fi
+# The Debian packages `make run` needs (gettext, pango, CJK fonts), when root and missing.
+scripts/system-packages.sh run
 
 # Catalogs: compiled from locale/*/LC_MESSAGES/django.po with gettext's msgfmt.
-if ! command -v msgfmt >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null
-fi
 .venv/bin/python manage.py compilemessages --ignore=.venv --verbosity 0

@@ -1,6 +1,8 @@
 """Test setup: the real PostgreSQL (a test database with the city, the template schema and a
 spare pool) and the real Redis (its own database number, cleared around each test)."""
 
+from contextlib import contextmanager
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -11,6 +13,25 @@ from tenants.accounts.models import Role
 from tenants.accounts.services import staff_user_create
 
 PASSWORD = "Test-pass-2026!"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`--dist loadgroup`, as scripts/test.sh runs it) the tests of a module
+    that share a module-scoped fixture (a committed center, a browser, the fault stack) run on
+    one worker, so the fixture is set up once; the fault tests, which start a PostgreSQL
+    cluster, gunicorn and Celery of their own and time what they break, all on the same one,
+    one module after the other. The other tests go to whichever worker is free."""
+    for item in items:
+        if item.nodeid.startswith("tests/faults/"):
+            item.add_marker(pytest.mark.xdist_group("faults"))
+            continue
+        fixtures = getattr(item, "_fixtureinfo", None)
+        if fixtures is None:
+            continue
+        if any(
+            defs[-1].scope in ("module", "package") for defs in fixtures.name2fixturedefs.values()
+        ):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 @pytest.fixture(scope="session")
@@ -147,9 +168,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_gunicorn(django_db_setup, django_db_blocker):
-    """The project served by a real gunicorn against the test database."""
+@contextmanager
+def gunicorn_serving(env: dict):
+    """The project served by a real gunicorn (one worker) with the environment `env`; its
+    URL, and the server stopped at the end."""
     import subprocess
     import sys
     import time
@@ -158,8 +180,6 @@ def live_gunicorn(django_db_setup, django_db_blocker):
 
     root = Path(__file__).resolve().parent.parent
     port = _free_port()
-    with django_db_blocker.unblock():
-        env = _test_database_env()
     proc = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -182,9 +202,20 @@ def live_gunicorn(django_db_setup, django_db_blocker):
     else:
         proc.kill()
         pytest.fail("gunicorn did not start")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_gunicorn(django_db_setup, django_db_blocker):
+    """The project served by a real gunicorn against the test database."""
+    with django_db_blocker.unblock():
+        env = _test_database_env()
+    with gunicorn_serving(env) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

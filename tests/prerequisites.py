@@ -2,7 +2,8 @@
 envsubst, chromium, a project-local Redis). On a developer's machine a missing prerequisite
 skips the test with the reason; under CI (the environment variable CI set to "true", as CI
 services set it) it fails the test, so a green CI run never hides a test that did not run.
-.ci/run installs every prerequisite named here."""
+scripts/system-packages.sh installs every prerequisite named here (as root: `make test`,
+.ci/run)."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ def test_platform_folder_is_not_a_package():
 def _python(*args: str) -> str:
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, check=True,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "cityplatform.settings.development"},
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "cityplatform.settings.dev"},
     ).stdout  # fmt: skip
 
 

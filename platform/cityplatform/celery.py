@@ -12,7 +12,7 @@ import os
 from celery.signals import beat_init
 from tenant_schemas_celery.app import CeleryApp
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityplatform.settings.development")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityplatform.settings.dev")
 
 app = CeleryApp("cityplatform")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -7,5 +7,5 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityplatform.settings.development")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityplatform.settings.dev")
 application = get_wsgi_application()

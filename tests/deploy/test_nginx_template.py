@@ -59,7 +59,7 @@ def test_rendered_for_run_prod_ports(tmp_path):
 
 
 def test_nginx_accepts_it(tmp_path):
-    # .ci/run and `make run-prod` install Debian's nginx (and openssl for the certificate).
+    # `make test` (as root: scripts/system-packages.sh) installs Debian's nginx (and openssl).
     nginx = require_command("nginx", "nginx is not installed (apt-get install nginx)")
     require_command("openssl", "openssl is not installed (apt-get install openssl)")
     subprocess.run(

@@ -92,7 +92,7 @@ def test_production_reads_no_file():
     # CITY_PG_MODE is written only into var/services.env; the development settings load it,
     # production must not.
     assert "CITY_PG_MODE=" in (ROOT / "var" / "services.env").read_text()
-    dev = run_settings("cityplatform.settings.development", {})
+    dev = run_settings("cityplatform.settings.dev", {})
     assert dev.returncode == 0, dev.stderr
     assert "FROM_SERVICES_ENV local" in dev.stdout
     prod = run_settings("cityplatform.settings.production", REQUIRED)
@@ -154,3 +154,36 @@ def test_seed_demo_refuses_with_debug_off_unless_allowed(settings, monkeypatch):
     monkeypatch.setattr(seed_demo, "city_ensure", city_ensure)
     with pytest.raises(Reached):
         call_command("seed_demo", "--allow-production")
+
+
+SETTINGS_DIR = ROOT / "platform" / "cityplatform" / "settings"
+# Computed from other settings: stated by dev.py and production.py, never by base.py.
+DERIVED = {"ALLOWED_HOSTS", "WAGTAILADMIN_BASE_URL", "CACHES", "CELERY_BROKER_URL"}
+
+
+def _assigned(module: str) -> set[str]:
+    import ast
+
+    tree = ast.parse((SETTINGS_DIR / f"{module}.py").read_text())
+    return {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+
+def test_base_reads_no_file_and_derives_nothing():
+    import ast
+
+    tree = ast.parse((SETTINGS_DIR / "base.py").read_text())
+    called = {
+        node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+    }
+    assert not called & {"open", "read_env", "read_text", "read_bytes", "read_local_env_files"}
+    assert not _assigned("base") & DERIVED
+    assert _assigned("dev") >= DERIVED
+    assert _assigned("production") >= DERIVED - {"ALLOWED_HOSTS"}  # hosts: env, required

@@ -100,8 +100,10 @@ class Stack:
         self.stopping = threading.Event()
         self.restarts: list[tuple[str, int]] = []  # (process, exit code) the supervisor saw
         self.worker_runs = 0
+        # Not PYTEST_XDIST_WORKER: the stack has a Redis of its own, with no worker's offset.
+        inherited = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"}
         self.env = {
-            **os.environ,
+            **inherited,
             "DATABASE_URL": f"postgres://city:city@127.0.0.1:{self.pg_port}/{DB_NAME}",
             "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
             "TEST_REDIS_DB": "1",  # cache in 1, broker in 0 (settings.test)

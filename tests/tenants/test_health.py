@@ -7,7 +7,7 @@ from django_tenants.utils import schema_context
 from tenants.health.services import heartbeat_record
 from tenants.health.tasks import dispatch_heartbeats, heartbeat
 from tenants.models import Center
-from tests.prerequisites import require
+from tests.prerequisites import require_command
 
 pytestmark = pytest.mark.django_db
 
@@ -161,23 +161,71 @@ def test_heartbeat_runs_in_the_sending_tenants_schema_in_a_real_worker(
     assert Center.objects.filter(schema_name=committed_center.schema_name).exists()
 
 
-def _redis_is_ours() -> bool:
-    from pathlib import Path
+class OwnRedis:
+    """A redis-server of the test's own on a free port, stopped and started again at will (the
+    Redis every other test and suite shares is never touched)."""
 
-    env = Path(__file__).resolve().parents[2] / "var" / "services.env"
-    return env.exists() and "CITY_REDIS_MODE=local" in env.read_text()
+    def __init__(self, folder):
+        from tests.conftest import _free_port
+
+        self.command = require_command("redis-server", "redis-server is not installed")
+        self.folder = folder
+        self.port = _free_port()
+        self.proc = None
+
+    def ping(self) -> bool:
+        import socket
+
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def start(self) -> None:
+        import subprocess
+
+        self.proc = subprocess.Popen(
+            [self.command, "--port", str(self.port), "--bind", "127.0.0.1", "--dir",
+             str(self.folder), "--save", "", "--appendonly", "no", "--daemonize", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 15
+        while not self.ping():
+            if time.monotonic() > deadline:
+                pytest.fail("redis-server did not start")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=15)
+            self.proc = None
 
 
-def test_healthz_reports_a_real_redis_outage_and_the_site_keeps_serving(live_gunicorn):
-    # The test stops and starts Redis through scripts/services.sh: only a project-local one.
-    require(_redis_is_ours(), "Redis is not the project-local one (scripts/services.sh start)")
+@pytest.fixture
+def gunicorn_on_own_redis(django_db_setup, django_db_blocker, tmp_path):
+    """gunicorn against the test database and a Redis of its own; (its URL, that Redis)."""
+    from tests.conftest import _test_database_env, gunicorn_serving
+
+    redis = OwnRedis(tmp_path)
+    redis.start()
+    with django_db_blocker.unblock():
+        env = _test_database_env() | {"REDIS_URL": f"redis://127.0.0.1:{redis.port}/0"}
+    try:
+        with gunicorn_serving(env) as url:
+            yield url, redis
+    finally:
+        redis.stop()
+
+
+def test_healthz_reports_a_real_redis_outage_and_the_site_keeps_serving(gunicorn_on_own_redis):
     import json
-    import subprocess
     import urllib.error
     import urllib.request
-    from pathlib import Path
 
-    services = Path(__file__).resolve().parents[2] / "scripts" / "services.sh"
+    live_gunicorn, redis = gunicorn_on_own_redis
 
     def get(path):
         from django.conf import settings
@@ -190,13 +238,13 @@ def test_healthz_reports_a_real_redis_outage_and_the_site_keeps_serving(live_gun
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read()
 
-    subprocess.run([services, "stop-redis"], check=True, capture_output=True)
+    redis.stop()
     try:
         status, body = get("/healthz")
         assert status == 503
         assert json.loads(body)["checks"]["redis"]["ok"] is False
         assert get("/")[0] == 200, "pages keep working with the cache down"
     finally:
-        subprocess.run([services, "start-redis"], check=True, capture_output=True)
+        redis.start()
     status, body = get("/healthz")
     assert json.loads(body)["checks"]["redis"]["ok"] is True

@@ -1,8 +1,11 @@
 """Settings shared by every environment, read from the environment alone (django-environ).
 
 The defaults point at the project-local PostgreSQL and Redis that scripts/services.sh starts;
-`cityplatform.settings.development` (and the test settings) load var/services.env and .env
-first, `cityplatform.settings.production` refuses to start without its required variables.
+`cityplatform.settings.dev` (and the test settings) load var/services.env and .env first,
+`cityplatform.settings.production` refuses to start without its required variables. Nothing
+here is computed from another setting: the values that are (the allowed hosts from the city's
+domain, Wagtail's base URL, the cache and the Celery broker from REDIS_URL) are stated by dev.py
+and production.py, which differ in them.
 """
 
 from datetime import timedelta
@@ -16,8 +19,8 @@ from django.utils.translation import gettext_lazy as _
 PROJECT_DIR = Path(__file__).resolve().parent.parent  # platform/cityplatform
 BASE_DIR = PROJECT_DIR.parent.parent  # repository root
 
-# Settings come from the environment only: this module reads no file. The development and
-# test settings load var/services.env and .env into the environment before importing it.
+# Settings come from the environment only: this module reads no file. The dev and test
+# settings load var/services.env and .env into the environment before importing it.
 env = environ.Env()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
@@ -29,7 +32,6 @@ SECRET_KEY = env.str(
 CITY_DOMAIN = env.str("CITY_DOMAIN", default="localhost")
 CITY_URL_SCHEME = env.str("CITY_URL_SCHEME", default="http")
 CITY_URL_PORT = env.int("CITY_URL_PORT", default=8000)
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[CITY_DOMAIN, f".{CITY_DOMAIN}"])
 
 DEFAULT_CITY_NAME = env.str("CITY_NAME", default="沈阳市")
 DEFAULT_CITY_CODE = env.str("CITY_DIVISION_CODE", default="210100000000")
@@ -126,22 +128,8 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6389/0")
 
-CACHES = {
-    "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": REDIS_URL,
-        # Keys carry the schema name, so no tenant reads another's cached values.
-        "KEY_FUNCTION": "django_tenants.cache.make_key",
-        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
-        "OPTIONS": {
-            "SOCKET_CONNECT_TIMEOUT": 1,
-            "SOCKET_TIMEOUT": 1,
-            # A Redis outage degrades to cache misses instead of failing every request;
-            # /healthz reports the outage.
-            "IGNORE_EXCEPTIONS": True,
-        },
-    },
-}
+# CACHES (loader.redis_cache), CELERY_BROKER_URL and CELERY_RESULT_BACKEND point at REDIS_URL,
+# or at a database of it of their own: stated by dev.py, test.py and production.py.
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
@@ -288,8 +276,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Wagtail --------------------------------------------------------------------------------
 
 WAGTAIL_SITE_NAME = env.str("CITY_SITE_NAME", default="政务服务平台")
-# Global by design in Wagtail; per-center links are built from the center's own domain.
-WAGTAILADMIN_BASE_URL = f"{CITY_URL_SCHEME}://{CITY_DOMAIN}:{CITY_URL_PORT}"
+# WAGTAILADMIN_BASE_URL (global by design in Wagtail; per-center links are built from the
+# center's own domain) is CITY_URL_SCHEME://CITY_DOMAIN:CITY_URL_PORT: dev.py, production.py.
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
@@ -355,8 +343,6 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- Celery (tenant-schemas-celery: tasks run in the schema that sent them) -----------------
 
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_ACKS_LATE = True

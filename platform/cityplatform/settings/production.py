@@ -25,7 +25,8 @@ if _missing:
     )
 
 from .base import *  # noqa: E402, F403
-from .base import env  # noqa: E402
+from .base import REDIS_URL, env  # noqa: E402
+from .loader import redis_cache  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
@@ -49,19 +50,20 @@ if _dev_keys:
         "keys (see deploy/README.md)."
     )
 
+CACHES = redis_cache(REDIS_URL)
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 # No script of ours reads the CSRF cookie: Wagtail and the API docs take the token from the page.
 CSRF_COOKIE_HTTPONLY = True  # security headers (issue 7)
-X_FRAME_OPTIONS = "DENY"
 
 # --- deploy/ and `make run-prod` (issue #7) --------------------------------------------------
 
