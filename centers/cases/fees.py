@@ -22,8 +22,10 @@ from django.utils.translation import gettext as _
 from tenants.accounts.models import Role
 from tenants.accounts.permissions import Capability, can
 
-from . import notices, services
+from . import approvals, notices
+from .events import CaseAction, record
 from .models import CaseFee
+from .services.common import current_time, local_day, locked, raise_errors
 from .states import transition_check
 
 REFERENCE_MAX = CaseFee._meta.get_field("payment_reference").max_length
@@ -43,7 +45,7 @@ def may_waive(user) -> bool:
 
 def _locked_fee(fee: CaseFee, actor):
     """The case and the fee under row locks, after the state table's check."""
-    case = services._locked(fee.case)
+    case = locked(fee.case)
     transition_check("fee", case.status, actor)
     return case, CaseFee.objects.select_for_update().get(pk=fee.pk)
 
@@ -76,7 +78,7 @@ def fee_pay(
 ) -> CaseFee:
     """Record the payment of an unpaid fee, with the reference of the receipt or transfer
     (收支两条线: the center records the payment, the money goes to the treasury)."""
-    now = services._now(now)
+    now = current_time(now)
     reference = (payment_reference or "").strip()
     errors: dict[str, list[str]] = {}
     if not reference:
@@ -91,21 +93,21 @@ def fee_pay(
         case, fee = _locked_fee(fee, actor)
         if fee.state != CaseFee.State.UNPAID:
             raise _not_unpaid(fee)
-        services._raise(errors)
+        raise_errors(errors)
         fee.state = CaseFee.State.PAID
         fee.paid_at = now
-        fee.paid_on = services._local_day(now)
+        fee.paid_on = local_day(now)
         fee.payment_reference = reference
         fee.save()
-        services._event(
+        record(
             case,
             actor,
-            "fee_paid",
+            CaseAction.FEE_PAID,
             at=now,
             from_status=case.status,
             detail=_detail(fee, payment_reference=reference),
         )
-        services._approvals_lapse(case, actor, now)
+        approvals.lapse_moot(case=case, actor=actor, now=now)
     return fee
 
 
@@ -167,7 +169,7 @@ def fee_waive(
     the fee and in the case's event."""
     from catalog_cms.standards.models import WaiverAuthority
 
-    now = services._now(now)
+    now = current_time(now)
     errors: dict[str, list[str]] = {}
     reason = _field(
         reason, "waiver_reason", REASON_MAX, _("Give the reason for the waiver (减免)."), errors
@@ -221,7 +223,7 @@ def fee_waive(
             errors["approval_reference"] = [
                 _("This is longer than %(max)s characters.") % {"max": BASIS_MAX}
             ]
-        services._raise(errors)
+        raise_errors(errors)
         fee.state = CaseFee.State.WAIVED
         fee.waiver_reason = reason
         fee.waiver_approved_by = actor
@@ -233,10 +235,10 @@ def fee_waive(
         fee.waiver_approval_reference = reference
         fee.waived_at = now
         fee.save()
-        services._event(
+        record(
             case,
             actor,
-            "fee_waived",
+            CaseAction.FEE_WAIVED,
             at=now,
             from_status=case.status,
             reason=reason,
@@ -251,5 +253,5 @@ def fee_waive(
                 approval_reference=reference,
             ),
         )
-        services._approvals_lapse(case, actor, now)
+        approvals.lapse_moot(case=case, actor=actor, now=now)
     return fee

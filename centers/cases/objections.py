@@ -27,8 +27,10 @@ from django.utils.translation import gettext as _
 from centers.workspace import calendar as cal
 from tenants.accounts.models import Role
 
-from . import notices, services
+from . import notices
+from .events import CaseAction, document_attachment, record
 from .models import Case, CaseObjection, DocumentKind
+from .services.common import current_time, local_day, locked, raise_errors
 from .states import CaseStatus, Decision, transition_check
 
 TEXT_MAX = 2000
@@ -83,7 +85,7 @@ def objection_file(
     """Record the applicant's objection (异议) with what they say. At the window `actor` is
     the clerk; online it is None (the applicant, checked by the progress page). The answer
     is due within the city's working days; the applicant is told the date by SMS."""
-    now = services._now(now)
+    now = current_time(now)
     text = (text or "").strip()
     errors: dict[str, list[str]] = {}
     if channel not in CaseObjection.Channel.values:
@@ -96,13 +98,13 @@ def objection_file(
         errors["channel"] = [_("Staff record an objection brought to the window.")]
     try:
         with transaction.atomic():
-            case = services._locked(case)
+            case = locked(case)
             transition_check("object", case.status, actor)
             refusal = objection_refusal(case)
             if refusal:
                 errors["status"] = [refusal]
-            services._raise(errors)
-            today = services._local_day(now)
+            raise_errors(errors)
+            today = local_day(now)
             due, provisional = answer_due(today)
             objection = CaseObjection.objects.create(
                 case=case,
@@ -114,10 +116,10 @@ def objection_file(
                 due_on=due,
                 due_provisional=provisional,
             )
-            services._event(
+            record(
                 case,
                 actor,
-                "objection_filed",
+                CaseAction.OBJECTION_FILED,
                 at=now,
                 from_status=case.status,
                 reason=text,
@@ -152,7 +154,7 @@ def objection_answer(
     """The case owner answers the waiting objection in writing (明确答复), with the reasons
     (说明理由): the 异议答复书 is printed and kept, the applicant told by SMS, the event
     written; an answer after its date is marked late (the supervision flag was raised)."""
-    now = services._now(now)
+    now = current_time(now)
     answer, reasons = (answer or "").strip(), (reasons or "").strip()
     errors: dict[str, list[str]] = {}
     if not answer:
@@ -168,18 +170,18 @@ def objection_answer(
             _("The reasons are longer than %(max)s characters.") % {"max": ANSWER_MAX}
         ]
     with transaction.atomic():
-        case = services._locked(case)
+        case = locked(case)
         transition_check("answer_objection", case.status, actor)
         refusal = answer_refusal(actor, case)
         if refusal and open_objection(case) is None:
             errors["status"] = [refusal]
         elif refusal:
             raise PermissionDenied(refusal)
-        services._raise(errors)
+        raise_errors(errors)
         objection = CaseObjection.objects.select_for_update().get(
             case=case, answered_at__isnull=True
         )
-        today = services._local_day(now)
+        today = local_day(now)
         objection.answer = answer
         objection.answer_reasons = reasons
         objection.answered_at = now
@@ -196,10 +198,10 @@ def objection_answer(
                 "issued_on": today,
             },
         )
-        services._event(
+        record(
             case,
             actor,
-            "objection_answered",
+            CaseAction.OBJECTION_ANSWERED,
             at=now,
             from_status=case.status,
             reason=answer,
@@ -209,7 +211,7 @@ def objection_answer(
                 "due_date": objection.due_on.isoformat(),
                 "late": objection.answered_late,
             },
-            attachments=[services._document_attachment(document)],
+            attachments=[document_attachment(document)],
             notify=True,
         )
     return objection
