@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tenants.accounts.models import Role
 
 from . import fees, selectors
+from .error_codes import CaseErrorCode, coded, denied
 from .events import CaseAction, record
 from .models import ApprovalRequest, Case, CaseFee
 from .services import acceptance, time_limits
@@ -124,10 +125,15 @@ def approval_request(
     reason = (reason or "").strip()
     errors: dict[str, list[str]] = {}
     if not reason:
-        errors["reason"] = [_("Say why the director should approve it.")]
+        errors["reason"] = [
+            coded(_("Say why the director should approve it."), CaseErrorCode.REQUIRED)
+        ]
     elif len(reason) > REASON_MAX:
         errors["reason"] = [
-            _("The reason is longer than %(max)s characters.") % {"max": REASON_MAX}
+            coded(
+                _("The reason is longer than %(max)s characters.") % {"max": REASON_MAX},
+                CaseErrorCode.TOO_LONG,
+            )
         ]
     if kind != Kind.FEE_WAIVER:
         fee = None
@@ -139,7 +145,9 @@ def approval_request(
         refusal = request_refusal(actor, case, kind, fee)
         if refusal:
             on_fee = kind == Kind.FEE_WAIVER and not _is_director(actor)
-            errors["fee" if on_fee else "kind"] = [refusal]
+            errors["fee" if on_fee else "kind"] = [
+                coded(refusal, CaseErrorCode.APPROVAL_NOT_ASKABLE)
+            ]
         raise_errors(errors)
         # Under the case's row lock a second click finds the first request; the partial unique
         # keys hold the rule in the database too.
@@ -192,26 +200,53 @@ def approval_decide(
             ApprovalRequest.objects.select_for_update().filter(pk=request.pk, case=case).first()
         )
         if request is None:
-            raise ValidationError({"request": [_("No such request on this case.")]})
+            raise ValidationError(
+                {
+                    "request": [
+                        coded(_("No such request on this case."), CaseErrorCode.APPROVAL_NOT_FOUND)
+                    ]
+                }
+            )
         if actor is not None and not _is_director(actor):
-            raise PermissionDenied(_("Only the center director decides an approval request."))
+            raise denied(
+                _("Only the center director decides an approval request."),
+                CaseErrorCode.DIRECTOR_ONLY,
+            )
         if request.state != ApprovalRequest.State.PENDING:
             raise ValidationError(
                 {
                     "request": [
-                        _("This request was already decided (%(state)s) on %(day)s.")
-                        % {
-                            "state": request.get_state_display(),
-                            "day": local_day(request.decided_at).isoformat(),
-                        }
+                        coded(
+                            _("This request was already decided (%(state)s) on %(day)s.")
+                            % {
+                                "state": request.get_state_display(),
+                                "day": local_day(request.decided_at).isoformat(),
+                            },
+                            CaseErrorCode.APPROVAL_ALREADY_DECIDED,
+                        )
                     ]
                 }
             )
         if not approve and not note:
-            raise ValidationError({"note": [_("Say why it is declined: the clerk reads it.")]})
+            raise ValidationError(
+                {
+                    "note": [
+                        coded(
+                            _("Say why it is declined: the clerk reads it."), CaseErrorCode.REQUIRED
+                        )
+                    ]
+                }
+            )
         if len(note) > NOTE_MAX:
             raise ValidationError(
-                {"note": [_("The note is longer than %(max)s characters.") % {"max": NOTE_MAX}]}
+                {
+                    "note": [
+                        coded(
+                            _("The note is longer than %(max)s characters.") % {"max": NOTE_MAX},
+                            CaseErrorCode.TOO_LONG,
+                        )
+                    ]
+                }
             )
         # Decided first, so that the step's own lapse check does not count it as waiting;
         # a step that refuses rolls all of it back.
@@ -268,7 +303,14 @@ def _notice_lines(case: Case, materials) -> list[dict]:
     missing = missing_lines(lines)
     if not missing:
         raise ValidationError(
-            {"materials": [_("Mark what is missing or defective: the notice must list it.")]}
+            {
+                "materials": [
+                    coded(
+                        _("Mark what is missing or defective: the notice must list it."),
+                        CaseErrorCode.NOTHING_MISSING,
+                    )
+                ]
+            }
         )
     given = {(m.get("name") or "").strip() for m in materials or []}
     return [

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -23,6 +23,7 @@ from tenants.accounts.models import Role
 from tenants.accounts.permissions import Capability, can
 
 from . import approvals, notices
+from .error_codes import CaseErrorCode, coded, denied
 from .events import CaseAction, record
 from .models import CaseFee
 from .services.common import current_time, local_day, locked, raise_errors
@@ -56,16 +57,27 @@ def _not_unpaid(fee: CaseFee) -> ValidationError:
         return ValidationError(
             {
                 "fee": [
-                    _(
-                        "“%(item)s” was already paid on %(day)s (payment reference "
-                        "%(reference)s): it cannot be paid or waived again."
+                    coded(
+                        _(
+                            "“%(item)s” was already paid on %(day)s (payment reference "
+                            "%(reference)s): it cannot be paid or waived again."
+                        )
+                        % {"item": fee.item, "day": paid_on, "reference": fee.payment_reference},
+                        CaseErrorCode.FEE_SETTLED,
                     )
-                    % {"item": fee.item, "day": paid_on, "reference": fee.payment_reference}
                 ]
             }
         )
     return ValidationError(
-        {"fee": [_("“%(item)s” was waived: nothing is left to pay or waive.") % {"item": fee.item}]}
+        {
+            "fee": [
+                coded(
+                    _("“%(item)s” was waived: nothing is left to pay or waive.")
+                    % {"item": fee.item},
+                    CaseErrorCode.FEE_SETTLED,
+                )
+            ]
+        }
     )
 
 
@@ -83,11 +95,18 @@ def fee_pay(
     errors: dict[str, list[str]] = {}
     if not reference:
         errors["payment_reference"] = [
-            _("Enter the payment reference (receipt or transaction number).")
+            coded(
+                _("Enter the payment reference (receipt or transaction number)."),
+                CaseErrorCode.REQUIRED,
+            )
         ]
     elif len(reference) > REFERENCE_MAX:
         errors["payment_reference"] = [
-            _("The payment reference is longer than %(max)s characters.") % {"max": REFERENCE_MAX}
+            coded(
+                _("The payment reference is longer than %(max)s characters.")
+                % {"max": REFERENCE_MAX},
+                CaseErrorCode.TOO_LONG,
+            )
         ]
     with transaction.atomic():
         case, fee = _locked_fee(fee, actor)
@@ -138,9 +157,14 @@ def _authority_label(authority: str) -> str:
 def _field(value, name: str, limit: int, message: str, errors: dict) -> str:
     text = (value or "").strip()
     if not text:
-        errors[name] = [message]
+        errors[name] = [coded(message, CaseErrorCode.REQUIRED)]
     elif len(text) > limit:
-        errors[name] = [_("This is longer than %(max)s characters.") % {"max": limit}]
+        errors[name] = [
+            coded(
+                _("This is longer than %(max)s characters.") % {"max": limit},
+                CaseErrorCode.TOO_LONG,
+            )
+        ]
     return text
 
 
@@ -191,7 +215,10 @@ def fee_waive(
     with transaction.atomic():
         case, fee = _locked_fee(fee, actor)
         if not may_waive(actor):
-            raise PermissionDenied(_("Only the center director may record a waiver (减免)."))
+            raise denied(
+                _("Only the center director may record a waiver (减免)."),
+                CaseErrorCode.DIRECTOR_ONLY,
+            )
         if fee.state != CaseFee.State.UNPAID:
             raise _not_unpaid(fee)
         authority = waiver_authority(fee)
@@ -204,24 +231,42 @@ def fee_waive(
             who = _authority_label(authority)
             if not reference:
                 errors["approval_reference"] = [
-                    _(
-                        "The city's policy gives this waiver to %(who)s: the center cannot "
-                        "waive it on its own. Give the reference of their approval document."
+                    coded(
+                        _(
+                            "The city's policy gives this waiver to %(who)s: the center cannot "
+                            "waive it on its own. Give the reference of their approval document."
+                        )
+                        % {"who": who},
+                        CaseErrorCode.WAIVER_APPROVAL_REQUIRED,
                     )
-                    % {"who": who}
                 ]
             if not name:
                 errors["approver_name"] = [
-                    _("Name the official of %(who)s who approved it.") % {"who": who}
+                    coded(
+                        _("Name the official of %(who)s who approved it.") % {"who": who},
+                        CaseErrorCode.REQUIRED,
+                    )
                 ]
             if not post:
-                errors["approver_post"] = [_("Give the post of the official who approved it.")]
+                errors["approver_post"] = [
+                    coded(
+                        _("Give the post of the official who approved it."), CaseErrorCode.REQUIRED
+                    )
+                ]
         for key, value in (("approver_name", name), ("approver_post", post)):
             if len(value) > NAME_MAX:
-                errors[key] = [_("This is longer than %(max)s characters.") % {"max": NAME_MAX}]
+                errors[key] = [
+                    coded(
+                        _("This is longer than %(max)s characters.") % {"max": NAME_MAX},
+                        CaseErrorCode.TOO_LONG,
+                    )
+                ]
         if len(reference) > BASIS_MAX:
             errors["approval_reference"] = [
-                _("This is longer than %(max)s characters.") % {"max": BASIS_MAX}
+                coded(
+                    _("This is longer than %(max)s characters.") % {"max": BASIS_MAX},
+                    CaseErrorCode.TOO_LONG,
+                )
             ]
         raise_errors(errors)
         fee.state = CaseFee.State.WAIVED

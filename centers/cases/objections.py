@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -28,6 +28,7 @@ from centers.workspace import calendar as cal
 from tenants.accounts.models import Role
 
 from . import notices
+from .error_codes import CaseErrorCode, coded, denied
 from .events import CaseAction, document_attachment, record
 from .models import Case, CaseObjection, DocumentKind
 from .services.common import current_time, local_day, locked, raise_errors
@@ -89,20 +90,29 @@ def objection_file(
     text = (text or "").strip()
     errors: dict[str, list[str]] = {}
     if channel not in CaseObjection.Channel.values:
-        errors["channel"] = [_("Choose the window or online.")]
+        errors["channel"] = [coded(_("Choose the window or online."), CaseErrorCode.INVALID)]
     if not text:
-        errors["text"] = [_("Write what the applicant objects to and why.")]
+        errors["text"] = [
+            coded(_("Write what the applicant objects to and why."), CaseErrorCode.REQUIRED)
+        ]
     elif len(text) > TEXT_MAX:
-        errors["text"] = [_("The objection is longer than %(max)s characters.") % {"max": TEXT_MAX}]
+        errors["text"] = [
+            coded(
+                _("The objection is longer than %(max)s characters.") % {"max": TEXT_MAX},
+                CaseErrorCode.TOO_LONG,
+            )
+        ]
     if actor is not None and channel != CaseObjection.Channel.WINDOW:
-        errors["channel"] = [_("Staff record an objection brought to the window.")]
+        errors["channel"] = [
+            coded(_("Staff record an objection brought to the window."), CaseErrorCode.INVALID)
+        ]
     try:
         with transaction.atomic():
             case = locked(case)
             transition_check("object", case.status, actor)
             refusal = objection_refusal(case)
             if refusal:
-                errors["status"] = [refusal]
+                errors["status"] = [coded(refusal, CaseErrorCode.OBJECTION_NOT_ALLOWED)]
             raise_errors(errors)
             today = local_day(now)
             due, provisional = answer_due(today)
@@ -136,7 +146,13 @@ def objection_file(
         raise ValidationError(
             {
                 "status": [
-                    _("An objection is waiting for its answer: the case owner answers it first.")
+                    coded(
+                        _(
+                            "An objection is waiting for its answer: "
+                            "the case owner answers it first."
+                        ),
+                        CaseErrorCode.OBJECTION_WAITING,
+                    )
                 ]
             }
         ) from None
@@ -158,25 +174,33 @@ def objection_answer(
     answer, reasons = (answer or "").strip(), (reasons or "").strip()
     errors: dict[str, list[str]] = {}
     if not answer:
-        errors["answer"] = [_("Write the answer to the objection.")]
+        errors["answer"] = [coded(_("Write the answer to the objection."), CaseErrorCode.REQUIRED)]
     elif len(answer) > ANSWER_MAX:
         errors["answer"] = [
-            _("The answer is longer than %(max)s characters.") % {"max": ANSWER_MAX}
+            coded(
+                _("The answer is longer than %(max)s characters.") % {"max": ANSWER_MAX},
+                CaseErrorCode.TOO_LONG,
+            )
         ]
     if not reasons:
-        errors["reasons"] = [_("Give the reasons of the answer (说明理由).")]
+        errors["reasons"] = [
+            coded(_("Give the reasons of the answer (说明理由)."), CaseErrorCode.REQUIRED)
+        ]
     elif len(reasons) > ANSWER_MAX:
         errors["reasons"] = [
-            _("The reasons are longer than %(max)s characters.") % {"max": ANSWER_MAX}
+            coded(
+                _("The reasons are longer than %(max)s characters.") % {"max": ANSWER_MAX},
+                CaseErrorCode.TOO_LONG,
+            )
         ]
     with transaction.atomic():
         case = locked(case)
         transition_check("answer_objection", case.status, actor)
         refusal = answer_refusal(actor, case)
         if refusal and open_objection(case) is None:
-            errors["status"] = [refusal]
+            errors["status"] = [coded(refusal, CaseErrorCode.ANSWER_NOT_ALLOWED)]
         elif refusal:
-            raise PermissionDenied(refusal)
+            raise denied(refusal, CaseErrorCode.ANSWER_NOT_ALLOWED)
         raise_errors(errors)
         objection = CaseObjection.objects.select_for_update().get(
             case=case, answered_at__isnull=True

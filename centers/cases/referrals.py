@@ -43,6 +43,7 @@ from tenants.models import Center, CenterStatus
 from tenants.selectors import current_center
 
 from . import files, notices
+from .error_codes import CaseErrorCode, coded
 from .events import CaseAction, document_attachment, record, recorded_name
 from .models import Case, CaseMaterial, DocumentKind
 from .referral_updates import REMOTE_ACTIONS
@@ -180,8 +181,11 @@ def _scans(case: Case) -> list[exchange.Attachment]:
             raise ValidationError(
                 {
                     "files": [
-                        _("The scan “%(name)s” cannot be read; attach it again first.")
-                        % {"name": scan.original_name}
+                        coded(
+                            _("The scan “%(name)s” cannot be read; attach it again first.")
+                            % {"name": scan.original_name},
+                            CaseErrorCode.SCAN_UNREADABLE,
+                        )
                     ]
                 }
             ) from exc
@@ -219,24 +223,35 @@ def referral_forward(case: Case, actor, now: datetime.datetime, note: str) -> No
     errors: dict[str, list[str]] = {}
     if not is_report_up(case):
         errors["kind"] = [
-            _(
-                "Only a 上报件 (a matter decided at district or city level) is forwarded "
-                "to the district."
+            coded(
+                _(
+                    "Only a 上报件 (a matter decided at district or city level) is forwarded "
+                    "to the district."
+                ),
+                CaseErrorCode.NOT_REPORT_UP,
             )
         ]
     center = current_center()
     district = center.parent
     if district is None:
-        errors["center"] = [_("This center has no district to forward cases to.")]
+        errors["center"] = [
+            coded(_("This center has no district to forward cases to."), CaseErrorCode.NO_DISTRICT)
+        ]
     elif district.status == CenterStatus.ARCHIVED:
         errors["center"] = [
-            _("The district center %(name)s is archived.") % {"name": district.display_name}
+            coded(
+                _("The district center %(name)s is archived.") % {"name": district.display_name},
+                CaseErrorCode.DISTRICT_ARCHIVED,
+            )
         ]
     missing = missing_lines(list(case.materials.all()))
     if from_status == CaseStatus.RECEIVED and missing:
         errors["materials"] = [
-            _("Materials are missing (%(names)s): issue the one-time notice first.")
-            % {"names": "、".join(m.name for m in missing)}
+            coded(
+                _("Materials are missing (%(names)s): issue the one-time notice first.")
+                % {"names": "、".join(m.name for m in missing)},
+                CaseErrorCode.MATERIALS_MISSING,
+            )
         ]
     raise_errors(errors)
     scans = _scans(case)
@@ -293,13 +308,25 @@ def _case_for(message: ExchangeMessage) -> Case:
         raise ValidationError(
             {
                 "referral": [
-                    _("No case here carries the referral %(key)s (receipt %(receipt)s).")
-                    % {"key": message.referral_key, "receipt": message.sender_reference}
+                    coded(
+                        _("No case here carries the referral %(key)s (receipt %(receipt)s).")
+                        % {"key": message.referral_key, "receipt": message.sender_reference},
+                        CaseErrorCode.REFERRAL_UNKNOWN,
+                    )
                 ]
             }
         )
     if case.remote_center != message.sender.slug:
-        raise ValidationError({"referral": [_("This referral belongs to another center.")]})
+        raise ValidationError(
+            {
+                "referral": [
+                    coded(
+                        _("This referral belongs to another center."),
+                        CaseErrorCode.REFERRAL_OTHER_CENTER,
+                    )
+                ]
+            }
+        )
     return case
 
 
@@ -375,11 +402,14 @@ def referral_receive(message: ExchangeMessage) -> str:
         raise ValidationError(
             {
                 "matter": [
-                    _(
-                        "Matter %(code)s (%(name)s) is not in the district catalog: adopt it, "
-                        "then retry."
+                    coded(
+                        _(
+                            "Matter %(code)s (%(name)s) is not in the district catalog: adopt it, "
+                            "then retry."
+                        )
+                        % {"code": code, "name": payload.get("matter_name", "")},
+                        CaseErrorCode.MATTER_NOT_IN_CATALOG,
                     )
-                    % {"code": code, "name": payload.get("matter_name", "")}
                 ]
             }
         )
@@ -486,7 +516,14 @@ def referral_decision_apply(message: ExchangeMessage) -> str:
     decision = payload.get("decision") or Decision.DENIED
     if decision not in Decision.values:
         raise ValidationError(
-            {"decision": [_("Unknown decision “%(value)s”.") % {"value": decision}]}
+            {
+                "decision": [
+                    coded(
+                        _("Unknown decision “%(value)s”.") % {"value": decision},
+                        CaseErrorCode.INVALID,
+                    )
+                ]
+            }
         )
     _remote_fields(case, payload)
     case.status = CaseStatus.REFERRAL_DECIDED

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -14,6 +14,7 @@ from centers.catalog.models import LocalMatter
 from tenants.accounts.models import Role
 
 from .. import approvals, clock, notices, referrals, selectors
+from ..error_codes import CaseErrorCode, coded, denied
 from ..events import CaseAction, document_attachment, record
 from ..models import (
     Case,
@@ -107,8 +108,11 @@ def accept(
             raise ValidationError(
                 {
                     "promised_date": [
-                        _("The promised date cannot be later than %(due)s, the matter's limit.")
-                        % {"due": case.due_date}
+                        coded(
+                            _("The promised date cannot be later than %(due)s, the matter's limit.")
+                            % {"due": case.due_date},
+                            CaseErrorCode.PROMISED_DATE_BEYOND_LIMIT,
+                        )
                     ]
                 }
             )
@@ -121,9 +125,12 @@ def accept(
         raise ValidationError(
             {
                 "tolerance": [
-                    _("The 容缺 material(s) %(names)s must be brought by %(due)s, the case's "
-                      "promised date, so that it can close on time.")
-                    % {"names": "、".join(late), "due": case.due_date}
+                    coded(
+                        _("The 容缺 material(s) %(names)s must be brought by %(due)s, the "
+                          "case's promised date, so that it can close on time.")
+                        % {"names": "、".join(late), "due": case.due_date},
+                        CaseErrorCode.TOLERANCE_AFTER_DUE_DATE,
+                    )
                 ]
             }
         )  # fmt: skip
@@ -232,7 +239,7 @@ def case_accept(
         transition_check("accept", case.status, actor)
         refusal = acceptance_refusal(case)
         if refusal:
-            raise ValidationError({"status": [refusal]})
+            raise ValidationError({"status": [coded(refusal, CaseErrorCode.DECIDED_ABOVE)]})
         errors: dict[str, list[str]] = {}
         owner = center_user(
             owner or actor, "owner", errors, roles={Role.WINDOW_STAFF, Role.CENTER_DIRECTOR}
@@ -244,16 +251,24 @@ def case_accept(
         missing = missing_lines(lines)
         if missing:
             errors["materials"] = [
-                _("Materials are missing (%(names)s): issue the one-time notice first.")
-                % {"names": "、".join(m.name for m in missing)}
+                coded(
+                    _("Materials are missing (%(names)s): issue the one-time notice first.")
+                    % {"names": "、".join(m.name for m in missing)},
+                    CaseErrorCode.MATERIALS_MISSING,
+                )
             ]
         departments = [d for d in dict.fromkeys(departments) if d != lead_department]
         if case.kind == CaseKind.JOINT and (lead_department is None or not departments):
             errors["departments"] = [
-                _("A joint case needs a lead department and at least one other department.")
+                coded(
+                    _("A joint case needs a lead department and at least one other department."),
+                    CaseErrorCode.REQUIRED,
+                )
             ]
         if promised_date is not None and promised_date < local_day(now):
-            errors["promised_date"] = [_("The promised date cannot be in the past.")]
+            errors["promised_date"] = [
+                coded(_("The promised date cannot be in the past."), CaseErrorCode.DATE_IN_PAST)
+            ]
         raise_errors(errors)
         if case.kind == CaseKind.JOINT:
             case.lead_department = lead_department
@@ -349,20 +364,36 @@ def case_request_supplement(
         case = locked(case)
         transition_check("request_supplement", case.status, actor)
         if case.pauses.filter(kind=PauseKind.SUPPLEMENT, end_on__isnull=True).exists():
-            raise ValidationError({"status": [_("A one-time notice is already open.")]})
+            raise ValidationError(
+                {
+                    "status": [
+                        coded(
+                            _("A one-time notice is already open."), CaseErrorCode.SUPPLEMENT_OPEN
+                        )
+                    ]
+                }
+            )
         number = selectors.supplement_notices(case) + 1
         extra: dict = {}
         if number > NOTICES_WITHOUT_APPROVAL:
             if actor is not None and actor.role != Role.CENTER_DIRECTOR:
-                raise PermissionDenied(
+                raise denied(
                     _(
                         "The one-time notice was already issued once (art. 32): a second one "
                         "needs the director's approval. Ask the director, with the reason."
-                    )
+                    ),
+                    CaseErrorCode.SECOND_SUPPLEMENT_NEEDS_APPROVAL,
                 )
             if not (reason or "").strip():
                 raise ValidationError(
-                    {"reason": [_("Say why a second one-time notice is needed; it is recorded.")]}
+                    {
+                        "reason": [
+                            coded(
+                                _("Say why a second one-time notice is needed; it is recorded."),
+                                CaseErrorCode.REQUIRED,
+                            )
+                        ]
+                    }
                 )
             extra = {"notice_number": number, "director_approved": True}
             if approval is not None:
@@ -370,7 +401,14 @@ def case_request_supplement(
         materials_update(case, materials)
         if not missing_lines(list(case.materials.all())):
             raise ValidationError(
-                {"materials": [_("Mark what is missing or defective: the notice must list it.")]}
+                {
+                    "materials": [
+                        coded(
+                            _("Mark what is missing or defective: the notice must list it."),
+                            CaseErrorCode.NOTHING_MISSING,
+                        )
+                    ]
+                }
             )
         supplement_notice_issue(case, actor, now, reason=(reason or "").strip(), extra=extra)
         approvals.lapse_moot(case=case, actor=actor, now=now)
@@ -407,8 +445,11 @@ def case_complete_supplement(
             raise ValidationError(
                 {
                     "materials": [
-                        _("Still missing or defective: %(names)s.")
-                        % {"names": "、".join(m.name for m in missing)}
+                        coded(
+                            _("Still missing or defective: %(names)s.")
+                            % {"names": "、".join(m.name for m in missing)},
+                            CaseErrorCode.MATERIALS_MISSING,
+                        )
                     ]
                 }
             )
@@ -439,7 +480,13 @@ def case_complete_supplement(
             departments = [d for d in dict.fromkeys(departments) if d != lead_department]
             if case.kind == CaseKind.JOINT and (lead_department is None or not departments):
                 errors["departments"] = [
-                    _("A joint case needs a lead department and at least one other department.")
+                    coded(
+                        _(
+                            "A joint case needs a lead department and at least one other "
+                            "department."
+                        ),
+                        CaseErrorCode.REQUIRED,
+                    )
                 ]
             raise_errors(errors)
             if case.kind == CaseKind.JOINT:
@@ -477,13 +524,18 @@ def competent_authority_check(kind: str, given: str, matter: LocalMatter, errors
     authority = (given or "").strip() or competent_authority_default(matter)
     if not authority:
         errors["competent_authority"] = [
-            _(
-                "Name the authority the applicant should apply to: outside this center's "
-                "competence the law asks for it (行政许可法 art. 32(2))."
+            coded(
+                _(
+                    "Name the authority the applicant should apply to: outside this center's "
+                    "competence the law asks for it (行政许可法 art. 32(2))."
+                ),
+                CaseErrorCode.COMPETENT_AUTHORITY_REQUIRED,
             )
         ]
     elif len(authority) > 200:
-        errors["competent_authority"] = [_("At most 200 characters.")]
+        errors["competent_authority"] = [
+            coded(_("At most 200 characters."), CaseErrorCode.TOO_LONG)
+        ]
     return authority[:200]
 
 
@@ -530,11 +582,17 @@ def case_refuse(
     now = current_time(now)
     errors: dict[str, list[str]] = {}
     if not (reason or "").strip():
-        errors["refusal_reason"] = [_("Give the reasons for not accepting the application.")]
+        errors["refusal_reason"] = [
+            coded(_("Give the reasons for not accepting the application."), CaseErrorCode.REQUIRED)
+        ]
     if not (basis or "").strip():
-        errors["refusal_basis"] = [_("Give the legal basis for not accepting it.")]
+        errors["refusal_basis"] = [
+            coded(_("Give the legal basis for not accepting it."), CaseErrorCode.REQUIRED)
+        ]
     if kind not in RefusalKind.values:
-        errors["refusal_kind"] = [_("Choose out of remit or not acceptable.")]
+        errors["refusal_kind"] = [
+            coded(_("Choose out of remit or not acceptable."), CaseErrorCode.INVALID)
+        ]
     with transaction.atomic():
         case = locked(case)
         transition_check("refuse", case.status, actor)

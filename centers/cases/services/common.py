@@ -10,7 +10,7 @@ import datetime
 import re
 from collections.abc import Sequence
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,7 @@ from tenants.accounts.models import CENTER_ROLES, Role, User
 from tenants.selectors import current_center
 
 from .. import files, selectors
+from ..error_codes import CaseErrorCode, coded, denied
 from ..models import (
     Case,
     CaseMaterial,
@@ -54,9 +55,21 @@ def local_day(at: datetime.datetime) -> datetime.date:
     return timezone.localtime(at).date()
 
 
-def raise_errors(errors: dict[str, list[str]]) -> None:
+def raise_errors(errors: dict[str, list]) -> None:
+    """Raise the collected field errors, if any, each with its code (`coded`); a bare
+    message gets CaseErrorCode.INVALID."""
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError(
+            {
+                name: [
+                    message
+                    if isinstance(message, ValidationError)
+                    else coded(message, CaseErrorCode.INVALID)
+                    for message in messages
+                ]
+                for name, messages in errors.items()
+            }
+        )
 
 
 def locked(case: Case) -> Case:
@@ -70,14 +83,21 @@ def center_user(user, field_name: str, errors: dict, *, roles=CENTER_ROLES) -> U
     if not isinstance(user, User):
         user = User.objects.filter(pk=user).first()
     if user is None or not user.is_active or user.role not in roles:
-        errors.setdefault(field_name, []).append(_("Choose an active staff member of this center."))
+        errors.setdefault(field_name, []).append(
+            coded(
+                _("Choose an active staff member of this center."), CaseErrorCode.STAFF_NOT_ELIGIBLE
+            )
+        )
         return None
     return user
 
 
 def require_director(actor, step: str) -> None:
     if actor is not None and actor.role != Role.CENTER_DIRECTOR:
-        raise PermissionDenied(_("Only the center director may approve %(step)s.") % {"step": step})
+        raise denied(
+            _("Only the center director may approve %(step)s.") % {"step": step},
+            CaseErrorCode.DIRECTOR_ONLY,
+        )
 
 
 def checklist(matter: LocalMatter, received: Sequence[dict] | None) -> list[dict]:
@@ -90,7 +110,10 @@ def checklist(matter: LocalMatter, received: Sequence[dict] | None) -> list[dict
         raise ValidationError(
             {
                 "materials": [
-                    _("“%(name)s” is not a material of this matter.") % {"name": unknown[0]}
+                    coded(
+                        _("“%(name)s” is not a material of this matter.") % {"name": unknown[0]},
+                        CaseErrorCode.MATERIAL_UNKNOWN,
+                    )
                 ]
             }
         )
@@ -101,12 +124,26 @@ def checklist(matter: LocalMatter, received: Sequence[dict] | None) -> list[dict
         state = got.get("state") or default
         if state not in CaseMaterial.State.values:
             raise ValidationError(
-                {"materials": [_("Unknown material state “%(state)s”.") % {"state": state}]}
+                {
+                    "materials": [
+                        coded(
+                            _("Unknown material state “%(state)s”.") % {"state": state},
+                            CaseErrorCode.INVALID,
+                        )
+                    ]
+                }
             )
         note = (got.get("note") or "").strip()
         if state == CaseMaterial.State.DEFECTIVE and not note:
             raise ValidationError(
-                {"materials": [_("Say what is wrong with “%(name)s”.") % {"name": m["name"]}]}
+                {
+                    "materials": [
+                        coded(
+                            _("Say what is wrong with “%(name)s”.") % {"name": m["name"]},
+                            CaseErrorCode.DEFECT_UNEXPLAINED,
+                        )
+                    ]
+                }
             )
         lines.append(
             {
@@ -158,23 +195,37 @@ def tolerance_mark(lines, tolerance, today: datetime.date) -> list[str]:
         due = item.get("due")
         line = by_name.get(name)
         if line is None:
-            errors.append(_("“%(name)s” is not a material of this case.") % {"name": name})
+            errors.append(
+                coded(
+                    _("“%(name)s” is not a material of this case.") % {"name": name},
+                    CaseErrorCode.MATERIAL_UNKNOWN,
+                )
+            )
             continue
         get = line.get if isinstance(line, dict) else lambda key, line=line: getattr(line, key)
         if not get("tolerance_allowed"):
             errors.append(
-                _("“%(name)s” is not a 容缺 material of this matter: it must be brought before "
-                  "acceptance.") % {"name": name}
+                coded(
+                    _("“%(name)s” is not a 容缺 material of this matter: it must be brought "
+                      "before acceptance.") % {"name": name},
+                    CaseErrorCode.TOLERANCE_NOT_ALLOWED,
+                )
             )  # fmt: skip
         elif get("state") not in (CaseMaterial.State.MISSING, CaseMaterial.State.DEFECTIVE):
             errors.append(
-                _("“%(name)s” is not missing: 容缺 is for a material still to come.")
-                % {"name": name}
+                coded(
+                    _("“%(name)s” is not missing: 容缺 is for a material still to come.")
+                    % {"name": name},
+                    CaseErrorCode.TOLERANCE_NOT_MISSING,
+                )
             )
         elif not isinstance(due, datetime.date) or due < today:
             errors.append(
-                _("Give the date by which the applicant brings “%(name)s” (not in the past).")
-                % {"name": name}
+                coded(
+                    _("Give the date by which the applicant brings “%(name)s” (not in the past).")
+                    % {"name": name},
+                    CaseErrorCode.TOLERANCE_DATE,
+                )
             )
         else:
             if isinstance(line, dict):
@@ -196,15 +247,25 @@ def materials_update(case: Case, materials: Sequence[dict], *, save: bool = True
             raise ValidationError(
                 {
                     "materials": [
-                        _("“%(name)s” is not a material of this case.")
-                        % {"name": given.get("name")}
+                        coded(
+                            _("“%(name)s” is not a material of this case.")
+                            % {"name": given.get("name")},
+                            CaseErrorCode.MATERIAL_UNKNOWN,
+                        )
                     ]
                 }
             )
         state = given.get("state") or line.state
         if state not in CaseMaterial.State.values:
             raise ValidationError(
-                {"materials": [_("Unknown material state “%(state)s”.") % {"state": state}]}
+                {
+                    "materials": [
+                        coded(
+                            _("Unknown material state “%(state)s”.") % {"state": state},
+                            CaseErrorCode.INVALID,
+                        )
+                    ]
+                }
             )
         if state != line.state and (
             state not in INPUT_STATES or line.state == CaseMaterial.State.TOLERATED
@@ -212,15 +273,25 @@ def materials_update(case: Case, materials: Sequence[dict], *, save: bool = True
             raise ValidationError(
                 {
                     "materials": [
-                        _("“%(name)s”: 容缺 is settled by its own step (brought in, or waived by "
-                          "the director).") % {"name": line.name}
+                        coded(
+                            _("“%(name)s”: 容缺 is settled by its own step (brought in, or "
+                              "waived by the director).") % {"name": line.name},
+                            CaseErrorCode.TOLERANCE_OWN_STEP,
+                        )
                     ]
                 }
             )  # fmt: skip
         note = (given.get("note") or "").strip()[:300]
         if state == CaseMaterial.State.DEFECTIVE and not note:
             raise ValidationError(
-                {"materials": [_("Say what is wrong with “%(name)s”.") % {"name": line.name}]}
+                {
+                    "materials": [
+                        coded(
+                            _("Say what is wrong with “%(name)s”.") % {"name": line.name},
+                            CaseErrorCode.DEFECT_UNEXPLAINED,
+                        )
+                    ]
+                }
             )
         line.state = state
         line.note = note
@@ -246,12 +317,13 @@ def count_visit(case: Case, actor, now: datetime.datetime) -> dict:
         else:
             approval = selectors.further_visit_unused(case)
             if approval is None:
-                raise PermissionDenied(
+                raise denied(
                     _(
                         "This would be visit %(n)s: beyond two visits (两次终结) the director "
                         "must approve it."
                     )
-                    % {"n": number}
+                    % {"n": number},
+                    CaseErrorCode.VISIT_NEEDS_APPROVAL,
                 )
             marker.update(director_approved=True, visit_approval=approval.pk)
     case.visits = number
@@ -279,7 +351,14 @@ def materials_delivery(case: Case, via: str | None) -> str:
         }.get(case.channel, Delivery.ONLINE)
     if via not in Delivery.values:
         raise ValidationError(
-            {"via": [_("Choose how the materials came: window, online, post or village point.")]}
+            {
+                "via": [
+                    coded(
+                        _("Choose how the materials came: window, online, post or village point."),
+                        CaseErrorCode.INVALID,
+                    )
+                ]
+            }
         )
     return via
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from tenants.accounts.models import Role
 
 from .. import approvals, clock, notices, referrals, selectors
+from ..error_codes import CaseErrorCode, coded, denied
 from ..events import CaseAction, document_attachment, record
 from ..models import (
     Case,
@@ -53,13 +54,15 @@ def case_reassign(
     now = current_time(now)
     errors: dict[str, list[str]] = {}
     if not (reason or "").strip():
-        errors["reason"] = [_("Say why the case changes hands.")]
+        errors["reason"] = [coded(_("Say why the case changes hands."), CaseErrorCode.REQUIRED)]
     new_owner = center_user(owner, "owner", errors, roles={Role.WINDOW_STAFF, Role.CENTER_DIRECTOR})
     with transaction.atomic():
         case = locked(case)
         transition_check("reassign", case.status, actor)
         if new_owner is not None and new_owner.pk == case.owner_id:
-            errors["owner"] = [_("That person already owns the case.")]
+            errors["owner"] = [
+                coded(_("That person already owns the case."), CaseErrorCode.ALREADY_OWNER)
+            ]
         raise_errors(errors)
         before = case.owner_id
         case.owner = new_owner
@@ -92,7 +95,16 @@ def case_record_visit(
         # The director's own decision carries its reason (a clerk's approved request has one).
         own = visit.get("director_approved") and not visit.get("visit_approval")
         if own and not (note or "").strip():
-            raise ValidationError({"note": [_("Say why a third visit is needed; it is recorded.")]})
+            raise ValidationError(
+                {
+                    "note": [
+                        coded(
+                            _("Say why a third visit is needed; it is recorded."),
+                            CaseErrorCode.REQUIRED,
+                        )
+                    ]
+                }
+            )
         case.save()
         record(
             case,
@@ -114,16 +126,27 @@ def case_task_sign_off(
     (`selectors.task_sign_off_refusal`); the director may sign for any."""
     now = current_time(now)
     if not (opinion or "").strip():
-        raise ValidationError({"opinion": [_("Write the department's opinion.")]})
+        raise ValidationError(
+            {"opinion": [coded(_("Write the department's opinion."), CaseErrorCode.REQUIRED)]}
+        )
     with transaction.atomic():
         case = locked(task.case)
         transition_check("task_sign_off", case.status, actor)
         task = CaseTask.objects.select_for_update().select_related("department").get(pk=task.pk)
         if task.signed_off_at is not None:
-            raise ValidationError({"task": [_("This department has already signed off.")]})
+            raise ValidationError(
+                {
+                    "task": [
+                        coded(
+                            _("This department has already signed off."),
+                            CaseErrorCode.ALREADY_SIGNED_OFF,
+                        )
+                    ]
+                }
+            )
         refusal = selectors.task_sign_off_refusal(actor, case, task)
         if refusal:
-            raise PermissionDenied(refusal)
+            raise denied(refusal, CaseErrorCode.SIGN_OFF_NOT_ALLOWED)
         task.signed_off_at = now
         task.signed_off_by = actor
         task.opinion = opinion.strip()
@@ -162,30 +185,37 @@ def case_close(
     handed_over_at = handed_over_at or now
     errors: dict[str, list[str]] = {}
     if decision not in Decision.values:
-        errors["decision"] = [_("Choose the decision.")]
+        errors["decision"] = [coded(_("Choose the decision."), CaseErrorCode.INVALID)]
     if handover not in Handover.values:
-        errors["handover"] = [_("Choose how the result was handed over.")]
+        errors["handover"] = [
+            coded(_("Choose how the result was handed over."), CaseErrorCode.INVALID)
+        ]
     if handed_over_at > now + datetime.timedelta(minutes=5):
-        errors["handed_over_at"] = [_("The hand-over time cannot be in the future.")]
+        errors["handed_over_at"] = [
+            coded(_("The hand-over time cannot be in the future."), CaseErrorCode.DATE_IN_FUTURE)
+        ]
     if decision == Decision.DENIED and not (note or "").strip():
-        errors["note"] = [_("Give the reasons for the denial.")]
+        errors["note"] = [coded(_("Give the reasons for the denial."), CaseErrorCode.REQUIRED)]
     with transaction.atomic():
         case = locked(case)
         transition_check("close", case.status, actor)
         refusal = selectors.handover_refusal(case, decision)
         if refusal:
-            errors["fees"] = [refusal]
+            errors["fees"] = [coded(refusal, CaseErrorCode.FEE_UNPAID)]
         if case.kind == CaseKind.JOINT:
             waiting = [t.department.name for t in case.tasks.filter(signed_off_at__isnull=True)]
             if waiting:
                 errors["tasks"] = [
-                    _("Waiting for the sign-off of: %(departments)s.")
-                    % {"departments": "、".join(waiting)}
+                    coded(
+                        _("Waiting for the sign-off of: %(departments)s.")
+                        % {"departments": "、".join(waiting)},
+                        CaseErrorCode.TASKS_WAITING,
+                    )
                 ]
         if "decision" not in errors:
             refusal = selectors.tolerance_close_refusal(case, decision)
             if refusal:
-                errors["decision"] = [refusal]
+                errors["decision"] = [coded(refusal, CaseErrorCode.TOLERANCE_PENDING)]
         raise_errors(errors)
         from_status = case.status
         today = local_day(now)
@@ -263,13 +293,21 @@ def case_issue_certificate(
     now = current_time(now)
     issued_at = issued_at or now
     if issued_at > now + datetime.timedelta(minutes=5):
-        raise ValidationError({"issued_at": [_("The issue time cannot be in the future.")]})
+        raise ValidationError(
+            {
+                "issued_at": [
+                    coded(
+                        _("The issue time cannot be in the future."), CaseErrorCode.DATE_IN_FUTURE
+                    )
+                ]
+            }
+        )
     with transaction.atomic():
         case = locked(case)
         transition_check("issue_certificate", case.status, actor)
         refusal = selectors.certificate_refusal(case)
         if refusal:
-            raise ValidationError({"status": [refusal]})
+            raise ValidationError({"status": [coded(refusal, CaseErrorCode.CERTIFICATE_NOT_DUE)]})
         case.certificate_issued_at = issued_at
         case.save()
         late = local_day(issued_at) > case.certificate_due_date
@@ -298,7 +336,14 @@ def _tolerated_line(case: Case, material) -> CaseMaterial:
     )
     if line is None:
         raise ValidationError(
-            {"material": [_("Choose a 容缺 material of this case that is still to come.")]}
+            {
+                "material": [
+                    coded(
+                        _("Choose a 容缺 material of this case that is still to come."),
+                        CaseErrorCode.TOLERANCE_NOT_PENDING,
+                    )
+                ]
+            }
         )
     return line
 
@@ -353,7 +398,13 @@ def case_tolerance_waive(
     as 容缺通过 without it."""
     now = current_time(now)
     if not (reason or "").strip():
-        raise ValidationError({"reason": [_("Give the reason for waiving the material.")]})
+        raise ValidationError(
+            {
+                "reason": [
+                    coded(_("Give the reason for waiving the material."), CaseErrorCode.REQUIRED)
+                ]
+            }
+        )
     with transaction.atomic():
         case = locked(case)
         transition_check("tolerance_waive", case.status, actor)
@@ -382,7 +433,15 @@ def case_withdraw(*, actor, case: Case, reason: str, now: datetime.datetime | No
     """The applicant withdraws (撤件 before acceptance, 撤回 after), until it is decided."""
     now = current_time(now)
     if not (reason or "").strip():
-        raise ValidationError({"reason": [_("Record the applicant's reason for withdrawing.")]})
+        raise ValidationError(
+            {
+                "reason": [
+                    coded(
+                        _("Record the applicant's reason for withdrawing."), CaseErrorCode.REQUIRED
+                    )
+                ]
+            }
+        )
     with transaction.atomic():
         case = locked(case)
         transition_check("withdraw", case.status, actor)
@@ -419,15 +478,19 @@ def case_revoke(
     now = current_time(now)
     errors: dict[str, list[str]] = {}
     if not (reason or "").strip():
-        errors["reason"] = [_("Give the reasons for revoking the decision.")]
+        errors["reason"] = [
+            coded(_("Give the reasons for revoking the decision."), CaseErrorCode.REQUIRED)
+        ]
     if not (basis or "").strip():
-        errors["basis"] = [_("Give the legal basis for revoking it (e.g. art. 69).")]
+        errors["basis"] = [
+            coded(_("Give the legal basis for revoking it (e.g. art. 69)."), CaseErrorCode.REQUIRED)
+        ]
     with transaction.atomic():
         case = locked(case)
         transition_check("revoke", case.status, actor)
         refusal = selectors.revocation_refusal(case)
         if refusal:
-            errors["status"] = [refusal]
+            errors["status"] = [coded(refusal, CaseErrorCode.REVOCATION_NOT_ALLOWED)]
         raise_errors(errors)
         case.revoked_at = now
         case.revocation_reason = reason.strip()

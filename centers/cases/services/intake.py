@@ -8,7 +8,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from stdnum.cn import ric, uscc
@@ -18,6 +18,7 @@ from centers.workspace.models import Department, ServicePoint, Window
 from tenants.accounts.models import Role, User
 
 from .. import approvals, files, notices, referrals, selectors
+from ..error_codes import CaseErrorCode, coded, denied
 from ..events import CaseAction, document_attachment, record
 from ..models import (
     ApplicantKind,
@@ -70,28 +71,44 @@ def applicant_check(data: dict) -> Applicant:
     id_number = (data.get("id_number") or "").strip().upper().replace(" ", "")
     phone = re.sub(r"[\s]", "", data.get("phone") or "")
     if kind not in ApplicantKind.values:
-        errors["applicant_kind"] = [_("Choose a person or an organisation.")]
+        errors["applicant_kind"] = [
+            coded(_("Choose a person or an organisation."), CaseErrorCode.INVALID)
+        ]
     if not name:
-        errors["applicant_name"] = [_("Enter the applicant's name.")]
+        errors["applicant_name"] = [coded(_("Enter the applicant's name."), CaseErrorCode.REQUIRED)]
     elif len(name) > 100:
-        errors["applicant_name"] = [_("The name is longer than 100 characters.")]
+        errors["applicant_name"] = [
+            coded(_("The name is longer than 100 characters."), CaseErrorCode.TOO_LONG)
+        ]
     if kind == ApplicantKind.PERSON:
         if not ric.is_valid(id_number):
             errors["applicant_id_number"] = [
-                _("“%(value)s” is not a valid resident ID number (居民身份证号): check the digits.")
-                % {"value": id_number}
+                coded(
+                    _(
+                        "“%(value)s” is not a valid resident ID number (居民身份证号): "
+                        "check the digits."
+                    )
+                    % {"value": id_number},
+                    CaseErrorCode.ID_NUMBER_INVALID,
+                )
             ]
     elif kind == ApplicantKind.ORGANISATION and not uscc.is_valid(id_number):
         errors["applicant_id_number"] = [
-            _(
-                "“%(value)s” is not a valid unified social credit code (统一社会信用代码): "
-                "check the characters."
+            coded(
+                _(
+                    "“%(value)s” is not a valid unified social credit code (统一社会信用代码): "
+                    "check the characters."
+                )
+                % {"value": id_number},
+                CaseErrorCode.ID_NUMBER_INVALID,
             )
-            % {"value": id_number}
         ]
     if not PHONE_RE.match(phone):
         errors["applicant_phone"] = [
-            _("Enter an 11-digit mobile number or a landline with its area code.")
+            coded(
+                _("Enter an 11-digit mobile number or a landline with its area code."),
+                CaseErrorCode.INVALID,
+            )
         ]
     raise_errors(errors)
     return Applicant(
@@ -111,7 +128,11 @@ def matter_for_intake(code: str) -> LocalMatter:
         raise ValidationError(
             {
                 "matter": [
-                    _("This center has not adopted a matter with code “%(code)s”.") % {"code": code}
+                    coded(
+                        _("This center has not adopted a matter with code “%(code)s”.")
+                        % {"code": code},
+                        CaseErrorCode.MATTER_NOT_ADOPTED,
+                    )
                 ]
             }
         )
@@ -191,39 +212,71 @@ def case_intake(*, actor, intake: Intake, now: datetime.datetime | None = None) 
 def _intake_errors(actor, intake: Intake, today: datetime.date) -> dict:
     errors: dict[str, list[str]] = {}
     if intake.outcome not in Outcome.ALL:
-        errors["outcome"] = [_("Choose accept, one-time notice, refuse or receive.")]
+        errors["outcome"] = [
+            coded(_("Choose accept, one-time notice, refuse or receive."), CaseErrorCode.INVALID)
+        ]
     if intake.channel not in (Channel.WINDOW, Channel.VILLAGE_POINT, Channel.ONLINE):
-        errors["channel"] = [_("Choose the window, a village point or online.")]
+        errors["channel"] = [
+            coded(_("Choose the window, a village point or online."), CaseErrorCode.INVALID)
+        ]
     if actor is not None and actor.role == Role.VILLAGE_AGENT:
         if intake.channel != Channel.VILLAGE_POINT or intake.outcome != Outcome.RECEIVE:
-            raise PermissionDenied(
-                _("A village agent forwards applications to the center; the center decides.")
+            raise denied(
+                _("A village agent forwards applications to the center; the center decides."),
+                CaseErrorCode.VILLAGE_AGENT_FORWARDS,
             )
         if (
             intake.service_point is None
             or not intake.service_point.agents.filter(pk=actor.pk).exists()
         ):
-            errors["service_point"] = [_("Choose the service point you work for.")]
+            errors["service_point"] = [
+                coded(
+                    _("Choose the service point you work for."),
+                    CaseErrorCode.SERVICE_POINT_NOT_YOURS,
+                )
+            ]
     if intake.channel == Channel.VILLAGE_POINT and intake.service_point is None:
-        errors.setdefault("service_point", []).append(_("Choose the village service point."))
+        errors.setdefault("service_point", []).append(
+            coded(_("Choose the village service point."), CaseErrorCode.REQUIRED)
+        )
     if intake.promised_date is not None and intake.promised_date < today:
-        errors["promised_date"] = [_("The promised date cannot be in the past.")]
+        errors["promised_date"] = [
+            coded(_("The promised date cannot be in the past."), CaseErrorCode.DATE_IN_PAST)
+        ]
     if intake.urgent:
         if not (intake.urgent_reason or "").strip():
-            errors["urgent_reason"] = [_("Say why the case is urgent (急办).")]
+            errors["urgent_reason"] = [
+                coded(_("Say why the case is urgent (急办)."), CaseErrorCode.REQUIRED)
+            ]
         elif len(intake.urgent_reason.strip()) > URGENT_REASON_MAX:
             errors["urgent_reason"] = [
-                _("The reason is longer than %(max)s characters.") % {"max": URGENT_REASON_MAX}
+                coded(
+                    _("The reason is longer than %(max)s characters.") % {"max": URGENT_REASON_MAX},
+                    CaseErrorCode.TOO_LONG,
+                )
             ]
         if actor is not None and actor.role == Role.VILLAGE_AGENT:
-            errors["urgent"] = [_("The center decides whether a case is urgent (急办).")]
+            errors["urgent"] = [
+                coded(
+                    _("The center decides whether a case is urgent (急办)."),
+                    CaseErrorCode.URGENT_CENTER_DECIDES,
+                )
+            ]
     if intake.outcome == Outcome.REFUSE:
         if not intake.refusal_reason.strip():
-            errors["refusal_reason"] = [_("Give the reasons for not accepting the application.")]
+            errors["refusal_reason"] = [
+                coded(
+                    _("Give the reasons for not accepting the application."), CaseErrorCode.REQUIRED
+                )
+            ]
         if not intake.refusal_basis.strip():
-            errors["refusal_basis"] = [_("Give the legal basis for not accepting it.")]
+            errors["refusal_basis"] = [
+                coded(_("Give the legal basis for not accepting it."), CaseErrorCode.REQUIRED)
+            ]
         if intake.refusal_kind not in RefusalKind.values:
-            errors["refusal_kind"] = [_("Choose out of remit or not acceptable.")]
+            errors["refusal_kind"] = [
+                coded(_("Choose out of remit or not acceptable."), CaseErrorCode.INVALID)
+            ]
     return errors
 
 
@@ -244,14 +297,16 @@ def _case_intake(actor, intake: Intake, now: datetime.datetime) -> Case:
     try:
         applicant = applicant_check(intake.applicant)
     except ValidationError as exc:
-        errors.update(exc.message_dict)
+        errors.update(exc.error_dict)
     first_contact = center_user(intake.first_contact or actor, "first_contact", errors)
     owner = center_user(
         intake.owner, "owner", errors, roles={Role.WINDOW_STAFF, Role.CENTER_DIRECTOR}
     )
     matter = intake.matter
     if not LocalMatter.objects.filter(pk=getattr(matter, "pk", None)).exists():
-        errors["matter"] = [_("This center has not adopted that matter.")]
+        errors["matter"] = [
+            coded(_("This center has not adopted that matter."), CaseErrorCode.MATTER_NOT_ADOPTED)
+        ]
         raise_errors(errors)
     kind = MODE_KINDS.get(matter.mode, CaseKind.PROMISED)
     # Issue 15: a township receives a matter decided above it and forwards it (收件回执);
@@ -265,21 +320,31 @@ def _case_intake(actor, intake: Intake, now: datetime.datetime) -> Case:
     departments = list(dict.fromkeys(intake.departments))
     if kind == CaseKind.JOINT and outcome == Outcome.ACCEPT and not forward:
         if intake.lead_department is None:
-            errors["lead_department"] = [_("A joint case needs a lead department.")]
+            errors["lead_department"] = [
+                coded(_("A joint case needs a lead department."), CaseErrorCode.REQUIRED)
+            ]
         elif intake.lead_department in departments:
             departments.remove(intake.lead_department)
         if not departments:
             errors["departments"] = [
-                _("Choose the other departments that take part in the joint case.")
+                coded(
+                    _("Choose the other departments that take part in the joint case."),
+                    CaseErrorCode.REQUIRED,
+                )
             ]
     try:
         lines = checklist(matter, intake.materials)
     except ValidationError as exc:
-        errors.update(exc.message_dict)
+        errors.update(exc.error_dict)
         lines = []
     if intake.tolerance:
         if outcome != Outcome.ACCEPT:
-            errors["tolerance"] = [_("容缺 is marked when the case is accepted.")]
+            errors["tolerance"] = [
+                coded(
+                    _("容缺 is marked when the case is accepted."),
+                    CaseErrorCode.TOLERANCE_AT_ACCEPTANCE,
+                )
+            ]
         else:
             problems = tolerance_mark(lines, intake.tolerance, today)
             if problems:
@@ -287,29 +352,35 @@ def _case_intake(actor, intake: Intake, now: datetime.datetime) -> Case:
     missing = missing_lines(lines)
     if outcome == Outcome.ACCEPT and missing and not errors:
         errors["materials"] = [
-            (
-                _(
-                    "%(count)s required material(s) are missing or defective (%(names)s): "
-                    "issue the one-time notice instead of accepting."
+            coded(
+                (
+                    _(
+                        "%(count)s required material(s) are missing or defective (%(names)s): "
+                        "issue the one-time notice instead of accepting."
+                    )
+                    if not forward
+                    else _(
+                        "%(count)s required material(s) are missing or defective (%(names)s): "
+                        "issue the one-time notice instead of forwarding."
+                    )
                 )
-                if not forward
-                else _(
-                    "%(count)s required material(s) are missing or defective (%(names)s): "
-                    "issue the one-time notice instead of forwarding."
-                )
+                % {"count": len(missing), "names": "、".join(m["name"] for m in missing)},
+                CaseErrorCode.MATERIALS_MISSING,
             )
-            % {"count": len(missing), "names": "、".join(m["name"] for m in missing)}
         ]
     if outcome == Outcome.SUPPLEMENT and not missing and not errors:
         errors["materials"] = [
-            _("Mark what is missing or defective: the one-time notice must list it.")
+            coded(
+                _("Mark what is missing or defective: the one-time notice must list it."),
+                CaseErrorCode.NOTHING_MISSING,
+            )
         ]
     checked_uploads = []
     for upload, material_name in intake.uploads:
         try:
             checked_uploads.append((files.check_scan(upload), upload, material_name))
         except ValidationError as exc:
-            errors.setdefault("files", []).extend(exc.messages)
+            errors.setdefault("files", []).extend(exc.error_dict["files"])
     raise_errors(errors)
 
     case = Case(

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from catalog_cms.standards.vocab import EXTENSION_MAX_DAYS
 
 from .. import clock, notices, selectors
+from ..error_codes import CaseErrorCode, coded, denied
 from ..events import CaseAction, document_attachment, record
 from ..models import (
     Case,
@@ -108,13 +109,22 @@ def department_terms_check(case_or_matter, departments, terms: dict | None) -> d
                 days = 0
             if not 1 <= days <= limit:
                 errors.setdefault("department_terms", []).append(
-                    _("%(department)s: its working days must be 1 to %(max)s (the case's term).")
-                    % {"department": department.name, "max": limit}
+                    coded(
+                        _(
+                            "%(department)s: its working days must be 1 to %(max)s "
+                            "(the case's term)."
+                        )
+                        % {"department": department.name, "max": limit},
+                        CaseErrorCode.INVALID,
+                    )
                 )
         if len(needs) > 500:
             errors.setdefault("department_terms", []).append(
-                _("%(department)s: say what it needs in at most 500 characters.")
-                % {"department": department.name}
+                coded(
+                    _("%(department)s: say what it needs in at most 500 characters.")
+                    % {"department": department.name},
+                    CaseErrorCode.TOO_LONG,
+                )
             )
         result[department.pk] = {"needs": needs[:500], "days": days}
     raise_errors(errors)
@@ -152,22 +162,34 @@ def case_special_start(
     now = current_time(now)
     errors: dict[str, list[str]] = {}
     if kind not in SPECIAL_PAUSE_KINDS:
-        errors["kind"] = [_("Choose hearing, inspection, testing, expert review or other.")]
+        errors["kind"] = [
+            coded(
+                _("Choose hearing, inspection, testing, expert review or other."),
+                CaseErrorCode.INVALID,
+            )
+        ]
     if not (reason or "").strip():
-        errors["reason"] = [_("Give the reason for the special procedure.")]
+        errors["reason"] = [
+            coded(_("Give the reason for the special procedure."), CaseErrorCode.REQUIRED)
+        ]
     try:
         expected_days = int(expected_days) if expected_days is not None else None
     except (TypeError, ValueError):
         expected_days = 0
     if expected_days is None:
         errors["expected_days"] = [
-            _(
-                "Say how many working days it is expected to take: the applicant is told in "
-                "writing (art. 45)."
+            coded(
+                _(
+                    "Say how many working days it is expected to take: the applicant is told in "
+                    "writing (art. 45)."
+                ),
+                CaseErrorCode.REQUIRED,
             )
         ]
     elif not (0 < expected_days <= 365):
-        errors["expected_days"] = [_("Expected working days must be between 1 and 365.")]
+        errors["expected_days"] = [
+            coded(_("Expected working days must be between 1 and 365."), CaseErrorCode.INVALID)
+        ]
     with transaction.atomic():
         case = locked(case)
         transition_check("start_special", case.status, actor)
@@ -251,25 +273,45 @@ def case_extend(
     except (TypeError, ValueError):
         days = 0
     if not (reason or "").strip():
-        errors["reason"] = [_("Give the reason for the extension.")]
+        errors["reason"] = [coded(_("Give the reason for the extension."), CaseErrorCode.REQUIRED)]
     approver_name = (approver_name or "").strip()
     approver_post = (approver_post or "").strip()
     if not approver_name:
-        errors["approver_name"] = [_("Name the official who approved the extension.")]
+        errors["approver_name"] = [
+            coded(_("Name the official who approved the extension."), CaseErrorCode.REQUIRED)
+        ]
     elif len(approver_name) > APPROVER_TEXT_MAX:
-        errors["approver_name"] = [_("At most %(max)s characters.") % {"max": APPROVER_TEXT_MAX}]
+        errors["approver_name"] = [
+            coded(
+                _("At most %(max)s characters.") % {"max": APPROVER_TEXT_MAX},
+                CaseErrorCode.TOO_LONG,
+            )
+        ]
     if not approver_post:
-        errors["approver_post"] = [_("Give the approving official's post.")]
+        errors["approver_post"] = [
+            coded(_("Give the approving official's post."), CaseErrorCode.REQUIRED)
+        ]
     elif len(approver_post) > APPROVER_TEXT_MAX:
-        errors["approver_post"] = [_("At most %(max)s characters.") % {"max": APPROVER_TEXT_MAX}]
+        errors["approver_post"] = [
+            coded(
+                _("At most %(max)s characters.") % {"max": APPROVER_TEXT_MAX},
+                CaseErrorCode.TOO_LONG,
+            )
+        ]
     with transaction.atomic():
         case = locked(case)
         transition_check("extend", case.status, actor)
         require_director(actor, _("an extension"))
         if days < 1 or case.extension_days + days > case.extension_max_days:
             errors["days"] = [
-                _("An extension is 1 to %(max)s working days in all; %(used)s are already granted.")
-                % {"max": case.extension_max_days, "used": case.extension_days}
+                coded(
+                    _(
+                        "An extension is 1 to %(max)s working days in all; "
+                        "%(used)s are already granted."
+                    )
+                    % {"max": case.extension_max_days, "used": case.extension_days},
+                    CaseErrorCode.EXTENSION_BEYOND_MAXIMUM,
+                )
             ]
         raise_errors(errors)
         capacity = selectors.extension_approver_capacity(case)
@@ -351,10 +393,18 @@ def case_mark_urgent(
         transition_check("mark_urgent", case.status, actor)
         refusal = selectors.urgent_confirm_refusal(actor, local_day(now))
         if refusal:
-            raise PermissionDenied(refusal)
+            raise denied(refusal, CaseErrorCode.URGENT_NOT_CONFIRMER)
         if case.urgent:
-            raise ValidationError({"urgent": [_("The case is already urgent (急办).")]})
+            raise ValidationError(
+                {
+                    "urgent": [
+                        coded(_("The case is already urgent (急办)."), CaseErrorCode.ALREADY_URGENT)
+                    ]
+                }
+            )
         if not reason:
-            raise ValidationError({"reason": [_("Say why the case is urgent (急办).")]})
+            raise ValidationError(
+                {"reason": [coded(_("Say why the case is urgent (急办)."), CaseErrorCode.REQUIRED)]}
+            )
         urgent_mark(case, actor, now, reason)
     return case
