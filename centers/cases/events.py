@@ -4,8 +4,10 @@ a case shared with another center through the exchange (上报件), the status o
 to that center (`referral_updates.after_event`).
 
 Every step names its event by `CaseAction`, the vocabulary of `CaseEvent.action`: a step of
-`states.TRANSITIONS` is recorded under its own name, and the events that are not steps (a
-department starting, a fee, an approval, the other center's news) are listed beside them.
+`states.TRANSITIONS` is recorded under its own name (the objection steps as
+`objection_filed` / `objection_answered`), and the events that are not steps (a department
+starting, a fee, an approval, the other center's news) are listed beside them. The column
+keeps no `choices=`: the stored strings are these values already.
 """
 
 from __future__ import annotations
