@@ -2,7 +2,7 @@
 the center's opening hours cut into SLOT_MINUTES pieces on working days (see selectors.py).
 Capacity is checked in services.py under a lock on the window row.
 
-Booking numbers carry a random part (services._number), so nobody can walk them; the resident
+Booking numbers carry a random part (drawn in services.py), so nobody can walk them; the resident
 ID number is kept only as a keyed hash (cityplatform.pii.lookup_hash), for the city's limit of
 open bookings per person."""
 

@@ -5,9 +5,9 @@ Four steps need the director: 急办 (seed plan 1 六办件, `services.case_mark
 duty leader may also mark it directly, but the queue is the director's), a visit beyond two
 (两次终结), a fee waiver (减免, `fees.fee_waive`) and a second one-time notice (二次补正, art.
 32, `services.case_request_supplement`). An approved further visit is an allowance: the next
-step that brings the applicant to a window (`services._visit`: recording a visit, materials
-brought to a window, a result collected there) uses it, since the visit is counted by that
-step. Without this round the director had to take them in person; now a clerk asks with a
+step that brings the applicant to a window (`services.common.count_visit`: recording a visit,
+materials brought to a window, a result collected there) uses it, since the visit is counted
+by that step. Without this round the director had to take them in person; now a clerk asks with a
 reason (`approval_request`), the request waits in the director's queue, and `approval_decide`
 either takes the step in the director's name (the same service, so its own checks and event
 hold) or declines with a note the clerk reads. The request, the decision and the step are each
@@ -19,14 +19,26 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tenants.accounts.models import Role
 
-from . import fees, selectors, services
+from . import fees, selectors
+from .error_codes import CaseErrorCode, coded, denied
+from .events import CaseAction, record
 from .models import ApprovalRequest, Case, CaseFee
+from .services import acceptance, time_limits
+from .services.common import (
+    VISITS_WITHOUT_APPROVAL,
+    current_time,
+    local_day,
+    locked,
+    materials_update,
+    missing_lines,
+    raise_errors,
+)
 from .states import TRANSITIONS, PauseKind, transition_check
 
 Kind = ApprovalRequest.Kind
@@ -46,7 +58,7 @@ def request_refusal(user, case: Case, kind: str, fee: CaseFee | None = None) -> 
     if kind == Kind.FURTHER_VISIT:
         if case.status not in TRANSITIONS["record_visit"].sources:
             return _("The case is no longer open: no further visit can be recorded.")
-        if case.visits < services.VISITS_WITHOUT_APPROVAL:
+        if case.visits < VISITS_WITHOUT_APPROVAL:
             return _("Visit %(n)s needs no approval: record it yourself.") % {"n": case.visits + 1}
         if selectors.further_visit_unused(case) is not None:
             return _("An approved further visit is not used yet: take the step.")
@@ -56,7 +68,7 @@ def request_refusal(user, case: Case, kind: str, fee: CaseFee | None = None) -> 
             return _("No one-time notice can be issued in this state.")
         if case.pauses.filter(kind=PauseKind.SUPPLEMENT, end_on__isnull=True).exists():
             return _("A one-time notice is already open.")
-        if selectors.supplement_notices(case) < services.NOTICES_WITHOUT_APPROVAL:
+        if selectors.supplement_notices(case) < acceptance.NOTICES_WITHOUT_APPROVAL:
             return _("The first one-time notice needs no approval: issue it yourself.")
         return None
     if kind == Kind.FEE_WAIVER:
@@ -79,7 +91,7 @@ def request_refusal(user, case: Case, kind: str, fee: CaseFee | None = None) -> 
 
 
 def _today() -> datetime.date:
-    return services._local_day(services._now(None))
+    return local_day(current_time(None))
 
 
 STEP_OF_KIND = {
@@ -109,27 +121,34 @@ def approval_request(
     """Ask the director to approve a further visit, a fee waiver or a second one-time notice
     (with `materials`: the lines it will list, checked now), with the reason. Asking again
     while one waits returns the waiting request unchanged."""
-    now = services._now(now)
+    now = current_time(now)
     reason = (reason or "").strip()
     errors: dict[str, list[str]] = {}
     if not reason:
-        errors["reason"] = [_("Say why the director should approve it.")]
+        errors["reason"] = [
+            coded(_("Say why the director should approve it."), CaseErrorCode.REQUIRED)
+        ]
     elif len(reason) > REASON_MAX:
         errors["reason"] = [
-            _("The reason is longer than %(max)s characters.") % {"max": REASON_MAX}
+            coded(
+                _("The reason is longer than %(max)s characters.") % {"max": REASON_MAX},
+                CaseErrorCode.TOO_LONG,
+            )
         ]
     if kind != Kind.FEE_WAIVER:
         fee = None
     with transaction.atomic():
-        case = services._locked(case)
+        case = locked(case)
         transition_check(STEP_OF_KIND.get(kind, "record_visit"), case.status, actor)
         if fee is not None:
             fee = CaseFee.objects.select_for_update().filter(pk=fee.pk).first()
         refusal = request_refusal(actor, case, kind, fee)
         if refusal:
             on_fee = kind == Kind.FEE_WAIVER and not _is_director(actor)
-            errors["fee" if on_fee else "kind"] = [refusal]
-        services._raise(errors)
+            errors["fee" if on_fee else "kind"] = [
+                coded(refusal, CaseErrorCode.APPROVAL_NOT_ASKABLE)
+            ]
+        raise_errors(errors)
         # Under the case's row lock a second click finds the first request; the partial unique
         # keys hold the rule in the database too.
         waiting = _pending(case, kind, fee)
@@ -147,10 +166,10 @@ def approval_request(
             requested_at=now,
             detail=detail,
         )
-        services._event(
+        record(
             case,
             actor,
-            "approval_requested",
+            CaseAction.APPROVAL_REQUESTED,
             at=now,
             from_status=case.status,
             reason=reason,
@@ -173,34 +192,61 @@ def approval_decide(
     reason) or declines (with a note for the clerk). A request decided already is refused.
     Approving a fee waiver passes `waiver` (the policy basis and, where the district or the
     city approves, their official and approval document) to `fees.fee_waive`."""
-    now = services._now(now)
+    now = current_time(now)
     note = (note or "").strip()
     with transaction.atomic():
-        case = services._locked(case)
+        case = locked(case)
         request = (
             ApprovalRequest.objects.select_for_update().filter(pk=request.pk, case=case).first()
         )
         if request is None:
-            raise ValidationError({"request": [_("No such request on this case.")]})
+            raise ValidationError(
+                {
+                    "request": [
+                        coded(_("No such request on this case."), CaseErrorCode.APPROVAL_NOT_FOUND)
+                    ]
+                }
+            )
         if actor is not None and not _is_director(actor):
-            raise PermissionDenied(_("Only the center director decides an approval request."))
+            raise denied(
+                _("Only the center director decides an approval request."),
+                CaseErrorCode.DIRECTOR_ONLY,
+            )
         if request.state != ApprovalRequest.State.PENDING:
             raise ValidationError(
                 {
                     "request": [
-                        _("This request was already decided (%(state)s) on %(day)s.")
-                        % {
-                            "state": request.get_state_display(),
-                            "day": services._local_day(request.decided_at).isoformat(),
-                        }
+                        coded(
+                            _("This request was already decided (%(state)s) on %(day)s.")
+                            % {
+                                "state": request.get_state_display(),
+                                "day": local_day(request.decided_at).isoformat(),
+                            },
+                            CaseErrorCode.APPROVAL_ALREADY_DECIDED,
+                        )
                     ]
                 }
             )
         if not approve and not note:
-            raise ValidationError({"note": [_("Say why it is declined: the clerk reads it.")]})
+            raise ValidationError(
+                {
+                    "note": [
+                        coded(
+                            _("Say why it is declined: the clerk reads it."), CaseErrorCode.REQUIRED
+                        )
+                    ]
+                }
+            )
         if len(note) > NOTE_MAX:
             raise ValidationError(
-                {"note": [_("The note is longer than %(max)s characters.") % {"max": NOTE_MAX}]}
+                {
+                    "note": [
+                        coded(
+                            _("The note is longer than %(max)s characters.") % {"max": NOTE_MAX},
+                            CaseErrorCode.TOO_LONG,
+                        )
+                    ]
+                }
             )
         # Decided first, so that the step's own lapse check does not count it as waiting;
         # a step that refuses rolls all of it back.
@@ -212,7 +258,7 @@ def approval_decide(
         request.decision_note = note
         request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
         if approve and request.kind == Kind.SECOND_SUPPLEMENT:
-            services.case_request_supplement(
+            acceptance.case_request_supplement(
                 actor=actor,
                 case=case,
                 materials=request.detail.get("materials") or [],
@@ -221,7 +267,7 @@ def approval_decide(
                 now=now,
             )
         elif approve and request.kind == Kind.URGENT:
-            services.case_mark_urgent(actor=actor, case=case, reason=request.reason, now=now)
+            time_limits.case_mark_urgent(actor=actor, case=case, reason=request.reason, now=now)
         elif approve and request.kind == Kind.FEE_WAIVER:
             fees.fee_waive(
                 actor=actor,
@@ -233,10 +279,10 @@ def approval_decide(
                 },
             )
         # An approved further visit waits for the step that brings the applicant in.
-        services._event(
+        record(
             case,
             actor,
-            "approval_decided",
+            CaseAction.APPROVAL_DECIDED,
             at=now,
             from_status=case.status,
             reason=note,
@@ -253,11 +299,18 @@ def approval_decide(
 def _notice_lines(case: Case, materials) -> list[dict]:
     """The material lines a second one-time notice will list, checked as the notice checks
     them (nothing is saved): at least one missing or defective."""
-    lines = services._materials_update(case, materials or [], save=False)
-    missing = services._missing(lines)
+    lines = materials_update(case, materials or [], save=False)
+    missing = missing_lines(lines)
     if not missing:
         raise ValidationError(
-            {"materials": [_("Mark what is missing or defective: the notice must list it.")]}
+            {
+                "materials": [
+                    coded(
+                        _("Mark what is missing or defective: the notice must list it."),
+                        CaseErrorCode.NOTHING_MISSING,
+                    )
+                ]
+            }
         )
     given = {(m.get("name") or "").strip() for m in materials or []}
     return [
@@ -287,10 +340,10 @@ def lapse_moot(*, case: Case, actor, now: datetime.datetime) -> list[int]:
         request.save(update_fields=["state", "decided_at", "decision_note"])
         lapsed.append(request.pk)
     if lapsed:
-        services._event(
+        record(
             case,
             actor,
-            "approvals_lapsed",
+            CaseAction.APPROVALS_LAPSED,
             at=now,
             from_status=case.status,
             detail={"approvals": lapsed},
@@ -326,7 +379,7 @@ DECIDED_LATELY_DAYS = 3
 def decided_lately(user, *, now: datetime.datetime | None = None) -> list[ApprovalRequest]:
     """`user`'s own requests decided (or lapsed) in the last few days, newest first: what the
     clerk's home page tells them."""
-    since = services._now(now) - datetime.timedelta(days=DECIDED_LATELY_DAYS)
+    since = current_time(now) - datetime.timedelta(days=DECIDED_LATELY_DAYS)
     return list(
         ApprovalRequest.objects.filter(requested_by=user, decided_at__gte=since)
         .select_related("case", "fee", "requested_by", "decided_by")

@@ -28,11 +28,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import services
+from .events import CaseAction, record
 from .models import Case
+from .services.common import locked
+from .services.time_limits import deadline_refresh
 from .states import OPEN_STATUSES, transition_check
 
-ACTION = "confirm_due_date"
+ACTION = CaseAction.CONFIRM_DUE_DATE
 
 
 @dataclass
@@ -79,17 +81,17 @@ def _event_reason(years: list[int]) -> str:
 def _recompute_one(case: Case, now: datetime.datetime, reason: str) -> str | None:
     """'moved', 'confirmed' or None, for one case under its lock."""
     with transaction.atomic():
-        case = services._locked(case)
+        case = locked(case)
         if case.status not in OPEN_STATUSES or case.accepted_on is None or case.due_date is None:
             return None
         transition_check(ACTION, case.status, None)
         before, was_provisional = case.due_date, case.due_provisional
-        services._deadline_refresh(case)
+        deadline_refresh(case)
         moved = case.due_date != before
         if not moved and (case.due_provisional or not was_provisional):
             return None  # nothing the applicant or the desk would see changes
         case.save(update_fields=["due_date", "due_provisional"])
-        services._event(
+        record(
             case,
             None,
             ACTION,

@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tenants.accounts.models import Role
 from tenants.accounts.permissions import Capability, can
 
-from . import notices, services
+from . import approvals, notices
+from .error_codes import CaseErrorCode, coded, denied
+from .events import CaseAction, record
 from .models import CaseFee
+from .services.common import current_time, local_day, locked, raise_errors
 from .states import transition_check
 
 REFERENCE_MAX = CaseFee._meta.get_field("payment_reference").max_length
@@ -43,7 +46,7 @@ def may_waive(user) -> bool:
 
 def _locked_fee(fee: CaseFee, actor):
     """The case and the fee under row locks, after the state table's check."""
-    case = services._locked(fee.case)
+    case = locked(fee.case)
     transition_check("fee", case.status, actor)
     return case, CaseFee.objects.select_for_update().get(pk=fee.pk)
 
@@ -54,16 +57,27 @@ def _not_unpaid(fee: CaseFee) -> ValidationError:
         return ValidationError(
             {
                 "fee": [
-                    _(
-                        "“%(item)s” was already paid on %(day)s (payment reference "
-                        "%(reference)s): it cannot be paid or waived again."
+                    coded(
+                        _(
+                            "“%(item)s” was already paid on %(day)s (payment reference "
+                            "%(reference)s): it cannot be paid or waived again."
+                        )
+                        % {"item": fee.item, "day": paid_on, "reference": fee.payment_reference},
+                        CaseErrorCode.FEE_SETTLED,
                     )
-                    % {"item": fee.item, "day": paid_on, "reference": fee.payment_reference}
                 ]
             }
         )
     return ValidationError(
-        {"fee": [_("“%(item)s” was waived: nothing is left to pay or waive.") % {"item": fee.item}]}
+        {
+            "fee": [
+                coded(
+                    _("“%(item)s” was waived: nothing is left to pay or waive.")
+                    % {"item": fee.item},
+                    CaseErrorCode.FEE_SETTLED,
+                )
+            ]
+        }
     )
 
 
@@ -76,36 +90,43 @@ def fee_pay(
 ) -> CaseFee:
     """Record the payment of an unpaid fee, with the reference of the receipt or transfer
     (收支两条线: the center records the payment, the money goes to the treasury)."""
-    now = services._now(now)
+    now = current_time(now)
     reference = (payment_reference or "").strip()
     errors: dict[str, list[str]] = {}
     if not reference:
         errors["payment_reference"] = [
-            _("Enter the payment reference (receipt or transaction number).")
+            coded(
+                _("Enter the payment reference (receipt or transaction number)."),
+                CaseErrorCode.REQUIRED,
+            )
         ]
     elif len(reference) > REFERENCE_MAX:
         errors["payment_reference"] = [
-            _("The payment reference is longer than %(max)s characters.") % {"max": REFERENCE_MAX}
+            coded(
+                _("The payment reference is longer than %(max)s characters.")
+                % {"max": REFERENCE_MAX},
+                CaseErrorCode.TOO_LONG,
+            )
         ]
     with transaction.atomic():
         case, fee = _locked_fee(fee, actor)
         if fee.state != CaseFee.State.UNPAID:
             raise _not_unpaid(fee)
-        services._raise(errors)
+        raise_errors(errors)
         fee.state = CaseFee.State.PAID
         fee.paid_at = now
-        fee.paid_on = services._local_day(now)
+        fee.paid_on = local_day(now)
         fee.payment_reference = reference
         fee.save()
-        services._event(
+        record(
             case,
             actor,
-            "fee_paid",
+            CaseAction.FEE_PAID,
             at=now,
             from_status=case.status,
             detail=_detail(fee, payment_reference=reference),
         )
-        services._approvals_lapse(case, actor, now)
+        approvals.lapse_moot(case=case, actor=actor, now=now)
     return fee
 
 
@@ -136,9 +157,14 @@ def _authority_label(authority: str) -> str:
 def _field(value, name: str, limit: int, message: str, errors: dict) -> str:
     text = (value or "").strip()
     if not text:
-        errors[name] = [message]
+        errors[name] = [coded(message, CaseErrorCode.REQUIRED)]
     elif len(text) > limit:
-        errors[name] = [_("This is longer than %(max)s characters.") % {"max": limit}]
+        errors[name] = [
+            coded(
+                _("This is longer than %(max)s characters.") % {"max": limit},
+                CaseErrorCode.TOO_LONG,
+            )
+        ]
     return text
 
 
@@ -167,7 +193,7 @@ def fee_waive(
     the fee and in the case's event."""
     from catalog_cms.standards.models import WaiverAuthority
 
-    now = services._now(now)
+    now = current_time(now)
     errors: dict[str, list[str]] = {}
     reason = _field(
         reason, "waiver_reason", REASON_MAX, _("Give the reason for the waiver (减免)."), errors
@@ -189,7 +215,10 @@ def fee_waive(
     with transaction.atomic():
         case, fee = _locked_fee(fee, actor)
         if not may_waive(actor):
-            raise PermissionDenied(_("Only the center director may record a waiver (减免)."))
+            raise denied(
+                _("Only the center director may record a waiver (减免)."),
+                CaseErrorCode.DIRECTOR_ONLY,
+            )
         if fee.state != CaseFee.State.UNPAID:
             raise _not_unpaid(fee)
         authority = waiver_authority(fee)
@@ -202,26 +231,44 @@ def fee_waive(
             who = _authority_label(authority)
             if not reference:
                 errors["approval_reference"] = [
-                    _(
-                        "The city's policy gives this waiver to %(who)s: the center cannot "
-                        "waive it on its own. Give the reference of their approval document."
+                    coded(
+                        _(
+                            "The city's policy gives this waiver to %(who)s: the center cannot "
+                            "waive it on its own. Give the reference of their approval document."
+                        )
+                        % {"who": who},
+                        CaseErrorCode.WAIVER_APPROVAL_REQUIRED,
                     )
-                    % {"who": who}
                 ]
             if not name:
                 errors["approver_name"] = [
-                    _("Name the official of %(who)s who approved it.") % {"who": who}
+                    coded(
+                        _("Name the official of %(who)s who approved it.") % {"who": who},
+                        CaseErrorCode.REQUIRED,
+                    )
                 ]
             if not post:
-                errors["approver_post"] = [_("Give the post of the official who approved it.")]
+                errors["approver_post"] = [
+                    coded(
+                        _("Give the post of the official who approved it."), CaseErrorCode.REQUIRED
+                    )
+                ]
         for key, value in (("approver_name", name), ("approver_post", post)):
             if len(value) > NAME_MAX:
-                errors[key] = [_("This is longer than %(max)s characters.") % {"max": NAME_MAX}]
+                errors[key] = [
+                    coded(
+                        _("This is longer than %(max)s characters.") % {"max": NAME_MAX},
+                        CaseErrorCode.TOO_LONG,
+                    )
+                ]
         if len(reference) > BASIS_MAX:
             errors["approval_reference"] = [
-                _("This is longer than %(max)s characters.") % {"max": BASIS_MAX}
+                coded(
+                    _("This is longer than %(max)s characters.") % {"max": BASIS_MAX},
+                    CaseErrorCode.TOO_LONG,
+                )
             ]
-        services._raise(errors)
+        raise_errors(errors)
         fee.state = CaseFee.State.WAIVED
         fee.waiver_reason = reason
         fee.waiver_approved_by = actor
@@ -233,10 +280,10 @@ def fee_waive(
         fee.waiver_approval_reference = reference
         fee.waived_at = now
         fee.save()
-        services._event(
+        record(
             case,
             actor,
-            "fee_waived",
+            CaseAction.FEE_WAIVED,
             at=now,
             from_status=case.status,
             reason=reason,
@@ -251,5 +298,5 @@ def fee_waive(
                 approval_reference=reference,
             ),
         )
-        services._approvals_lapse(case, actor, now)
+        approvals.lapse_moot(case=case, actor=actor, now=now)
     return fee

@@ -26,6 +26,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .error_codes import CaseErrorCode, coded
 from .models import Case, CaseFile, CaseMaterial
 
 logger = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ CLEAN_ATTRIBUTE = "_scan_cleaned"
 
 
 def _refused(message: str, **values) -> ValidationError:
-    return ValidationError({"files": [message % values]})
+    return ValidationError({"files": [coded(message % values, CaseErrorCode.SCAN_REFUSED)]})
 
 
 def check_scan(upload) -> str:
@@ -286,7 +287,7 @@ def image_clean(data: bytes, name: str, content_type: str) -> bytes:
     return out.getvalue()
 
 
-def _cleaned_content(upload, content_type: str):
+def cleaned_content(upload, content_type: str):
     """What store_scan writes: the re-encoded image, or the checked PDF as uploaded."""
     cleaned = getattr(upload, CLEAN_ATTRIBUTE, None)
     if cleaned is None or cleaned[0] != content_type:
@@ -359,7 +360,7 @@ def store_scan(
         size=upload.size,
         uploaded_by=actor,
     )
-    content = _cleaned_content(upload, content_type)
+    content = cleaned_content(upload, content_type)
     stored.size = content.size
     stored.file.save(f"scan-{case.receipt_number}.{ext}", content, save=False)
     stored.save()

@@ -620,13 +620,13 @@ class CompleteSupplementForm(MaterialStatesMixin, JointFieldsMixin, ActionForm):
     via = forms.ChoiceField(
         label=gettext_lazy("How the materials came (at a window: a visit, 两次终结)"),
         choices=Delivery.choices,
-        required=False,  # blank: the way the case came in (services._delivery)
+        required=False,  # blank: the way the case came in (services.materials_delivery)
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_material_fields()
-        self.initial.setdefault("via", services._delivery(self.case, None))
+        self.initial.setdefault("via", services.materials_delivery(self.case, None))
         self.fields["owner"].queryset = selectors.case_handlers()
         self.initial.setdefault("owner", self.case.owner_id or self.user.pk)
         if self.case.kind == "joint" and not self.case.tasks.exists():
@@ -1013,7 +1013,7 @@ class ToleranceReceiveForm(ActionForm):
         self.fields["material"].queryset = self.case.materials.filter(
             state=CaseMaterial.State.TOLERATED
         )
-        self.initial.setdefault("via", services._delivery(self.case, None))
+        self.initial.setdefault("via", services.materials_delivery(self.case, None))
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data

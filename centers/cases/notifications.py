@@ -125,6 +125,13 @@ def queue_for_event(event: CaseEvent) -> Notification | None:
     text = _text(event)
     if text is None or not event.case.applicant_phone:
         return None
+    return queue_text(event, text)
+
+
+def queue_text(event: CaseEvent, text: str) -> Notification:
+    """Write the notification of `event` with this text (inside the caller's transaction)
+    and send it after the commit: for an event whose text its writer composes (the reply to
+    a rating, `events.rating_reply_record`)."""
     notification, created = Notification.objects.get_or_create(
         event=event,
         defaults={"case": event.case, "phone": event.case.applicant_phone, "text": text},

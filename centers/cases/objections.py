@@ -20,15 +20,18 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from centers.workspace import calendar as cal
 from tenants.accounts.models import Role
 
-from . import notices, services
+from . import notices
+from .error_codes import CaseErrorCode, coded, denied
+from .events import CaseAction, document_attachment, record
 from .models import Case, CaseObjection, DocumentKind
+from .services.common import current_time, local_day, locked, raise_errors
 from .states import CaseStatus, Decision, transition_check
 
 TEXT_MAX = 2000
@@ -83,26 +86,35 @@ def objection_file(
     """Record the applicant's objection (异议) with what they say. At the window `actor` is
     the clerk; online it is None (the applicant, checked by the progress page). The answer
     is due within the city's working days; the applicant is told the date by SMS."""
-    now = services._now(now)
+    now = current_time(now)
     text = (text or "").strip()
     errors: dict[str, list[str]] = {}
     if channel not in CaseObjection.Channel.values:
-        errors["channel"] = [_("Choose the window or online.")]
+        errors["channel"] = [coded(_("Choose the window or online."), CaseErrorCode.INVALID)]
     if not text:
-        errors["text"] = [_("Write what the applicant objects to and why.")]
+        errors["text"] = [
+            coded(_("Write what the applicant objects to and why."), CaseErrorCode.REQUIRED)
+        ]
     elif len(text) > TEXT_MAX:
-        errors["text"] = [_("The objection is longer than %(max)s characters.") % {"max": TEXT_MAX}]
+        errors["text"] = [
+            coded(
+                _("The objection is longer than %(max)s characters.") % {"max": TEXT_MAX},
+                CaseErrorCode.TOO_LONG,
+            )
+        ]
     if actor is not None and channel != CaseObjection.Channel.WINDOW:
-        errors["channel"] = [_("Staff record an objection brought to the window.")]
+        errors["channel"] = [
+            coded(_("Staff record an objection brought to the window."), CaseErrorCode.INVALID)
+        ]
     try:
         with transaction.atomic():
-            case = services._locked(case)
+            case = locked(case)
             transition_check("object", case.status, actor)
             refusal = objection_refusal(case)
             if refusal:
-                errors["status"] = [refusal]
-            services._raise(errors)
-            today = services._local_day(now)
+                errors["status"] = [coded(refusal, CaseErrorCode.OBJECTION_NOT_ALLOWED)]
+            raise_errors(errors)
+            today = local_day(now)
             due, provisional = answer_due(today)
             objection = CaseObjection.objects.create(
                 case=case,
@@ -114,10 +126,10 @@ def objection_file(
                 due_on=due,
                 due_provisional=provisional,
             )
-            services._event(
+            record(
                 case,
                 actor,
-                "objection_filed",
+                CaseAction.OBJECTION_FILED,
                 at=now,
                 from_status=case.status,
                 reason=text,
@@ -134,7 +146,13 @@ def objection_file(
         raise ValidationError(
             {
                 "status": [
-                    _("An objection is waiting for its answer: the case owner answers it first.")
+                    coded(
+                        _(
+                            "An objection is waiting for its answer: "
+                            "the case owner answers it first."
+                        ),
+                        CaseErrorCode.OBJECTION_WAITING,
+                    )
                 ]
             }
         ) from None
@@ -152,34 +170,42 @@ def objection_answer(
     """The case owner answers the waiting objection in writing (明确答复), with the reasons
     (说明理由): the 异议答复书 is printed and kept, the applicant told by SMS, the event
     written; an answer after its date is marked late (the supervision flag was raised)."""
-    now = services._now(now)
+    now = current_time(now)
     answer, reasons = (answer or "").strip(), (reasons or "").strip()
     errors: dict[str, list[str]] = {}
     if not answer:
-        errors["answer"] = [_("Write the answer to the objection.")]
+        errors["answer"] = [coded(_("Write the answer to the objection."), CaseErrorCode.REQUIRED)]
     elif len(answer) > ANSWER_MAX:
         errors["answer"] = [
-            _("The answer is longer than %(max)s characters.") % {"max": ANSWER_MAX}
+            coded(
+                _("The answer is longer than %(max)s characters.") % {"max": ANSWER_MAX},
+                CaseErrorCode.TOO_LONG,
+            )
         ]
     if not reasons:
-        errors["reasons"] = [_("Give the reasons of the answer (说明理由).")]
+        errors["reasons"] = [
+            coded(_("Give the reasons of the answer (说明理由)."), CaseErrorCode.REQUIRED)
+        ]
     elif len(reasons) > ANSWER_MAX:
         errors["reasons"] = [
-            _("The reasons are longer than %(max)s characters.") % {"max": ANSWER_MAX}
+            coded(
+                _("The reasons are longer than %(max)s characters.") % {"max": ANSWER_MAX},
+                CaseErrorCode.TOO_LONG,
+            )
         ]
     with transaction.atomic():
-        case = services._locked(case)
+        case = locked(case)
         transition_check("answer_objection", case.status, actor)
         refusal = answer_refusal(actor, case)
         if refusal and open_objection(case) is None:
-            errors["status"] = [refusal]
+            errors["status"] = [coded(refusal, CaseErrorCode.ANSWER_NOT_ALLOWED)]
         elif refusal:
-            raise PermissionDenied(refusal)
-        services._raise(errors)
+            raise denied(refusal, CaseErrorCode.ANSWER_NOT_ALLOWED)
+        raise_errors(errors)
         objection = CaseObjection.objects.select_for_update().get(
             case=case, answered_at__isnull=True
         )
-        today = services._local_day(now)
+        today = local_day(now)
         objection.answer = answer
         objection.answer_reasons = reasons
         objection.answered_at = now
@@ -196,10 +222,10 @@ def objection_answer(
                 "issued_on": today,
             },
         )
-        services._event(
+        record(
             case,
             actor,
-            "objection_answered",
+            CaseAction.OBJECTION_ANSWERED,
             at=now,
             from_status=case.status,
             reason=answer,
@@ -209,7 +235,7 @@ def objection_answer(
                 "due_date": objection.due_on.isoformat(),
                 "late": objection.answered_late,
             },
-            attachments=[services._document_attachment(document)],
+            attachments=[document_attachment(document)],
             notify=True,
         )
     return objection

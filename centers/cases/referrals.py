@@ -42,8 +42,22 @@ from tenants.exchange.models import ExchangeMessage, MessageKind
 from tenants.models import Center, CenterStatus
 from tenants.selectors import current_center
 
-from . import files, notices, services
-from .models import Case, CaseEvent, CaseMaterial, DocumentKind
+from . import files, notices
+from .error_codes import CaseErrorCode, coded
+from .events import CaseAction, document_attachment, record, recorded_name
+from .models import Case, CaseMaterial, DocumentKind
+from .referral_updates import REMOTE_ACTIONS
+from .services import handling, intake
+from .services.common import (
+    MODE_KINDS,
+    checklist,
+    current_time,
+    local_day,
+    locked,
+    missing_lines,
+    raise_errors,
+    receipt_number_next,
+)
 from .states import (
     NEW,
     TRANSITIONS,
@@ -57,15 +71,7 @@ from .states import (
 
 log = logging.getLogger(__name__)
 
-# Events that tell the other side something of their own accord (the township's referral and
-# withdrawal send their own messages).
-_SENT_BY_THEIR_SERVICE = frozenset({"refer_up", "withdraw"})
-# Events that record what the other side said: never echoed back. The township's
-# "referral_decided" is a transition of its own and is told to the district, but it carries
-# the district's `seq` too.
-REMOTE_ACTIONS = frozenset({"remote_status", "remote_withdrawal"})
-SEQ_ACTIONS = REMOTE_ACTIONS | {"referral_decided"}
-DISTRICT_DECISION_STATUSES = frozenset({CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED})
+SEQ_ACTIONS = REMOTE_ACTIONS | {CaseAction.REFERRAL_DECIDED}
 
 
 # --- township: forward the case -----------------------------------------------------------
@@ -158,7 +164,7 @@ def _referral_payload(case: Case, center: Center, note: str, at: datetime.dateti
         "received_on": case.received_on.isoformat(),
         "accepted_on": case.accepted_on.isoformat() if case.accepted_on else None,
         "due_date": case.due_date.isoformat() if case.due_date else None,
-        "owner": services._actor_name(case.owner) if case.owner_id else "",
+        "owner": recorded_name(case.owner) if case.owner_id else "",
         "note": note,
         "status": case.status,
         "at": at.isoformat(),
@@ -175,8 +181,11 @@ def _scans(case: Case) -> list[exchange.Attachment]:
             raise ValidationError(
                 {
                     "files": [
-                        _("The scan “%(name)s” cannot be read; attach it again first.")
-                        % {"name": scan.original_name}
+                        coded(
+                            _("The scan “%(name)s” cannot be read; attach it again first.")
+                            % {"name": scan.original_name},
+                            CaseErrorCode.SCAN_UNREADABLE,
+                        )
                     ]
                 }
             ) from exc
@@ -198,15 +207,15 @@ def case_refer_up(*, actor, case: Case, note: str = "", now: datetime.datetime |
     ACCEPTED only for cases accepted under the old rule. The case waits as REFERRED with no
     clock of its own. The referral message, with the applicant, the materials checklist and
     the scans, is written in this transaction."""
-    now = services._now(now)
+    now = current_time(now)
     note = (note or "").strip()
     with transaction.atomic():
-        case = services._locked(case)
-        _refer_up(case, actor, now, note)
+        case = locked(case)
+        referral_forward(case, actor, now, note)
     return case
 
 
-def _refer_up(case: Case, actor, now: datetime.datetime, note: str) -> None:
+def referral_forward(case: Case, actor, now: datetime.datetime, note: str) -> None:
     """The forwarding itself, in the caller's transaction on a locked case (also called by
     services.case_intake for "receive and forward")."""
     from_status = case.status
@@ -214,26 +223,37 @@ def _refer_up(case: Case, actor, now: datetime.datetime, note: str) -> None:
     errors: dict[str, list[str]] = {}
     if not is_report_up(case):
         errors["kind"] = [
-            _(
-                "Only a 上报件 (a matter decided at district or city level) is forwarded "
-                "to the district."
+            coded(
+                _(
+                    "Only a 上报件 (a matter decided at district or city level) is forwarded "
+                    "to the district."
+                ),
+                CaseErrorCode.NOT_REPORT_UP,
             )
         ]
     center = current_center()
     district = center.parent
     if district is None:
-        errors["center"] = [_("This center has no district to forward cases to.")]
+        errors["center"] = [
+            coded(_("This center has no district to forward cases to."), CaseErrorCode.NO_DISTRICT)
+        ]
     elif district.status == CenterStatus.ARCHIVED:
         errors["center"] = [
-            _("The district center %(name)s is archived.") % {"name": district.display_name}
+            coded(
+                _("The district center %(name)s is archived.") % {"name": district.display_name},
+                CaseErrorCode.DISTRICT_ARCHIVED,
+            )
         ]
-    missing = services._missing(list(case.materials.all()))
+    missing = missing_lines(list(case.materials.all()))
     if from_status == CaseStatus.RECEIVED and missing:
         errors["materials"] = [
-            _("Materials are missing (%(names)s): issue the one-time notice first.")
-            % {"names": "、".join(m.name for m in missing)}
+            coded(
+                _("Materials are missing (%(names)s): issue the one-time notice first.")
+                % {"names": "、".join(m.name for m in missing)},
+                CaseErrorCode.MATERIALS_MISSING,
+            )
         ]
-    services._raise(errors)
+    raise_errors(errors)
     scans = _scans(case)
     key = str(uuid.uuid4())
     case.referral_key = key
@@ -250,11 +270,11 @@ def _refer_up(case: Case, actor, now: datetime.datetime, note: str) -> None:
         and not case.documents.filter(kind=DocumentKind.RECEIPT_OF_MATERIALS).exists()
     ):
         receipt = notices.issue(case, DocumentKind.RECEIPT_OF_MATERIALS)
-        attachments.append(services._document_attachment(receipt))
-    services._event(
+        attachments.append(document_attachment(receipt))
+    record(
         case,
         actor,
-        "refer_up",
+        CaseAction.REFER_UP,
         at=now,
         from_status=from_status,
         reason=note,
@@ -279,64 +299,6 @@ def _refer_up(case: Case, actor, now: datetime.datetime, note: str) -> None:
     )
 
 
-# --- either side: tell the other center of a transition -------------------------------------
-
-
-def after_event(event: CaseEvent) -> None:
-    """Called by services._event for every event of a case that has a referral key, inside
-    the event's transaction: a transition is told to the other center (the district's close
-    or refusal as the decision). Events that record the other side's news are not echoed."""
-    case = event.case
-    if event.action in REMOTE_ACTIONS:
-        return
-    if event.from_status == event.to_status and event.process_code is None:
-        return  # not a transition: a visit, a fee, an attachment, a reassignment
-    if case.channel == Channel.REFERRAL:  # the district's case
-        decided = case.status in DISTRICT_DECISION_STATUSES and event.action in ("close", "refuse")
-        kind = MessageKind.DECISION if decided else MessageKind.STATUS
-    else:  # the township's case, after it was forwarded
-        if event.action in _SENT_BY_THEIR_SERVICE:
-            return
-        kind = MessageKind.STATUS
-    recipient = Center.objects.filter(slug=case.remote_center).first()
-    if recipient is None:
-        log.warning("case %s: the other center %s is gone", case.receipt_number, case.remote_center)
-        return
-    center = current_center()
-    payload = {
-        "status": case.status,
-        "action": event.action,
-        "process_code": event.process_code,
-        "at": event.at.isoformat(),
-        "seq": event.pk,
-        "reason": event.reason,
-        "receipt_number": case.receipt_number,
-        "accepted_on": case.accepted_on.isoformat() if case.accepted_on else None,
-        "due_date": case.due_date.isoformat() if case.due_date else None,
-    }
-    if kind == MessageKind.DECISION:
-        payload |= _decision_payload(case)
-    exchange.message_send(
-        kind=kind,
-        sender=center,
-        recipient=recipient,
-        referral_key=case.referral_key,
-        key=f"{kind}:{case.referral_key}:{center.slug}:{event.pk}",
-        payload=payload,
-        sender_reference=case.receipt_number,
-        recipient_reference=case.remote_receipt_number,
-    )
-
-
-def _decision_payload(case: Case) -> dict:
-    if case.status == CaseStatus.NOT_ACCEPTED:
-        reasons = case.refusal_reason
-        if case.refusal_basis:
-            reasons = f"{reasons}（{case.refusal_basis}）"
-        return {"decision": Decision.DENIED, "decision_note": reasons, "refused": True}
-    return {"decision": case.decision, "decision_note": case.decision_note, "refused": False}
-
-
 # --- receivers (run in the recipient's schema by the exchange) --------------------------------
 
 
@@ -346,13 +308,25 @@ def _case_for(message: ExchangeMessage) -> Case:
         raise ValidationError(
             {
                 "referral": [
-                    _("No case here carries the referral %(key)s (receipt %(receipt)s).")
-                    % {"key": message.referral_key, "receipt": message.sender_reference}
+                    coded(
+                        _("No case here carries the referral %(key)s (receipt %(receipt)s).")
+                        % {"key": message.referral_key, "receipt": message.sender_reference},
+                        CaseErrorCode.REFERRAL_UNKNOWN,
+                    )
                 ]
             }
         )
     if case.remote_center != message.sender.slug:
-        raise ValidationError({"referral": [_("This referral belongs to another center.")]})
+        raise ValidationError(
+            {
+                "referral": [
+                    coded(
+                        _("This referral belongs to another center."),
+                        CaseErrorCode.REFERRAL_OTHER_CENTER,
+                    )
+                ]
+            }
+        )
     return case
 
 
@@ -391,7 +365,9 @@ def _remote_detail(message: ExchangeMessage, payload: dict) -> dict:
     }
 
 
-def _remote_status_record(case: Case, message: ExchangeMessage, action="remote_status") -> bool:
+def _remote_status_record(
+    case: Case, message: ExchangeMessage, action: CaseAction = CaseAction.REMOTE_STATUS
+) -> bool:
     """Cache the other side's status on the case and write it in the history; a message no
     newer than the last one applied (a repeat, or one overtaken) changes nothing."""
     payload = message.payload
@@ -399,7 +375,7 @@ def _remote_status_record(case: Case, message: ExchangeMessage, action="remote_s
         return False
     _remote_fields(case, payload)
     case.save()
-    services._event(
+    record(
         case,
         None,
         action,
@@ -426,22 +402,25 @@ def referral_receive(message: ExchangeMessage) -> str:
         raise ValidationError(
             {
                 "matter": [
-                    _(
-                        "Matter %(code)s (%(name)s) is not in the district catalog: adopt it, "
-                        "then retry."
+                    coded(
+                        _(
+                            "Matter %(code)s (%(name)s) is not in the district catalog: adopt it, "
+                            "then retry."
+                        )
+                        % {"code": code, "name": payload.get("matter_name", "")},
+                        CaseErrorCode.MATTER_NOT_IN_CATALOG,
                     )
-                    % {"code": code, "name": payload.get("matter_name", "")}
                 ]
             }
         )
     transition_check("receive", NEW, None)
     # The ID number and phone travel encrypted (tenants.exchange.services.payload_sealed).
-    applicant = services.applicant_check(exchange.payload_opened(payload).get("applicant") or {})
+    applicant = intake.applicant_check(exchange.payload_opened(payload).get("applicant") or {})
     now = timezone.now()
-    today = services._local_day(now)
+    today = local_day(now)
     known = {m["name"] for m in matter.materials}
     given = payload.get("materials") or []
-    lines = services._checklist(
+    lines = checklist(
         matter,
         [
             {
@@ -455,11 +434,11 @@ def referral_receive(message: ExchangeMessage) -> str:
             if m.get("name") in known
         ],
     )
-    kind = services.MODE_KINDS.get(matter.mode, CaseKind.PROMISED)
+    kind = MODE_KINDS.get(matter.mode, CaseKind.PROMISED)
     if kind == CaseKind.REPORT_UP:
         kind = CaseKind.PROMISED  # decided here
     case = Case(
-        receipt_number=services._receipt_number(today),
+        receipt_number=receipt_number_next(today),
         matter=matter,
         matter_code=matter.code,
         matter_name=matter.name,
@@ -496,10 +475,10 @@ def referral_receive(message: ExchangeMessage) -> str:
         content_type = files.check_scan(upload)
         stored = files.store_scan(case, upload, content_type, by_name.get(scan.material_name), None)
         attachments.append({"kind": "file", "id": stored.pk, "name": stored.original_name})
-    services._event(
+    record(
         case,
         None,
-        "receive",
+        CaseAction.RECEIVE,
         at=now,
         from_status=NEW,
         code=ProcessCode.RECEIVED,
@@ -537,17 +516,24 @@ def referral_decision_apply(message: ExchangeMessage) -> str:
     decision = payload.get("decision") or Decision.DENIED
     if decision not in Decision.values:
         raise ValidationError(
-            {"decision": [_("Unknown decision “%(value)s”.") % {"value": decision}]}
+            {
+                "decision": [
+                    coded(
+                        _("Unknown decision “%(value)s”.") % {"value": decision},
+                        CaseErrorCode.INVALID,
+                    )
+                ]
+            }
         )
     _remote_fields(case, payload)
     case.status = CaseStatus.REFERRAL_DECIDED
     case.decision = decision
     case.decision_note = (payload.get("decision_note") or "").strip()
     case.save()
-    services._event(
+    record(
         case,
         None,
-        "referral_decided",
+        CaseAction.REFERRAL_DECIDED,
         at=timezone.now(),
         from_status=CaseStatus.REFERRED,
         reason=case.decision_note,
@@ -564,11 +550,11 @@ def referral_withdrawal_apply(message: ExchangeMessage) -> str:
     payload = message.payload
     if case.status == CaseStatus.WITHDRAWN:
         return case.receipt_number
-    if not _remote_status_record(case, message, action="remote_withdrawal"):
+    if not _remote_status_record(case, message, action=CaseAction.REMOTE_WITHDRAWAL):
         return case.receipt_number
     if case.status in TRANSITIONS["withdraw"].sources:
         reason = (payload.get("reason") or "").strip() or "-"
-        services.case_withdraw(
+        handling.case_withdraw(
             actor=None,
             case=case,
             reason=_("Withdrawn at %(center)s: %(reason)s")

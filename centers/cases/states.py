@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tenants.accounts.models import Role
 from tenants.accounts.permissions import Capability, can
+
+from .error_codes import CaseErrorCode, coded, denied
 
 
 class CaseStatus(models.TextChoices):
@@ -330,8 +332,11 @@ def transition_check(name: str, status: str, actor) -> Transition:
         raise ValidationError(
             {
                 "status": [
-                    _("A case that is “%(status)s” cannot take the step “%(step)s”.")
-                    % {"status": _status_label(status), "step": transition.label}
+                    coded(
+                        _("A case that is “%(status)s” cannot take the step “%(step)s”.")
+                        % {"status": _status_label(status), "step": transition.label},
+                        CaseErrorCode.WRONG_STATUS,
+                    )
                 ]
             }
         )
@@ -340,8 +345,9 @@ def transition_check(name: str, status: str, actor) -> Transition:
             actor, Capability.TAKE_VILLAGE_APPLICATIONS
         )
         if not allowed or actor.role not in transition.roles:
-            raise PermissionDenied(
-                _("Your role may not take the step “%(step)s”.") % {"step": transition.label}
+            raise denied(
+                _("Your role may not take the step “%(step)s”.") % {"step": transition.label},
+                CaseErrorCode.ROLE_NOT_ALLOWED,
             )
     return transition
 

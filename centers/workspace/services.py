@@ -115,7 +115,7 @@ def _current_center():
 # --- facts published to the city ---------------------------------------------------------------
 
 
-def _publish_facts(center) -> dict:
+def facts_publish_for(center) -> dict:
     """Publish the figures the city's compliance view compares with its standards, and what
     the city's directory shows: contacts, the week's hours and the closures not yet over
     (the city computes open-now from them)."""
@@ -148,7 +148,7 @@ def _publish_facts(center) -> dict:
 def _after_change() -> dict:
     """Called inside the writing transaction, so the city's copy of the facts changes with
     the workspace or not at all."""
-    return _publish_facts(_current_center())
+    return facts_publish_for(_current_center())
 
 
 def facts_publish() -> dict:

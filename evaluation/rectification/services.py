@@ -13,8 +13,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
+from centers.cases import events as case_events
+from centers.cases.models import Case
 from centers.workspace import calendar as cal
 from tenants.accounts.permissions import Capability, can
 
@@ -84,7 +85,7 @@ def _actor_name(actor) -> str:
     return str(actor) if actor is not None else _("system")
 
 
-def _today() -> datetime.date:
+def current_day() -> datetime.date:
     return timezone.localdate()
 
 
@@ -157,7 +158,7 @@ def rectification_open_for_rating(rating) -> Rectification | None:
         return existing
     case = rating.case
     policy = policy_current()
-    today = _today()
+    today = current_day()
     try:
         with transaction.atomic():
             rect = Rectification.objects.create(
@@ -209,7 +210,7 @@ def rectification_open_for_finding(
     if errors:
         raise ValidationError(errors)
     policy = policy_current()
-    today = _today()
+    today = current_day()
     with transaction.atomic():
         rect = Rectification.objects.create(
             center=center,
@@ -241,7 +242,7 @@ def call_back_record(*, rect: Rectification, actor, called_on, outcome: str) -> 
             raise ValidationError({"state": [_("Only a 差评 has a resident to call back.")]})
         if rect.state != State.OPEN:
             raise ValidationError({"state": [_("The call-back has already been recorded.")]})
-        if not isinstance(called_on, datetime.date) or called_on > _today():
+        if not isinstance(called_on, datetime.date) or called_on > current_day():
             raise ValidationError(
                 {"called_on": [_("Give the date of the call (not a future one).")]}
             )
@@ -287,39 +288,19 @@ def reply_send(*, rect: Rectification, actor, text: str) -> Rectification:
 
 
 def _reply_sms(rect: Rectification, actor, text: str) -> None:
-    """A case event and its SMS (centers.cases.notifications' Notification, sent by its task
-    after the commit). The step stays internal on the public progress page."""
-    from centers.cases.models import Case, CaseEvent, Notification
-    from centers.cases.tasks import notification_send
-
+    """The reply kept in the case's history and sent by SMS, through the case events
+    (`centers.cases.events.rating_reply_record`)."""
     case = Case.objects.filter(pk=rect.case_id).first()
     if case is None:
         return
-    event = CaseEvent.objects.create(
+    case_events.rating_reply_record(
         case=case,
-        at=timezone.now(),
         actor=actor,
         actor_name=_actor_name(actor),
-        action="rating_reply",
-        from_status=case.status,
-        to_status=case.status,
-        detail={"rectification": rect.pk},
+        rectification_id=rect.pk,
+        text=text,
+        center_name=rect.center.display_name,
     )
-    if not case.applicant_phone:
-        return
-    with override("zh-hans"):
-        message = _(
-            "【%(center)s】关于您对“%(matter)s”（编号%(receipt)s）的评价，答复如下：%(reply)s"
-        ) % {
-            "center": rect.center.display_name,
-            "matter": case.matter_name,
-            "receipt": case.receipt_number,
-            "reply": text,
-        }
-    notification = Notification.objects.create(
-        event=event, case=case, phone=case.applicant_phone, text=message
-    )
-    transaction.on_commit(lambda: notification_send.delay(notification.pk))
 
 
 def report_submit(*, rect: Rectification, actor, report: str) -> Rectification:
@@ -337,7 +318,7 @@ def report_submit(*, rect: Rectification, actor, report: str) -> Rectification:
         before = rect.state
         rect.state = State.SUBMITTED
         rect.report_text = report
-        rect.submitted_on = _today()
+        rect.submitted_on = current_day()
         rect.save(update_fields=["state", "report_text", "submitted_on", "updated_at"])
         _event(rect, actor=actor, action="submit", from_state=before, note=report)
     return rect

@@ -532,7 +532,7 @@ def test_a_clean_pdf_passes_unchanged():
     data = pdf_bytes()
     upload = SimpleUploadedFile("scan.pdf", data, "application/pdf")
     assert files.check_scan(upload) == "application/pdf"
-    assert files._cleaned_content(upload, "application/pdf").read() == data
+    assert files.cleaned_content(upload, "application/pdf").read() == data
 
 
 def _photo_with_gps() -> bytes:

@@ -74,7 +74,7 @@ def test_compliance_flags_small_township_and_publishes_facts(ws, township):
     assert result["checks"]["weekly_open_hours"]["ok"] is False
     assert result["checks"]["rules"]["missing"] == ["training"]
     services.window_save(actor=ws["admin"], number=1, name="民政", kind="independent")
-    facts = services._publish_facts(township)
+    facts = services.facts_publish_for(township)
     assert facts["center"] == township
     assert facts["floor_area_m2"] == 180
     assert facts["weekly_open_hours"] == 37.5

@@ -101,7 +101,7 @@ def test_center_steps_through_forms(desk, items, client_for, monkeypatch):
     response = _post(clerk, rect, "call_back", called_on="not a date", outcome="已回访")
     assert response.status_code == 400
     assert Rectification.objects.get(pk=rect.pk).state == State.OPEN
-    today = services._today().isoformat()
+    today = services.current_day().isoformat()
     response = _post(clerk, rect, "call_back", called_on=today, outcome="已回访")
     assert response.status_code == 302
     assert _post(clerk, rect, "reply", text="已整改").status_code == 302
@@ -122,7 +122,7 @@ def test_district_steps_through_forms(desk, items, people, client_for, city):
     rect = items["mine"]
     with schema_context(desk.center.schema_name):
         services.call_back_record(
-            rect=rect, actor=desk.clerk, called_on=services._today(), outcome="已回访"
+            rect=rect, actor=desk.clerk, called_on=services.current_day(), outcome="已回访"
         )
         Rectification.objects.filter(pk=rect.pk).update(state=State.REPLIED)
         services.appeal_file(rect=rect, actor=desk.clerk, reasons="恶意")
@@ -175,7 +175,7 @@ def test_detail_escapes_and_closed_item_refuses(desk, people, client_for, city):
     rect = rect_of(desk, bad_rating(desk, reasons="<script>alert(1)</script>"))
     with schema_context(desk.center.schema_name):
         services.call_back_record(
-            rect=rect, actor=desk.clerk, called_on=services._today(), outcome="<b>回访</b>"
+            rect=rect, actor=desk.clerk, called_on=services.current_day(), outcome="<b>回访</b>"
         )
         services.reply_send(rect=rect, actor=desk.clerk, text="答复")
         services.report_submit(rect=rect, actor=desk.clerk, report="报告")

@@ -89,7 +89,7 @@ def test_good_rating_opens_nothing(desk):
 def test_deadline_in_working_days_across_the_national_day(desk, monkeypatch):
     # 2026: 国庆 1-7 October off, Saturday 10 October a working day (调休).
     assert services.deadline_for(datetime.date(2026, 9, 30), 5) == datetime.date(2026, 10, 13)
-    monkeypatch.setattr(services, "_today", lambda: datetime.date(2026, 9, 28))
+    monkeypatch.setattr(services, "current_day", lambda: datetime.date(2026, 9, 28))
     rect = rect_of(desk, bad_rating(desk))
     assert rect.opened_on == datetime.date(2026, 9, 28)
     assert rect.deadline == datetime.date(2026, 10, 16)
@@ -116,7 +116,7 @@ def test_full_flow_with_return(desk, people, monkeypatch, django_capture_on_comm
     sent = []
     monkeypatch.setattr(tasks.notification_send, "delay", lambda pk: sent.append(pk))
     rect = rect_of(desk, bad_rating(desk))
-    today = services._today()
+    today = services.current_day()
     with schema_context(desk.center.schema_name):
         # A named resident: the reply waits for the call-back.
         err = refused(rect, ValidationError, services.reply_send, actor=desk.clerk, text="答复")
@@ -223,7 +223,7 @@ def test_another_center_cannot_act(desk, other_township, make_user):
             PermissionDenied,
             services.call_back_record,
             actor=stranger,
-            called_on=services._today(),
+            called_on=services.current_day(),
             outcome="x",
         )
         refused(rect, PermissionDenied, services.appeal_file, actor=stranger, reasons="x")
@@ -284,7 +284,7 @@ def test_appeal_rejected_continues(desk, people):
     with schema_context(desk.center.schema_name):
         services.appeal_file(rect=rect, actor=desk.clerk, reasons="不实")
         services.call_back_record(
-            rect=rect, actor=desk.clerk, called_on=services._today(), outcome="已回访"
+            rect=rect, actor=desk.clerk, called_on=services.current_day(), outcome="已回访"
         )
         services.reply_send(rect=rect, actor=desk.clerk, text="答复")
         rect = services.report_submit(rect=rect, actor=desk.clerk, report="报告")
@@ -327,7 +327,7 @@ def test_finding_flow(desk, people, township):
 
 def test_overdue_and_in_time(desk, people):
     rect = rect_of(desk, bad_rating(desk))
-    today = services._today()
+    today = services.current_day()
     assert not rect.overdue_on(today)
     Rectification.objects.filter(pk=rect.pk).update(deadline=today - datetime.timedelta(days=1))
     rect.refresh_from_db()
