@@ -11,6 +11,7 @@ from django.db.models import Count, QuerySet
 from centers.cases.models import Case
 from centers.cases.progress import PHONE_LAST4_RE, normalise_receipt
 
+from . import hooks
 from .models import Level, Point, Rating
 from .services import point_is_open
 
@@ -31,10 +32,12 @@ def open_points(case: Case) -> list[str]:
 def ratings_counted() -> QuerySet[Rating]:
     """The ratings that count in the center's figures (snapshots, 好评率, rankings): every
     rating of this center's schema except those whose appeal the district upheld (the rating
-    itself is kept). Every figure reads ratings through here."""
-    from evaluation.rectification.selectors import upheld_rating_ids
-
-    return Rating.objects.exclude(pk__in=upheld_rating_ids(connection.schema_name))
+    itself is kept; the appeals register their source in `hooks`). Every figure reads ratings
+    through here."""
+    ratings = Rating.objects.all()
+    for source in hooks.uncounted_sources():
+        ratings = ratings.exclude(pk__in=source(connection.schema_name))
+    return ratings
 
 
 def ratings_summary() -> dict:

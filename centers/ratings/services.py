@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from centers.cases.models import Case
 from centers.cases.states import CaseStatus, Channel
 
+from . import hooks
 from .models import (
     BAD_LEVELS,
     ONLINE_DIMENSIONS,
@@ -99,9 +100,7 @@ def rating_submit(
                 channel=channel,
             )
             if clean_level in BAD_LEVELS:  # every 差评 opens its rectification item
-                from evaluation.rectification.services import rectification_open_for_rating
-
-                rectification_open_for_rating(rating)
+                hooks.bad_rating_recorded(rating)
             return rating
     except IntegrityError:  # a concurrent first rating won
         existing = Rating.objects.get(case=case, point=point)

@@ -35,6 +35,8 @@ from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from centers.feedback.models import Feedback, FeedbackKind
+from centers.ratings.selectors import ratings_counted
 from tenants.models import Center, CenterKind
 
 from .models import CenterDailySnapshot
@@ -79,7 +81,6 @@ def _require_day(day) -> datetime.date:
 def _case_figures(day: datetime.date, working_days) -> dict:
     from centers.cases.models import Case, CaseEvent
     from centers.cases.states import CaseStatus
-    from centers.ratings.selectors import ratings_counted
 
     received = Case.objects.filter(received_on=day).count()
     accepted = Case.objects.filter(accepted_on=day).count()
@@ -120,8 +121,6 @@ def _case_figures(day: datetime.date, working_days) -> dict:
 
 
 def _rating_figures(day: datetime.date) -> dict:
-    from centers.ratings.selectors import ratings_counted
-
     start, end = _day_bounds(day)
     rows = (
         ratings_counted()
@@ -142,8 +141,6 @@ def _rating_figures(day: datetime.date) -> dict:
 
 
 def _complaint_figures(day: datetime.date, working_days) -> dict:
-    from centers.feedback.models import Feedback, FeedbackKind
-
     start, end = _day_bounds(day)
     complaints = Feedback.objects.filter(kind=FeedbackKind.COMPLAINT)
     received = complaints.filter(created_at__gte=start, created_at__lt=end).count()

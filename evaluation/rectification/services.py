@@ -16,8 +16,10 @@ from django.utils.translation import gettext as _
 
 from centers.cases import events as case_events
 from centers.cases.models import Case
+from centers.ratings.models import BAD_LEVELS
 from centers.workspace import calendar as cal
 from tenants.accounts.permissions import Capability, can
+from tenants.selectors import current_center
 
 from .models import (
     DEADLINE_MAX_DAYS,
@@ -145,11 +147,9 @@ def _pending_appeal(rect: Rectification) -> RatingAppeal | None:
 
 
 def rectification_open_for_rating(rating) -> Rectification | None:
-    """Open the item of a 差评 of the current center's schema (called by rating_submit in its
-    transaction). Idempotent: a rating has at most one item. Other levels open nothing."""
-    from centers.ratings.models import BAD_LEVELS
-    from tenants.selectors import current_center
-
+    """Open the item of a 差评 of the current center's schema (the ratings' bad-rating hook,
+    registered in apps.py: rating_submit calls it in its transaction). Idempotent: a rating
+    has at most one item. Other levels open nothing."""
     if rating.level not in BAD_LEVELS:
         return None
     center = current_center()

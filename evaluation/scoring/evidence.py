@@ -11,6 +11,8 @@ from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
+from .error_codes import ScoringErrorCode
+
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 THUMBNAIL_SIZE = (320, 320)
 FORMATS = {
@@ -27,22 +29,41 @@ def check_photo(upload) -> dict:
     name = getattr(upload, "name", "") or "?"
     size = getattr(upload, "size", None) or 0
     if size == 0:
-        raise ValidationError({"photo": [_("“%(name)s” is empty.") % {"name": name}]})
+        raise ValidationError(
+            {
+                "photo": [
+                    ValidationError(
+                        _("“%(name)s” is empty.") % {"name": name},
+                        code=ScoringErrorCode.PHOTO_EMPTY,
+                    )
+                ]
+            }
+        )
     if size > EVIDENCE_MAX_BYTES:
         raise ValidationError(
             {
                 "photo": [
-                    _("“%(name)s” is %(size)s MB; a photo may be at most %(max)s MB.")
-                    % {
-                        "name": name,
-                        "size": round(size / 1024 / 1024, 1),
-                        "max": EVIDENCE_MAX_BYTES // 1024 // 1024,
-                    }
+                    ValidationError(
+                        _("“%(name)s” is %(size)s MB; a photo may be at most %(max)s MB.")
+                        % {
+                            "name": name,
+                            "size": round(size / 1024 / 1024, 1),
+                            "max": EVIDENCE_MAX_BYTES // 1024 // 1024,
+                        },
+                        code=ScoringErrorCode.PHOTO_TOO_LARGE,
+                    )
                 ]
             }
         )
     not_image = ValidationError(
-        {"photo": [_("“%(name)s” is not a JPEG, PNG or WebP photo.") % {"name": name}]}
+        {
+            "photo": [
+                ValidationError(
+                    _("“%(name)s” is not a JPEG, PNG or WebP photo.") % {"name": name},
+                    code=ScoringErrorCode.PHOTO_NOT_AN_IMAGE,
+                )
+            ]
+        }
     )
     upload.seek(0)
     data = upload.read()

@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
-from tenants.models import Center
+from tenants.models import Center, CenterKind
 from tenants.private_files import PrivateStorage
 
 POINTS = {"max_digits": 7, "decimal_places": 2}
@@ -36,6 +36,10 @@ class ItemKind(models.TextChoices):
 
 # Kinds whose maximum makes up the rubric's base total (deductions start from their maximum).
 BASE_KINDS = (ItemKind.MANUAL, ItemKind.AUTO, ItemKind.DEDUCTION)
+
+# Centers a round scores: the township and street centers (a district's own center is not
+# scored by its own district's evaluators).
+SCORED_KINDS = (CenterKind.TOWNSHIP, CenterKind.STREET)
 
 
 class Rubric(models.Model):

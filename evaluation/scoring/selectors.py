@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from tenants.accounts.models import Role
+from tenants.accounts.models import Role, User
 from tenants.accounts.permissions import Capability, can, visible_centers
 from tenants.models import Center
 
 from .models import (
+    SCORED_KINDS,
     AppealState,
     EvidencePhoto,
     ItemKind,
@@ -172,8 +173,6 @@ def round_counts(round: Round) -> dict:
 
 
 def assignable_centers(round: Round):
-    from .services import SCORED_KINDS
-
     return (
         Center.objects.centers()
         .filter(kind__in=SCORED_KINDS, status="active")
@@ -183,8 +182,6 @@ def assignable_centers(round: Round):
 
 
 def evaluators_by_district() -> dict[int, list[str]]:
-    from tenants.accounts.models import User
-
     result: dict[int, list[str]] = {}
     for username, district_id in (
         User.objects.filter(role=Role.EVALUATOR, is_active=True, district_id__isnull=False)
