@@ -23,6 +23,7 @@ from stdnum.cn import ric, uscc
 from catalog_cms.standards.vocab import EXTENSION_MAX_DAYS, ProcessingMode
 from centers.catalog.models import LocalMatter
 from centers.workspace.models import Department, ServicePoint, Window
+from tenants.accounts.labels import actor_label
 from tenants.accounts.models import CENTER_ROLES, Role, User
 from tenants.selectors import current_center
 
@@ -98,13 +99,6 @@ def _raise(errors: dict[str, list[str]]) -> None:
         raise ValidationError(errors)
 
 
-def _actor_name(actor) -> str:
-    if actor is None:
-        return "system"
-    full = f"{actor.last_name}{actor.first_name}".strip()
-    return f"{full} ({actor.username})" if full else actor.username
-
-
 def _event(
     case: Case,
     actor,
@@ -123,7 +117,7 @@ def _event(
         case=case,
         at=at,
         actor=actor,
-        actor_name=actor_name or _actor_name(actor),
+        actor_name=actor_name or actor_label(actor),
         action=action,
         from_status="" if from_status == NEW else from_status,
         to_status=case.status,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from centers.workspace import calendar as cal
+from tenants.accounts.labels import actor_label
 from tenants.accounts.permissions import Capability, can
 
 from .models import (
@@ -67,7 +68,7 @@ def policy_set(*, actor, deadline_working_days) -> RectificationPolicy:
         policy = policy_current()
         policy = RectificationPolicy.objects.select_for_update().get(pk=policy.pk)
         policy.deadline_working_days = days
-        policy.updated_by = _actor_name(actor)
+        policy.updated_by = actor_label(actor)
         policy.save(update_fields=["deadline_working_days", "updated_by", "updated_at"])
     return policy
 
@@ -80,10 +81,6 @@ def deadline_for(opened_on: datetime.date, days: int) -> datetime.date:
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _actor_name(actor) -> str:
-    return str(actor) if actor is not None else _("system")
-
-
 def _today() -> datetime.date:
     return timezone.localdate()
 
@@ -93,7 +90,7 @@ def _event(rect: Rectification, *, actor, action: str, from_state: str, note: st
         rectification=rect,
         at=timezone.now(),
         actor_username=getattr(actor, "username", "") or "",
-        actor_name=_actor_name(actor),
+        actor_name=actor_label(actor),
         actor_schema=connection.schema_name,
         action=action,
         from_state=from_state,
@@ -251,7 +248,7 @@ def call_back_record(*, rect: Rectification, actor, called_on, outcome: str) -> 
         before = rect.state
         rect.state = State.CALLED_BACK
         rect.callback_on = called_on
-        rect.callback_by = _actor_name(actor)
+        rect.callback_by = actor_label(actor)
         rect.callback_outcome = outcome
         rect.save(
             update_fields=["state", "callback_on", "callback_by", "callback_outcome", "updated_at"]
@@ -299,7 +296,7 @@ def _reply_sms(rect: Rectification, actor, text: str) -> None:
         case=case,
         at=timezone.now(),
         actor=actor,
-        actor_name=_actor_name(actor),
+        actor_name=actor_label(actor),
         action="rating_reply",
         from_status=case.status,
         to_status=case.status,
@@ -359,7 +356,7 @@ def appeal_file(*, rect: Rectification, actor, reasons: str, evidence: str = "")
             rectification=rect,
             reasons=reasons,
             evidence=evidence,
-            filed_by=_actor_name(actor),
+            filed_by=actor_label(actor),
             filed_at=timezone.now(),
         )
         rect.save(update_fields=["updated_at"])
@@ -423,7 +420,7 @@ def appeal_decide(*, rect: Rectification, actor, upheld, answer: str) -> RatingA
         answer = _text(answer, "answer", required=True)
         appeal.state = AppealState.UPHELD if upheld else AppealState.REJECTED
         appeal.answer = answer
-        appeal.decided_by = _actor_name(actor)
+        appeal.decided_by = actor_label(actor)
         appeal.decided_at = timezone.now()
         appeal.save(update_fields=["state", "answer", "decided_by", "decided_at"])
         before = rect.state
