@@ -3,6 +3,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
+from cityplatform.history import AppendOnlyModel
+
 
 class CenterKind(models.TextChoices):
     CITY = "city", _("City")
@@ -133,7 +135,7 @@ class SpareSchema(models.Model):
         return self.schema_name
 
 
-class CenterAuditEvent(models.Model):
+class CenterAuditEvent(AppendOnlyModel):
     """Append-only record of what happened to a center (created, suspended, …) and by whom."""
 
     center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="audit_events")

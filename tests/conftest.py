@@ -11,6 +11,7 @@ from django_tenants.utils import schema_context
 
 from tenants.accounts.models import Role
 from tenants.accounts.services import staff_user_create
+from tests.history_rows import history_rows_delete
 
 PASSWORD = "Test-pass-2026!"
 
@@ -271,7 +272,7 @@ def committed_center(django_db_setup, django_db_blocker):
         ).center  # fmt: skip
         yield center
         connection.set_schema_to_public()
-        CenterAuditEvent.objects.filter(center=center).delete()
+        history_rows_delete(CenterAuditEvent.objects.filter(center=center))
         _public_evaluation_rows_delete(center)
         center.domains.all().delete()
         Center.objects.filter(pk=center.pk).delete()
@@ -283,16 +284,13 @@ def committed_center(django_db_setup, django_db_blocker):
 def _public_evaluation_rows_delete(center) -> None:
     """What the center's real processes left in the public evaluation tables (a resident's 差评
     in a browser test opens a rectification item; a scan raises alerts), children first; the
-    append-only history with its trigger off for the moment (the test role owns the table)."""
+    append-only history through history_rows_delete."""
     from evaluation.metrics.models import CenterDailySnapshot
     from evaluation.rectification.models import RatingAppeal, Rectification, RectificationEvent
     from evaluation.supervision.models import Alert, AlertNotice
 
-    events = RectificationEvent._meta.db_table
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f'ALTER TABLE "{events}" DISABLE TRIGGER USER')
-        RectificationEvent.objects.filter(rectification__center=center).delete()
-        cursor.execute(f'ALTER TABLE "{events}" ENABLE TRIGGER USER')
+    history_rows_delete(RectificationEvent.objects.filter(rectification__center=center))
+    with transaction.atomic():
         RatingAppeal.objects.filter(rectification__center=center).delete()
         Rectification.objects.filter(center=center).delete()
         AlertNotice.objects.filter(alert__center=center).delete()

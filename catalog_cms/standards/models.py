@@ -18,6 +18,8 @@ from wagtail.models import (
 )
 from wagtail.search import index
 
+from cityplatform.history import AppendOnlyModel
+
 from .validators import matter_code_validator, validate_brand_image
 from .vocab import (
     NINE_ELEMENTS,
@@ -111,7 +113,7 @@ class Brand(BaseGenericSetting):
         city_brand_forget()
 
 
-class StandardsAuditEvent(models.Model):
+class StandardsAuditEvent(AppendOnlyModel):
     """Append-only record of what the city changed in its standards and catalog, and who."""
 
     action = models.CharField(_("action"), max_length=48)

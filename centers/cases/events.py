@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from tenants.accounts.labels import actor_label
+
 from . import notifications
 from .models import Case, CaseDocument, CaseEvent
 from .referral_updates import after_event
@@ -66,14 +68,6 @@ class CaseAction(models.TextChoices):
     RATING_REPLY = "rating_reply"
 
 
-def recorded_name(actor) -> str:
-    """The name an event keeps of its actor: "姓名 (username)", the username, or "system"."""
-    if actor is None:
-        return "system"
-    full = f"{actor.last_name}{actor.first_name}".strip()
-    return f"{full} ({actor.username})" if full else actor.username
-
-
 def document_attachment(document: CaseDocument) -> dict:
     """How an event names the notice it issued (the desk and the API link it)."""
     return {"kind": "document", "id": document.pk, "name": document.get_kind_display()}
@@ -101,7 +95,7 @@ def record(
         case=case,
         at=at,
         actor=actor,
-        actor_name=actor_name or recorded_name(actor),
+        actor_name=actor_name or actor_label(actor),
         action=action,
         from_status="" if from_status == NEW else from_status,
         to_status=case.status,

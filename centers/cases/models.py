@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cityplatform.history import AppendOnlyModel
 from cityplatform.pii import EncryptedCharField, LookupHashField
 from cityplatform.sequences import DailyCounter
 from tenants.private_files import get_tenant_private_storage, random_name
@@ -560,9 +561,9 @@ class CaseObjection(models.Model):
         return self.answered_at is None
 
 
-class CaseEvent(models.Model):
-    """One step in a case's history: append-only. A trigger (migration 0002) makes PostgreSQL
-    itself refuse an UPDATE or DELETE of a row, whoever asks."""
+class CaseEvent(AppendOnlyModel):
+    """One step in a case's history: append-only (cityplatform.history: PostgreSQL
+    itself refuses an UPDATE or DELETE of a row, whoever asks)."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(_("at"))

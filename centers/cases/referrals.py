@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from catalog_cms.standards.vocab import AUTHORITY_RANK, AuthorityLevel, ProcessingMode
 from centers.catalog.models import LocalMatter
+from tenants.accounts.labels import actor_label
 from tenants.exchange import services as exchange
 from tenants.exchange.models import ExchangeMessage, MessageKind
 from tenants.models import Center, CenterStatus
@@ -44,7 +45,7 @@ from tenants.selectors import current_center
 
 from . import files, notices
 from .error_codes import CaseErrorCode, coded
-from .events import CaseAction, document_attachment, record, recorded_name
+from .events import CaseAction, document_attachment, record
 from .models import Case, CaseMaterial, DocumentKind
 from .referral_updates import REMOTE_ACTIONS
 from .services import handling, intake
@@ -164,7 +165,7 @@ def _referral_payload(case: Case, center: Center, note: str, at: datetime.dateti
         "received_on": case.received_on.isoformat(),
         "accepted_on": case.accepted_on.isoformat() if case.accepted_on else None,
         "due_date": case.due_date.isoformat() if case.due_date else None,
-        "owner": recorded_name(case.owner) if case.owner_id else "",
+        "owner": actor_label(case.owner) if case.owner_id else "",
         "note": note,
         "status": case.status,
         "at": at.isoformat(),

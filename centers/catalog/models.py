@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog_cms.standards.validators import matter_code_validator
 from catalog_cms.standards.vocab import AuthorityLevel, HandlingForm, MatterType, ProcessingMode
+from cityplatform.history import AppendOnlyModel
 
 # The public fields a LocalMatter copies from its template: adoption and updates write
 # these and nothing else, so the local fields below are never overwritten.
@@ -132,7 +133,7 @@ class LocalMatter(models.Model):
         return extension_limit(self.mode, self.handling_form, self.extension_max_days)
 
 
-class CatalogEvent(models.Model):
+class CatalogEvent(AppendOnlyModel):
     """Append-only record of what changed in this center's catalog, and who changed it."""
 
     action = models.CharField(_("action"), max_length=48)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cityplatform.history import AppendOnlyModel
 from cityplatform.sequences import DailyCounter
 
 
@@ -84,9 +85,9 @@ class Feedback(models.Model):
         return not self.phone
 
 
-class FeedbackEvent(models.Model):
-    """One step in a feedback's history: append-only. A trigger (migration 0002) makes
-    PostgreSQL refuse an UPDATE or DELETE of a row."""
+class FeedbackEvent(AppendOnlyModel):
+    """One step in a feedback's history: append-only (cityplatform.history:
+    PostgreSQL refuses an UPDATE or DELETE of a row)."""
 
     feedback = models.ForeignKey(Feedback, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(_("at"))

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from centers.cases.services import PHONE_RE
 from centers.catalog.cache import catalog_changed
 from centers.catalog.models import LocalMatter
+from tenants.accounts.labels import PUBLIC, actor_label
 from tenants.accounts.permissions import Capability, can
 
 from .models import Feedback, FeedbackEvent, FeedbackKind, FeedbackStatus, TrackingCounter
@@ -58,19 +59,12 @@ def _raise(errors: dict[str, list[str]]) -> None:
         raise ValidationError(errors)
 
 
-def _actor_name(actor) -> str:
-    if actor is None:
-        return "public"
-    full = f"{actor.last_name}{actor.first_name}".strip()
-    return f"{full} ({actor.username})" if full else actor.username
-
-
 def _event(feedback: Feedback, actor, action: str, *, at, detail: dict | None = None):
     return FeedbackEvent.objects.create(
         feedback=feedback,
         at=at,
         actor=actor,
-        actor_name=_actor_name(actor),
+        actor_name=actor_label(actor, nobody=PUBLIC),
         action=action,
         detail=detail or {},
     )

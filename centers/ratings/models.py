@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cityplatform.history import AppendOnlyModel
+
 
 class Point(models.TextChoices):
     ACCEPTED = "accepted", _("After acceptance (受理后)")
@@ -47,7 +49,7 @@ ONLINE_DIMENSIONS = {
 }
 
 
-class Rating(models.Model):
+class Rating(AppendOnlyModel):
     case = models.ForeignKey(
         "cases.Case", on_delete=models.PROTECT, related_name="ratings", verbose_name=_("case")
     )
@@ -77,7 +79,7 @@ class Rating(models.Model):
         return self.level in BAD_LEVELS
 
 
-class RatingAddition(models.Model):
+class RatingAddition(AppendOnlyModel):
     """Text a resident adds to a rating later (追加评价); the rating itself never changes."""
 
     rating = models.ForeignKey(

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from catalog_cms.standards.vocab import CenterRule
+from cityplatform.history import AppendOnlyModel
 
 
 class Weekday(models.IntegerChoices):
@@ -324,7 +325,7 @@ class ServicePoint(models.Model):
         return self.name
 
 
-class WorkspaceAuditEvent(models.Model):
+class WorkspaceAuditEvent(AppendOnlyModel):
     """Append-only record of every workspace change."""
 
     actor = models.CharField(_("actor"), max_length=150)
@@ -340,11 +341,3 @@ class WorkspaceAuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Audit events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Audit events are append-only.")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from catalog_cms.standards.services import center_facts_publish
 from centers.catalog.cache import catalog_changed
+from tenants.accounts.labels import actor_label
 from tenants.accounts.models import CENTER_ROLES, Role, User
 from tenants.accounts.permissions import Capability, can
 from tenants.selectors import current_center
@@ -47,10 +48,6 @@ NAME_SUFFIXES = ("政务服务中心", "便民服务中心")
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _actor_name(actor) -> str:
-    return actor.username if actor is not None else "system"
-
-
 def _require_manager(actor) -> None:
     if actor is not None and not can(actor, Capability.MANAGE_CENTER_WORKSPACE):
         raise PermissionDenied(_("Only the center director may change the center's workspace."))
@@ -58,7 +55,7 @@ def _require_manager(actor) -> None:
 
 def _audit(actor, action: str, obj, detail: dict | None = None) -> None:
     WorkspaceAuditEvent.objects.create(
-        actor=_actor_name(actor), action=action, object_repr=str(obj)[:200], detail=detail or {}
+        actor=actor_label(actor), action=action, object_repr=str(obj)[:200], detail=detail or {}
     )
 
 

@@ -10,6 +10,7 @@ goes through services.py.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cityplatform.history import AppendOnlyModel
 from tenants.models import Center
 
 
@@ -154,7 +155,7 @@ class Finding(models.Model):
         return f"{self.evaluation} · {self.item}"
 
 
-class ConductEvent(models.Model):
+class ConductEvent(AppendOnlyModel):
     """The append-only history of the campaign services."""
 
     at = models.DateTimeField(_("at"), auto_now_add=True)

@@ -16,6 +16,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cityplatform.history import AppendOnlyModel
+
 # Local rules set the deadline between 5 and 15 working days.
 DEADLINE_MIN_DAYS = 5
 DEADLINE_MAX_DAYS = 15
@@ -173,7 +175,7 @@ class Rectification(models.Model):
         )
 
 
-class RectificationEvent(models.Model):
+class RectificationEvent(AppendOnlyModel):
     """One step of an item; append-only (a trigger refuses UPDATE and DELETE). The actor is
     named, not linked: city users and center users live in different schemas."""
 

@@ -18,6 +18,7 @@ from centers.cases import events as case_events
 from centers.cases.models import Case
 from centers.ratings.models import BAD_LEVELS
 from centers.workspace import calendar as cal
+from tenants.accounts.labels import actor_label
 from tenants.accounts.permissions import Capability, can
 from tenants.selectors import current_center
 
@@ -70,7 +71,7 @@ def policy_set(*, actor, deadline_working_days) -> RectificationPolicy:
         policy = policy_current()
         policy = RectificationPolicy.objects.select_for_update().get(pk=policy.pk)
         policy.deadline_working_days = days
-        policy.updated_by = _actor_name(actor)
+        policy.updated_by = actor_label(actor)
         policy.save(update_fields=["deadline_working_days", "updated_by", "updated_at"])
     return policy
 
@@ -83,10 +84,6 @@ def deadline_for(opened_on: datetime.date, days: int) -> datetime.date:
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _actor_name(actor) -> str:
-    return str(actor) if actor is not None else _("system")
-
-
 def current_day() -> datetime.date:
     return timezone.localdate()
 
@@ -96,7 +93,7 @@ def _event(rect: Rectification, *, actor, action: str, from_state: str, note: st
         rectification=rect,
         at=timezone.now(),
         actor_username=getattr(actor, "username", "") or "",
-        actor_name=_actor_name(actor),
+        actor_name=actor_label(actor),
         actor_schema=connection.schema_name,
         action=action,
         from_state=from_state,
@@ -252,7 +249,7 @@ def call_back_record(*, rect: Rectification, actor, called_on, outcome: str) -> 
         before = rect.state
         rect.state = State.CALLED_BACK
         rect.callback_on = called_on
-        rect.callback_by = _actor_name(actor)
+        rect.callback_by = actor_label(actor)
         rect.callback_outcome = outcome
         rect.save(
             update_fields=["state", "callback_on", "callback_by", "callback_outcome", "updated_at"]
@@ -296,7 +293,7 @@ def _reply_sms(rect: Rectification, actor, text: str) -> None:
     case_events.rating_reply_record(
         case=case,
         actor=actor,
-        actor_name=_actor_name(actor),
+        actor_name=actor_label(actor),
         rectification_id=rect.pk,
         text=text,
         center_name=rect.center.display_name,
@@ -340,7 +337,7 @@ def appeal_file(*, rect: Rectification, actor, reasons: str, evidence: str = "")
             rectification=rect,
             reasons=reasons,
             evidence=evidence,
-            filed_by=_actor_name(actor),
+            filed_by=actor_label(actor),
             filed_at=timezone.now(),
         )
         rect.save(update_fields=["updated_at"])
@@ -404,7 +401,7 @@ def appeal_decide(*, rect: Rectification, actor, upheld, answer: str) -> RatingA
         answer = _text(answer, "answer", required=True)
         appeal.state = AppealState.UPHELD if upheld else AppealState.REJECTED
         appeal.answer = answer
-        appeal.decided_by = _actor_name(actor)
+        appeal.decided_by = actor_label(actor)
         appeal.decided_at = timezone.now()
         appeal.save(update_fields=["state", "answer", "decided_by", "decided_at"])
         before = rect.state

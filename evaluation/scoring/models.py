@@ -15,6 +15,7 @@ from django.db import models
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
+from cityplatform.history import AppendOnlyModel
 from tenants.models import Center, CenterKind
 from tenants.private_files import PrivateStorage
 
@@ -367,7 +368,7 @@ class RankingEntry(models.Model):
         return f"{self.round} · {self.rank_city} · {self.center_name}"
 
 
-class ScoringEvent(models.Model):
+class ScoringEvent(AppendOnlyModel):
     """The append-only history of the scoring services: who did what to which round."""
 
     at = models.DateTimeField(_("at"), auto_now_add=True)

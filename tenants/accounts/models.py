@@ -2,6 +2,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .labels import actor_label
+
 
 class Role(models.TextChoices):
     """Who a staff user is. City-level roles live in the public schema, center roles in the
@@ -34,8 +36,7 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
-        full = f"{self.last_name}{self.first_name}".strip()
-        return f"{full} ({self.username})" if full else self.username
+        return actor_label(self)
 
 
 class UserSession(models.Model):

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cityplatform.history import AppendOnlyModel
+
 # 等保 2.0 level 3: audit records are kept at least six months.
 MIN_RETENTION_DAYS = 180
 
@@ -31,7 +33,11 @@ class Action(models.TextChoices):
     DUE_DATES_RECOMPUTED = "due_dates_recomputed", _("Promised dates recomputed")
 
 
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnlyModel):
+    """Append-only; an entry older than MIN_RETENTION_DAYS may be removed (the purge)."""
+
+    deletable_after = ("at", f"{MIN_RETENTION_DAYS} days")
+
     # No database constraint: entries stay when a center is archived and its row removed.
     center = models.ForeignKey(
         "tenants.Center",

@@ -12,6 +12,8 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cityplatform.history import AppendOnlyModel
+
 
 class MessageKind(models.TextChoices):
     REFERRAL = "referral", _("上报 (case forwarded to the district)")
@@ -106,7 +108,7 @@ class ExchangeAttachment(models.Model):
         return self.name
 
 
-class ExchangeLog(models.Model):
+class ExchangeLog(AppendOnlyModel):
     """Append-only: every delivery attempt that failed, every delivery, every retry a person
     asked for, every cancellation (a trigger refuses UPDATE and DELETE)."""
 

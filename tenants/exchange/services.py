@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
 from cityplatform import pii
+from tenants.accounts.labels import actor_label
 from tenants.accounts.permissions import Capability, can
 from tenants.models import Center
 
@@ -55,13 +56,6 @@ class Attachment:
     content_type: str
     content: bytes
     material_name: str = ""
-
-
-def _actor_name(actor) -> str:
-    if actor is None:
-        return "system"
-    full = f"{actor.last_name}{actor.first_name}".strip()
-    return f"{full} ({actor.username})" if full else actor.username
 
 
 def _queue(message: ExchangeMessage) -> None:
@@ -280,7 +274,7 @@ def exchange_message_retry(
         ExchangeLog.objects.create(
             message=message,
             action=ExchangeLog.Action.RETRY,
-            actor_name=_actor_name(actor),
+            actor_name=actor_label(actor),
             center=center,
         )
         _queue(message)
@@ -303,7 +297,7 @@ def message_cancel(*, message: ExchangeMessage, reason: str, actor=None) -> bool
         ExchangeLog.objects.create(
             message=message,
             action=ExchangeLog.Action.CANCELLED,
-            actor_name=_actor_name(actor),
+            actor_name=actor_label(actor),
             error=reason[:2000],
         )
     return True

@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from tests.conftest import _test_database_env
+from tests.history_rows import history_rows_delete
 
 pytestmark = pytest.mark.django_db
 
@@ -36,11 +37,13 @@ def copy_dropped(committed_center, django_db_blocker):
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
         for center in Center.objects.filter(slug=COPY_SLUG):
-            CenterAuditEvent.objects.filter(center=center).delete()
+            history_rows_delete(CenterAuditEvent.objects.filter(center=center))
             center.domains.all().delete()
             center.delete()
             drop_schema(center.schema_name)
-        CenterAuditEvent.objects.filter(center=committed_center, action="restored_over").delete()
+        history_rows_delete(
+            CenterAuditEvent.objects.filter(center=committed_center, action="restored_over")
+        )
         spare_schemas_fill(settings.CENTER_SPARE_SCHEMAS)
         cache.clear()
 

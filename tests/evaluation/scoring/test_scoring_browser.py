@@ -15,6 +15,7 @@ from django_tenants.utils import schema_context
 
 from tests.browser import browser_page, png_bytes, screenshot
 from tests.conftest import PASSWORD, host
+from tests.history_rows import history_rows_delete
 
 from .conftest import RUBRIC_CSV
 
@@ -75,12 +76,12 @@ def scoring_site(committed_center, django_db_blocker):
         for photo in EvidencePhoto.objects.filter(item_score__scorecard__round=round_):
             photo.image.delete(save=False)
             photo.thumbnail.delete(save=False)
-        ScoringEvent.objects.filter(round=round_).delete()
+        history_rows_delete(ScoringEvent.objects.filter(round=round_))
         Round.objects.filter(pk=round_.pk).delete()
-        ScoringEvent.objects.filter(rubric=rubric).delete()
+        history_rows_delete(ScoringEvent.objects.filter(rubric=rubric))
         Rubric.objects.filter(pk=rubric.pk).delete()
         User.objects.filter(pk__in=[admin.pk, evaluator.pk]).delete()
-        CenterAuditEvent.objects.filter(center=township).delete()
+        history_rows_delete(CenterAuditEvent.objects.filter(center=township))
         township.domains.all().delete()
         Center.objects.filter(pk=township.pk).delete()
         drop_schema(township.schema_name)

@@ -1,0 +1,11 @@
+from django.db import migrations
+
+from cityplatform.history import InstallAppendOnlyTrigger
+
+
+class Migration(migrations.Migration):
+    dependencies = [("tenants", "0001_initial")]
+
+    operations = [
+        InstallAppendOnlyTrigger("centerauditevent"),
+    ]
