@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_seed_city_is_plausible_and_idempotent(desk, district):
     from centers.cases import services
-    from evaluation.metrics import demo
+    from demo import metrics as demo
     from evaluation.metrics.models import CenterDailySnapshot
     from evaluation.metrics.selectors import period_figures
 

@@ -13,9 +13,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from centers.workspace import calendar as cal
+from evaluation.metrics import services
 from tenants.models import Center, CenterKind, CenterStatus
-
-from . import services
 
 DEMO_DAYS = 200  # more than six months
 
