@@ -64,8 +64,8 @@ def test_seed_city_is_plausible_and_idempotent(desk, district):
 
 
 def test_snapshots_store_refuses_bad_figures(township):
+    from demo.metrics import snapshots_store
     from evaluation.metrics.models import CenterDailySnapshot
-    from evaluation.metrics.services import snapshots_store
 
     today = timezone.localdate()
     for bad in (
