@@ -723,12 +723,12 @@ def catalog_file(count: int) -> bytes:
     """A district-sized catalog as xlsx: the demo guides, renamed and renumbered."""
     import tablib
 
-    from catalog_cms.standards.demo import MATTERS, _guide
+    from demo.standards import MATTERS, guide_row
 
     dataset = None
     for index in range(1, count + 1):
         entry = MATTERS[(index - 1) % len(MATTERS)]
-        row = _guide(entry, index)
+        row = guide_row(entry, index)
         row["事项名称"] = f"{row['事项名称']}（{index:04d}）"
         row["事项编码"] = f"BENCH-{index:05d}"
         if dataset is None:
@@ -1043,11 +1043,11 @@ def portal_phase(env: dict[str, str], wrk: str | None) -> dict:
     from django.test import Client
     from django_tenants.utils import schema_context
 
-    from catalog_cms.standards import demo as standards_demo
     from catalog_cms.standards.selectors import templates_for_center_kind
     from centers.catalog.cache import catalog_changed
     from centers.catalog.models import LocalMatter
     from centers.catalog.services import catalog_adopt
+    from demo import standards as standards_demo
     from tenants.models import Center
     from tenants.services import center_create
 

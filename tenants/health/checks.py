@@ -1,6 +1,5 @@
 """What /healthz checks: each check returns a dict with at least `ok`."""
 
-import platform
 import time
 from functools import cache
 
@@ -86,6 +85,5 @@ def health_report(*, schema_created_at=None) -> tuple[bool, dict]:
     return healthy, {
         "status": "ok" if healthy else "unhealthy",
         "schema": connection.schema_name,
-        "python": platform.python_version(),
         "checks": checks,
     }

@@ -27,11 +27,3 @@ def dispatch_heartbeats() -> int:
                 countdown=interval * index / max(len(schemas), 1), expires=interval * 2
             )
     return len(schemas)
-
-
-@shared_task(ignore_result=False)
-def python_platform() -> str:
-    """Proves in a real worker that `import platform` is Python's own module."""
-    import platform
-
-    return platform.python_version()

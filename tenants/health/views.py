@@ -11,7 +11,7 @@ from .checks import health_report
 
 
 def may_see_details(request) -> bool:
-    """The checks, schema and Python version are for this domain's staff (anyone who may open
+    """The checks and the schema they ran in are for this domain's staff (anyone who may open
     its admin) and for monitoring that sends HEALTHZ_TOKEN in the X-Healthz-Token header;
     everyone else learns only healthy or not."""
     token = settings.HEALTHZ_TOKEN

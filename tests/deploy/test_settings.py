@@ -139,7 +139,7 @@ def test_seed_demo_refuses_under_the_production_settings():
 def test_seed_demo_refuses_with_debug_off_unless_allowed(settings, monkeypatch):
     from django.core.management import CommandError, call_command
 
-    from tenants.management.commands import seed_demo
+    from demo.management.commands import seed_demo
 
     settings.DEBUG = False
     with pytest.raises(CommandError, match="--allow-production"):

@@ -4,11 +4,11 @@ import datetime
 
 from django_tenants.utils import schema_context
 
-from centers.appointments import demo as appointments_demo
 from centers.appointments.models import Appointment
-from centers.ratings import demo as ratings_demo
 from centers.ratings.models import Rating
 from centers.workspace import services as workspace
+from demo import appointments as appointments_demo
+from demo import ratings as ratings_demo
 
 from .conftest import make_case
 

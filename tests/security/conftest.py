@@ -40,14 +40,14 @@ def _seed_a(center, make_user) -> dict:
     catalog and the cases demo are left out: they cost most of the time and add no kind of
     row the marker case does not."""
     from catalog_cms.search_index.services import center_matters_publish
-    from centers.appointments import demo as appointments_demo
     from centers.appointments.models import Appointment
     from centers.cases import services
     from centers.cases.services import Intake
-    from centers.feedback import demo as feedback_demo
     from centers.feedback import services as feedback_services
-    from centers.workspace import demo as workspace_demo
     from centers.workspace.models import Department, Window
+    from demo import appointments as appointments_demo
+    from demo import feedback as feedback_demo
+    from demo import workspace as workspace_demo
     from tenants.accounts.models import User
 
     make_user(center, "window1", Role.WINDOW_STAFF)

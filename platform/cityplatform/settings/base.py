@@ -96,6 +96,7 @@ SHARED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
+    "demo",  # `manage.py seed_demo`: the demo city, outside the product's apps
 ]
 
 INSTALLED_APPS = SHARED_APPS

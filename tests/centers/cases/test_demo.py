@@ -6,8 +6,6 @@ from collections import Counter
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from catalog_cms.standards import demo as standards_demo
-from centers.cases import demo as cases_demo
 from centers.cases.models import (
     ApprovalRequest,
     Case,
@@ -18,8 +16,10 @@ from centers.cases.models import (
 )
 from centers.cases.selectors import deadlines_for, task_sign_off_refusal
 from centers.cases.states import CaseStatus
-from centers.catalog import demo as catalog_demo
-from centers.workspace import demo as workspace_demo
+from demo import cases as cases_demo
+from demo import catalog as catalog_demo
+from demo import standards as standards_demo
+from demo import workspace as workspace_demo
 from tenants.accounts.models import Role
 
 
@@ -86,7 +86,7 @@ def test_demo_portal_online_applications_notices_and_samples(township, make_user
     from wagtail.models import WorkflowState
 
     from catalog_cms.standards.models import MatterMaterial
-    from portal import demo as portal_demo
+    from demo import portal as portal_demo
     from portal.models import NoticePage
 
     standards_demo.seed_city()

@@ -105,8 +105,8 @@ def test_catalog_api_and_cross_tenant(
 
 
 def test_demo_seeds_are_idempotent(city, township, district):
-    from catalog_cms.standards.demo import seed_city
-    from centers.catalog.demo import seed_center
+    from demo.catalog import seed_center
+    from demo.standards import seed_city
 
     first = seed_city()
     assert len(first.created) >= 60

@@ -1,7 +1,6 @@
 from django_tenants.utils import schema_context
 
 from centers.workspace import selectors
-from centers.workspace.demo import seed_center
 from centers.workspace.models import (
     Attendance,
     Department,
@@ -11,6 +10,7 @@ from centers.workspace.models import (
     Window,
     WorkspaceAuditEvent,
 )  # fmt: skip
+from demo.workspace import seed_center
 from tenants.accounts.models import Role
 
 

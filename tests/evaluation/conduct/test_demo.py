@@ -4,7 +4,7 @@ nothing without a published round; twice keeps one copy."""
 
 import pytest
 
-from evaluation.conduct import demo
+from demo import conduct as demo
 from evaluation.conduct.models import Campaign, Evaluation, EvaluationKind, Finding
 from evaluation.rectification.models import Rectification
 from evaluation.scoring.models import RoundState

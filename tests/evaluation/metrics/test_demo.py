@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_seed_city_is_plausible_and_idempotent(desk, district):
     from centers.cases import services
-    from evaluation.metrics import demo
+    from demo import metrics as demo
     from evaluation.metrics.models import CenterDailySnapshot
     from evaluation.metrics.selectors import period_figures
 
@@ -64,8 +64,8 @@ def test_seed_city_is_plausible_and_idempotent(desk, district):
 
 
 def test_snapshots_store_refuses_bad_figures(township):
+    from demo.metrics import snapshots_store
     from evaluation.metrics.models import CenterDailySnapshot
-    from evaluation.metrics.services import snapshots_store
 
     today = timezone.localdate()
     for bad in (

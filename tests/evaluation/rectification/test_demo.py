@@ -4,7 +4,7 @@ through the real services, once."""
 import pytest
 from django_tenants.utils import schema_context
 
-from evaluation.rectification import demo
+from demo import rectification as demo
 from evaluation.rectification.models import AppealState, RatingAppeal, Rectification, State
 from tenants.accounts.models import Role
 from tests.ratings.conftest import make_case

@@ -3,7 +3,7 @@ street center, one appeal answered, a 约谈 flag, a round in progress; twice gi
 
 import pytest
 
-from evaluation.scoring import demo
+from demo import scoring as demo
 from evaluation.scoring.models import (
     AppealState,
     EvidencePhoto,

@@ -3,11 +3,11 @@ nothing."""
 
 from django_tenants.utils import schema_context
 
-from catalog_cms.standards import demo as standards_demo
-from centers.cases import demo as cases_demo
-from centers.catalog import demo as catalog_demo
-from centers.workspace import demo as workspace_demo
-from evaluation.supervision import demo as supervision_demo
+from demo import cases as cases_demo
+from demo import catalog as catalog_demo
+from demo import standards as standards_demo
+from demo import supervision as supervision_demo
+from demo import workspace as workspace_demo
 from evaluation.supervision.models import Alert, AlertNotice, Flag
 from tenants.accounts.models import Role
 

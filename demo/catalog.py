@@ -2,8 +2,7 @@
 adopts every published template that applies to the center's kind. Idempotent."""
 
 from catalog_cms.standards.selectors import templates_for_center_kind
-
-from .services import catalog_adopt
+from centers.catalog.services import catalog_adopt
 
 
 def seed_center(center):

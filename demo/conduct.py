@@ -10,12 +10,11 @@ from __future__ import annotations
 from django.db import transaction
 from django_tenants.utils import schema_context
 
+from evaluation.conduct import services
+from evaluation.conduct.models import Campaign
 from evaluation.scoring.rankings import published_rounds
 from tenants.accounts.models import Role, User
 from tenants.models import CenterStatus
-
-from . import services
-from .models import Campaign
 
 # (center slug, kind, evaluated slug) -> {check title: problem}
 PROBLEMS = {

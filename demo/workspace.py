@@ -7,11 +7,9 @@ import random
 
 from django.utils import timezone
 
-from tenants.accounts.models import User
-
-from . import calendar as cal
-from . import services
-from .models import (
+from centers.workspace import calendar as cal
+from centers.workspace import services
+from centers.workspace.models import (
     Attendance,
     CenterProfile,
     CenterRule,
@@ -23,7 +21,8 @@ from .models import (
     ServicePoint,
     Window,
 )
-from .selectors import hours_for_day
+from centers.workspace.selectors import hours_for_day
+from tenants.accounts.models import User
 
 DEPARTMENTS = [
     ("民政", "department"),

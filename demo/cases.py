@@ -16,16 +16,15 @@ from django.db import transaction
 from django.utils import timezone
 from stdnum.cn import ric
 
+from centers.cases import selectors, services
+from centers.cases.models import Case
+from centers.cases.services import Intake, Outcome
+from centers.cases.states import CaseStatus
 from centers.catalog.models import LocalMatter
 from centers.catalog.services import local_matter_create
 from centers.workspace import calendar as cal
 from centers.workspace.models import Department, ServicePoint, Window
 from tenants.accounts.models import User
-
-from . import selectors, services
-from .models import Case
-from .services import Intake, Outcome
-from .states import CaseStatus
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NAMES = ["张秀兰", "王建军", "李淑芬", "刘志强", "陈桂英", "杨海涛", "赵玉梅", "黄国庆", "周丽华"]
@@ -256,7 +255,7 @@ def _seed(center) -> list[Case]:
         refusal_basis="《中华人民共和国行政许可法》第三十二条第一款第（二）项",
     )
     # 退回件 (seed plan 1): the applicant objects at the window, the clerk answers in writing.
-    from . import objections
+    from centers.cases import objections
 
     objections.objection_file(
         actor=clerk, case=refused, text="申请人认为该事项应由本中心代办，对退回有异议",
@@ -274,7 +273,7 @@ def _seed(center) -> list[Case]:
         actor=clerk, case=withdrawn, reason="申请人书面申请撤回", now=_working_days_ago(3)
     )
     # 两次终结: a third visit asked by the clerk, approved by the director, then made.
-    from . import approvals
+    from centers.cases import approvals
 
     visited = take(promised[0], Outcome.ACCEPT, _working_days_ago(3))
     services.case_record_visit(
@@ -365,7 +364,7 @@ def _seed(center) -> list[Case]:
             )
 
     # Fees: one paid, one unpaid with its waiver waiting for the director.
-    from . import fees
+    from centers.cases import fees
 
     paid = take(fee_matter, Outcome.ACCEPT, _working_days_ago(2))
     for item in paid.fees.all():

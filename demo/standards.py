@@ -77,7 +77,7 @@ MATTERS = [
 LEVEL_CODE = {"乡镇": "ZD", "区县": "QX", "市": "SJ"}
 
 
-def _guide(entry, index: int) -> dict:
+def guide_row(entry, index: int) -> dict:
     name, category, level, mode, legal, promised, body, result, basis, events, materials = entry
     online = mode != "上报" and index % 3 == 0
     steps = {
@@ -116,7 +116,7 @@ def demo_file() -> bytes:
     import csv
     import io
 
-    rows = [_guide(entry, i) for i, entry in enumerate(MATTERS, start=1)]
+    rows = [guide_row(entry, i) for i, entry in enumerate(MATTERS, start=1)]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0]))
     writer.writeheader()
@@ -126,7 +126,7 @@ def demo_file() -> bytes:
 
 def seed_city():
     """Publish the demo templates (idempotent); returns the import summary."""
-    from .services import matter_templates_import
+    from catalog_cms.standards.services import matter_templates_import
 
     with schema_context(settings.PUBLIC_SCHEMA_NAME):
         summary = matter_templates_import(content=demo_file(), filename="demo.csv", actor="demo")
@@ -164,7 +164,7 @@ def seed_material_samples() -> int:
     from wagtail.documents import get_document_model
     from weasyprint import HTML
 
-    from .models import MatterMaterial
+    from catalog_cms.standards.models import MatterMaterial
 
     materials = MatterMaterial.objects.filter(name=SAMPLE_MATERIAL, sample__isnull=True)
     if not materials.exists():

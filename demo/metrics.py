@@ -9,13 +9,16 @@ from __future__ import annotations
 import datetime
 import random
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from centers.workspace import calendar as cal
+from evaluation.metrics import services
+from evaluation.metrics.models import CenterDailySnapshot
 from tenants.models import Center, CenterKind, CenterStatus
-
-from . import services
 
 DEMO_DAYS = 200  # more than six months
 
@@ -74,6 +77,47 @@ def synthetic_figures(center: Center, day: datetime.date, workspace: dict) -> di
     }
 
 
+_COUNTERS = frozenset(
+    f.name
+    for f in CenterDailySnapshot._meta.fields
+    if f.name not in ("id", "center", "district", "day", "computed_at")
+)
+
+
+def snapshots_store(center: Center, figures_by_day: dict[datetime.date, dict]) -> int:
+    """Write given figures as `center`'s rows for those days (replacing any), in one
+    transaction: the synthesized history before its first real case, written to the table
+    directly (bulk historical figures, for which the product has no service). Every figure is
+    a non-negative number of a snapshot field."""
+    errors: dict[str, list[str]] = {}
+    today = timezone.localdate()
+    for day, figures in figures_by_day.items():
+        unknown = set(figures) - _COUNTERS
+        if unknown:
+            errors["figures"] = [_("Unknown figures: %s") % ", ".join(sorted(unknown))]
+        if any(value is None or value < 0 for value in figures.values()):
+            errors["figures"] = [_("Figures cannot be negative.")]
+        if day > today:
+            errors["day"] = [_("A snapshot cannot be computed for a future day.")]
+    if errors:
+        raise ValidationError(errors)
+    district_id = services.district_of(center)
+    rows = [
+        CenterDailySnapshot(center_id=center.pk, district_id=district_id, day=day, **figures)
+        for day, figures in figures_by_day.items()
+    ]
+    fields = sorted({name for figures in figures_by_day.values() for name in figures})
+    with transaction.atomic():
+        CenterDailySnapshot.objects.bulk_create(
+            rows,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["center", "day"],
+            update_fields=[*fields, "district", "computed_at"],
+        )
+    return len(rows)
+
+
 def seed_center_history(center: Center, today: datetime.date | None = None) -> dict:
     """In `center`'s schema: real snapshots from its first case to today, synthesized ones for
     the earlier days of the last DEMO_DAYS."""
@@ -87,7 +131,7 @@ def seed_center_history(center: Center, today: datetime.date | None = None) -> d
     while day < real_from:
         synthetic[day] = synthetic_figures(center, day, workspace)
         day += datetime.timedelta(days=1)
-    services.snapshots_store(center, synthetic)
+    snapshots_store(center, synthetic)
     real = services.snapshot_compute_range(center, real_from, today) if real_from <= today else []
     return {"synthetic": len(synthetic), "real": len(real)}
 

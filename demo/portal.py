@@ -8,10 +8,9 @@ import datetime
 
 from django.utils import timezone
 
+from portal.models import NoticeCategory, NoticePage
+from portal.notices import notices_setup
 from tenants.accounts.models import Role, User
-
-from .models import NoticeCategory, NoticePage
-from .notices import notices_setup
 
 
 def _center_notices(name: str) -> list[tuple[str, str, int, str, str]]:

@@ -18,12 +18,12 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from PIL import Image, ImageDraw
 
+from demo.city import staff_ensure
+from evaluation.scoring import services
+from evaluation.scoring.models import ItemKind, Round, Rubric, RubricState, Scorecard
+from evaluation.scoring.tabular import COLUMNS
 from tenants.accounts.models import Role, User
 from tenants.models import Center
-
-from . import services
-from .models import ItemKind, Round, Rubric, RubricState, Scorecard
-from .tabular import COLUMNS
 
 RUBRIC_NAME = "乡镇（街道）便民服务中心考核评分细则"
 BONUS_CAP = "5"
@@ -205,20 +205,10 @@ def _visit(date: datetime.date) -> datetime.date:
 
 
 def _evaluator_ensure() -> None:
-    from tenants.accounts.services import staff_user_create
-    from tenants.management.commands.seed_demo import DEMO_PASSWORD
-
     username, last, first, district = HUNNAN_EVALUATOR
-    if User.objects.filter(username=username).exists():
-        return
-    staff_user_create(
-        username=username,
-        password=DEMO_PASSWORD,
-        role=Role.EVALUATOR,
-        last_name=last,
-        first_name=first,
-        district_id=Center.objects.get(slug=district).pk,
-    )
+    if not User.objects.filter(username=username).exists():
+        district_id = Center.objects.get(slug=district).pk
+        staff_ensure(username, Role.EVALUATOR, last, first, district_id=district_id)
 
 
 def _rubric(admin) -> Rubric:

@@ -3,9 +3,8 @@ rated well, one 不满意 with its reasons, one rating added to later. Idempoten
 
 from centers.cases.models import Case
 from centers.cases.states import CaseStatus
-
-from . import services
-from .models import Rating
+from centers.ratings import services
+from centers.ratings.models import Rating
 
 WINDOW_DIMENSIONS = ("overall", "efficiency", "service", "attitude")
 LEVELS = [1, 1, 2, 1, 3, 4]

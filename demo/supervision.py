@@ -1,5 +1,5 @@
 """Demo 电子监察: one scan of every active demo center today, so the lists show the alerts of
-the demo cases (centers.cases.demo makes two overdue cases, a third visit approved by the
+the demo cases (demo.cases makes two overdue cases, a third visit approved by the
 director, and cases near their promised date). Idempotent: a second run raises nothing new."""
 
 from __future__ import annotations
@@ -7,9 +7,8 @@ from __future__ import annotations
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from evaluation.supervision.services import supervision_scan
 from tenants.models import Center, CenterStatus
-
-from .services import supervision_scan
 
 
 def seed_city() -> dict[str, dict]:

@@ -13,11 +13,10 @@ from django_tenants.utils import schema_context
 from centers.cases.models import Case
 from centers.ratings.models import Point, Rating
 from centers.ratings.services import point_is_open, rating_submit
+from evaluation.rectification import services
+from evaluation.rectification.models import Rectification, Source
 from tenants.accounts.models import Role, User
 from tenants.models import Center, CenterStatus
-
-from . import services
-from .models import Rectification, Source
 
 # (scenario, level, the resident's reasons): the steps of each scenario are in _advance.
 SCENARIOS = [

@@ -6,50 +6,31 @@ from django.utils.translation import gettext
 from django_tenants.utils import schema_context
 
 from catalog_cms.search_index.services import center_matters_publish
-from catalog_cms.standards import demo as standards_demo
-from centers.appointments import demo as appointments_demo
-from centers.cases import demo as cases_demo
-from centers.catalog import demo as catalog_demo
-from centers.feedback import demo as feedback_demo
-from centers.ratings import demo as ratings_demo
-from centers.workspace import demo as workspace_demo
-from evaluation.conduct import demo as conduct_demo
-from evaluation.metrics import demo as metrics_demo
-from evaluation.rectification import demo as rectification_demo
-from evaluation.scoring import demo as scoring_demo
-from evaluation.supervision import demo as supervision_demo
-from portal import demo as portal_demo
-from tenants.accounts.models import Role, User
-from tenants.accounts.services import staff_user_create
+from demo import appointments as appointments_demo
+from demo import cases as cases_demo
+from demo import catalog as catalog_demo
+from demo import conduct as conduct_demo
+from demo import feedback as feedback_demo
+from demo import metrics as metrics_demo
+from demo import portal as portal_demo
+from demo import ratings as ratings_demo
+from demo import rectification as rectification_demo
+from demo import scoring as scoring_demo
+from demo import standards as standards_demo
+from demo import supervision as supervision_demo
+from demo import workspace as workspace_demo
+from demo.city import (
+    CENTER_USERS,
+    CITY_USERS,
+    DEMO_PASSWORD,
+    DISTRICTS,
+    TOWNSHIPS,
+    staff_ensure,
+)
+from tenants.accounts.models import Role
 from tenants.models import Center
 from tenants.selectors import center_url
 from tenants.services import center_create, city_ensure
-
-DEMO_PASSWORD = "Demo-2026-center"
-
-DISTRICTS = [
-    ("shenbei", "沈北新区", "210113000000"),
-    ("hunnan", "浑南区", "210112000000"),
-]
-TOWNSHIPS = [
-    ("qingshuitai", "清水台镇", "210113105000", "township", "shenbei"),
-    ("huangjia", "黄家锡伯族乡", "210113201000", "township", "shenbei"),
-    ("hushitai", "虎石台街道", "210113002000", "street", "shenbei"),
-    ("taoxian", "桃仙街道", "210112012000", "street", "hunnan"),
-    ("lixiang", "李相街道", "210112013000", "street", "hunnan"),
-]
-CITY_USERS = [
-    ("city-admin", Role.CITY_ADMIN, "王", "建国", None),
-    ("shenbei-supervisor", Role.DISTRICT_SUPERVISOR, "李", "秀英", "shenbei"),
-    ("shenbei-evaluator", Role.EVALUATOR, "张", "伟", "shenbei"),
-    ("hunnan-supervisor", Role.DISTRICT_SUPERVISOR, "刘", "洋", "hunnan"),
-    ("hunnan-evaluator", Role.EVALUATOR, "周", "敏", "hunnan"),
-]
-CENTER_USERS = [
-    ("window1", Role.WINDOW_STAFF, "陈", "静"),
-    ("window2", Role.WINDOW_STAFF, "杨", "帆"),
-    ("agent1", Role.VILLAGE_AGENT, "赵", "磊"),
-]
 
 
 def production_settings() -> bool:
@@ -87,11 +68,11 @@ class Command(BaseCommand):
             self._center(kind=kind, slug=slug, name=name, code=code, parent=parent)
         for username, role, last, first, district in CITY_USERS:
             district_id = Center.objects.get(slug=district).pk if district else None
-            self._user(username, role, last, first, district_id=district_id)
+            staff_ensure(username, role, last, first, district_id=district_id)
         for center in Center.objects.centers():
             with schema_context(center.schema_name):
                 for username, role, last, first in CENTER_USERS:
-                    self._user(username, role, last, first)
+                    staff_ensure(username, role, last, first)
                 catalog_demo.seed_center(center)
                 center_matters_publish(center)
                 workspace_demo.seed_center(center)
@@ -111,18 +92,6 @@ class Command(BaseCommand):
         supervision_demo.seed_city()
         conduct_demo.seed_city()
         self._print(city)
-
-    def _user(self, username, role, last_name, first_name, district_id=None):
-        """Create the demo user in the current schema unless it exists already."""
-        if not User.objects.filter(username=username).exists():
-            staff_user_create(
-                username=username,
-                password=DEMO_PASSWORD,
-                role=role,
-                last_name=last_name,
-                first_name=first_name,
-                district_id=district_id,
-            )
 
     def _center(self, *, kind, slug, name, code, parent):
         if Center.objects.filter(slug=slug).exists():

@@ -3,10 +3,9 @@ next free slots of a matter some window handles, booked by residents. Idempotent
 
 from django.utils import timezone
 
+from centers.appointments import selectors, services
+from centers.appointments.models import Appointment
 from centers.workspace.models import Window
-
-from . import selectors, services
-from .models import Appointment
 
 RESIDENTS = [
     ("王秀兰", "13700001111", "110105198001010016"),

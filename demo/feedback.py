@@ -2,10 +2,9 @@
 answered and published on its guide, a complaint answered, a suggestion waiting. Idempotent."""
 
 from centers.catalog.models import LocalMatter
+from centers.feedback import services
+from centers.feedback.models import Feedback
 from tenants.accounts.models import User
-
-from . import services
-from .models import Feedback
 
 
 def seed_center(center) -> list[Feedback]:
