@@ -7,3 +7,14 @@ class CasesConfig(AppConfig):
     label = "cases"
     verbose_name = _("Cases")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from tenants.exchange.models import MessageKind
+        from tenants.exchange.receivers import register_receiver
+
+        from . import referrals
+
+        register_receiver(MessageKind.REFERRAL, referrals.referral_receive)
+        register_receiver(MessageKind.STATUS, referrals.referral_status_apply)
+        register_receiver(MessageKind.DECISION, referrals.referral_decision_apply)
+        register_receiver(MessageKind.WITHDRAWAL, referrals.referral_withdrawal_apply)

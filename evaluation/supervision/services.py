@@ -186,7 +186,7 @@ def _conditions(
     }
 
 
-# The applicant's name masked as centers.cases.models.mask_name does.
+# The applicant's name masked as cityplatform.pii.mask_name does.
 _NAME = "btrim(c.applicant_name)"
 MASK_SQL = (
     f"CASE WHEN char_length({_NAME}) <= 1 THEN {_NAME} "
