@@ -9,10 +9,13 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from catalog_cms.standards.calendar import on_year_confirmed
         from tenants.exchange.models import MessageKind
         from tenants.exchange.receivers import register_receiver
 
-        from . import referrals
+        from . import referrals, tasks
+
+        on_year_confirmed("cases.due_dates", tasks.official_year_confirmed)
 
         register_receiver(MessageKind.REFERRAL, referrals.referral_receive)
         register_receiver(MessageKind.STATUS, referrals.referral_status_apply)

@@ -16,9 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 from stdnum.cn import ric
 
+from catalog_cms.standards import calendar as cal
 from centers.catalog.models import LocalMatter
 from centers.catalog.services import local_matter_create
-from centers.workspace import calendar as cal
 from centers.workspace.models import Department, ServicePoint, Window
 from tenants.accounts.models import User
 

@@ -7,9 +7,9 @@ import random
 
 from django.utils import timezone
 
+from catalog_cms.standards import calendar as cal
 from tenants.accounts.models import User
 
-from . import calendar as cal
 from . import services
 from .models import (
     Attendance,

@@ -16,13 +16,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog_cms.standards import calendar as cal
 from catalog_cms.standards.services import center_facts_publish
 from centers.catalog.cache import catalog_changed
 from tenants.accounts.models import CENTER_ROLES, Role, User
 from tenants.accounts.permissions import Capability, can
 from tenants.selectors import current_center
 
-from . import calendar as cal
 from .models import (
     Absence,
     Attendance,

@@ -12,7 +12,7 @@ import random
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from centers.workspace import calendar as cal
+from catalog_cms.standards import calendar as cal
 from tenants.models import Center, CenterKind, CenterStatus
 
 from . import services

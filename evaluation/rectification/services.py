@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from centers.workspace import calendar as cal
+from catalog_cms.standards import calendar as cal
 from tenants.accounts.permissions import Capability, can
 
 from .models import (

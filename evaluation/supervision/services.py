@@ -36,6 +36,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog_cms.standards import calendar as cal
 from centers.cases.models import Case, CaseMaterial, CaseObjection, CaseTask, ClockPause
 from centers.cases.services import VISITS_WITHOUT_APPROVAL
 from centers.cases.states import (
@@ -46,7 +47,6 @@ from centers.cases.states import (
     Channel,
     PauseKind,
 )
-from centers.workspace import calendar as cal
 from centers.workspace.models import Closure, Department, Window
 from tenants.accounts.models import Role, User
 
