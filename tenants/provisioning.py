@@ -1,11 +1,16 @@
-"""Provisioning steps that the apps above the tenants layer add, so that provisioning never
-imports them: each app registers its steps in its ``AppConfig.ready()``.
+"""Provisioning and restore steps that the apps above the tenants layer add, so that
+provisioning never imports them: each app registers its steps in its ``AppConfig.ready()``.
 
 - ``NEW_CENTER``: in a new center's schema, after its row and domain exist and before its
   first administrator is created (``services.center_create``);
 - ``CITY``: in the public schema, inside ``services.city_ensure``'s transaction;
 - ``EXISTING_CENTER``: at every deploy (``setup_platform``), in each center's schema; must be
-  idempotent (what older centers lack, they get).
+  idempotent (what older centers lack, they get);
+- ``RESTORED``: in a restore's transaction (``tenants.backup.restore``), in the public schema,
+  once the center's rows are loaded: what the city's schema keeps about the center is
+  rewritten from them;
+- ``RESTORED_CACHES``: in the center's schema, during the restore and again after its commit:
+  the app's caches of the center are dropped.
 
 A step is ``step(center, hostname)``; steps of one moment run in ascending ``order``.
 """
@@ -22,7 +27,9 @@ if TYPE_CHECKING:
 NEW_CENTER = "new_center"
 CITY = "city"
 EXISTING_CENTER = "existing_center"
-MOMENTS = (NEW_CENTER, CITY, EXISTING_CENTER)
+RESTORED = "restored"
+RESTORED_CACHES = "restored_caches"
+MOMENTS = (NEW_CENTER, CITY, EXISTING_CENTER, RESTORED, RESTORED_CACHES)
 
 Step = Callable[["Center", str], object]
 

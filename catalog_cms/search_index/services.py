@@ -119,6 +119,16 @@ def current_center_publish(*, codes: Iterable[str] | None = None) -> int:
     return center_matters_publish(current_center(), codes=codes)
 
 
+def center_restored_publish(center, hostname: str = "") -> int:
+    """A restored center's rows of the index, rewritten from its restored catalog (a restore's
+    step: tenants.provisioning); a center that is not active has none."""
+    from tenants.models import CenterStatus
+
+    if center.status != CenterStatus.ACTIVE:
+        return 0
+    return center_matters_publish(center)
+
+
 def all_centers_publish() -> dict[str, int]:
     """Republish every active center (existing data, or after a change of tokenising)."""
     from tenants.models import Center, CenterStatus

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
 
 from catalog_cms.standards import calendar as cal
 from catalog_cms.standards.services import center_facts_publish
@@ -156,6 +157,12 @@ def facts_publish() -> dict:
     predate a newly published field (`manage.py publish_center_facts`, the demo seed)."""
     with transaction.atomic():
         return _after_change()
+
+
+def facts_publish_for(center, hostname: str = "") -> dict:
+    """`facts_publish` in `center`'s schema (a restore's step: tenants.provisioning)."""
+    with schema_context(center.schema_name):
+        return facts_publish()
 
 
 # --- profile ----------------------------------------------------------------------------------
