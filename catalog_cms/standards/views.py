@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from cityplatform.admin_views import CityPolicyView
+from tenants.accounts.city_policy import CityPolicyView
 from tenants.accounts.permissions import Capability, can
 from tenants.audit.services import export_recorded
 
