@@ -44,11 +44,15 @@ COMPOSITION_ROOT = (
     "cityplatform.asgi",
 )
 
+# The tenancy layer's operations, above its apps: the commands and the per-center backup.
+OPERATIONS = ("tenants.management", "tenants.backup")
+
 # Bottom first. A unit may import its own layer's units only where SIBLINGS allows it, and any
 # unit of a lower layer.
 LAYERS: list[list[str]] = [
     ["cityplatform"],
-    ["tenants", "tenants.accounts", "tenants.audit", "tenants.health", "tenants.exchange"],
+    ["tenants", "tenants.accounts", "tenants.audit", "tenants.health", "tenants.exchange",
+     "tenants.backup", "tenants.management"],
     ["catalog_cms.standards", "catalog_cms.search_index"],
     ["centers.workspace", "centers.catalog", "centers.cases", "centers.feedback",
      "centers.ratings", "centers.appointments", "centers.ledger", "centers.retention"],
@@ -75,6 +79,8 @@ def unit_of(module: str) -> str | None:
         return None
     if module.startswith(COMPOSITION_ROOT):
         return None
+    if module.startswith(OPERATIONS):
+        return ".".join(parts[:2])
     if parts[0] in APP_FOLDERS and len(parts) > 1:
         candidate = f"{parts[0]}.{parts[1]}"
         if (SOURCES[parts[0]] / parts[1] / "apps.py").exists():
