@@ -31,6 +31,8 @@ SOURCES = {
     "evaluation": ROOT / "evaluation",
     "portal": ROOT / "portal",
 }
+if (ROOT / "demo" / "__init__.py").exists():  # the demo data, above every app
+    SOURCES["demo"] = ROOT / "demo"
 # Folders of apps: each sub-package with an apps.py is a unit of its own.
 APP_FOLDERS = {"tenants", "catalog_cms", "centers", "evaluation"}
 # The composition root: modules that exist to wire every app together.
@@ -59,6 +61,7 @@ LAYERS: list[list[str]] = [
     ["evaluation.metrics", "evaluation.supervision", "evaluation.rectification",
      "evaluation.scoring", "evaluation.conduct"],
     ["portal"],
+    ["demo"],
 ]  # fmt: skip
 
 
@@ -88,7 +91,7 @@ def unit_of(module: str) -> str | None:
     return parts[0]
 
 
-DOTTED = re.compile(r"^(cityplatform|tenants|catalog_cms|centers|evaluation|portal)(\.\w+)+$")
+DOTTED = re.compile(rf"^({'|'.join(SOURCES)})(\.\w+)+$")
 
 
 def imports_of(path: Path, module: str) -> list[tuple[str, int, str]]:
