@@ -48,13 +48,17 @@ COMPOSITION_ROOT = (
 
 # The tenancy layer's operations, above its apps: the commands and the per-center backup.
 OPERATIONS = ("tenants.management", "tenants.backup")
+# The tenants app's center life (provisioning and status services, their screens and API),
+# which creates a center's first user and audits: above accounts and audit, which need only
+# the tenancy core (the Center model, the domain lookup, schemas).
+CENTER_LIFE = ("tenants.services", "tenants.views", "tenants.wagtail_hooks", "tenants.api")
 
 # Bottom first. A unit may import its own layer's units only where SIBLINGS allows it, and any
 # unit of a lower layer.
 LAYERS: list[list[str]] = [
     ["cityplatform"],
     ["tenants", "tenants.accounts", "tenants.audit", "tenants.health", "tenants.exchange",
-     "tenants.backup", "tenants.management"],
+     "tenants (center life)", "tenants.backup", "tenants.management"],
     ["catalog_cms.standards", "catalog_cms.search_index"],
     ["centers.workspace", "centers.catalog", "centers.cases", "centers.feedback",
      "centers.ratings", "centers.appointments", "centers.ledger", "centers.retention"],
@@ -84,6 +88,8 @@ def unit_of(module: str) -> str | None:
         return None
     if module.startswith(OPERATIONS):
         return ".".join(parts[:2])
+    if module.startswith(CENTER_LIFE):
+        return "tenants (center life)"
     if parts[0] in APP_FOLDERS and len(parts) > 1:
         candidate = f"{parts[0]}.{parts[1]}"
         if (SOURCES[parts[0]] / parts[1] / "apps.py").exists():
