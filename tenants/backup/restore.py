@@ -143,9 +143,10 @@ def _caches_forget(schema_name: str) -> None:
     from ..cache import forget_center_domains
 
     center = Center.objects.filter(schema_name=schema_name).first()
+    hostname = (center_primary_domain(center) or "") if center is not None else ""
     with schema_context(schema_name):
         if center is not None:
-            run_steps(RESTORED_CACHES, center, center_primary_domain(center) or "")
+            run_steps(RESTORED_CACHES, center, hostname)
         Site.clear_site_root_paths_cache()
     if center is not None:
         forget_center_domains(center)
