@@ -16,13 +16,13 @@ from django.db import transaction
 from django.utils import timezone
 from stdnum.cn import ric
 
+from catalog_cms.standards import calendar as cal
 from centers.cases import selectors, services
 from centers.cases.models import Case
 from centers.cases.services import Intake, Outcome
 from centers.cases.states import CaseStatus
 from centers.catalog.models import LocalMatter
 from centers.catalog.services import local_matter_create
-from centers.workspace import calendar as cal
 from centers.workspace.models import Department, ServicePoint, Window
 from tenants.accounts.models import User
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from centers.workspace import calendar as cal
+from catalog_cms.standards import calendar as cal
 from evaluation.metrics import services
 from evaluation.metrics.models import CenterDailySnapshot
 from tenants.models import Center, CenterKind, CenterStatus

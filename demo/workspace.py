@@ -7,7 +7,7 @@ import random
 
 from django.utils import timezone
 
-from centers.workspace import calendar as cal
+from catalog_cms.standards import calendar as cal
 from centers.workspace import services
 from centers.workspace.models import (
     Attendance,

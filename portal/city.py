@@ -27,8 +27,8 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from catalog_cms.standards import calendar as cal
 from catalog_cms.standards.services import CENTER_FACTS_VERSION_KEY
-from centers.workspace import calendar as cal
 from centers.workspace.models import Weekday
 from tenants.models import Center, CenterKind, CenterStatus
 from tenants.selectors import center_directory, center_url

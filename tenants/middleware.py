@@ -1,14 +1,24 @@
 """Tenant selection by domain, with the lookup cached and the center's status enforced."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from .cache import center_for_hostname
 from .models import CenterStatus
+
+# Paths that answer even when the database is down and the host is not cached, with their
+# views: the health app registers /healthz in its AppConfig.ready().
+_database_down_views: dict[str, Callable[[HttpRequest], HttpResponse]] = {}
+
+
+def database_down_view_register(path: str, view: Callable[[HttpRequest], HttpResponse]) -> None:
+    _database_down_views[path] = view
 
 
 class CenterMiddleware(TenantMainMiddleware):
@@ -32,12 +42,11 @@ class CenterMiddleware(TenantMainMiddleware):
             # The host was not in the cache and the database is down: /healthz still answers
             # (503, the database check failing) for load balancers and monitoring; anything
             # else is the server error it is.
-            if request.path_info != "/healthz":
+            view = _database_down_views.get(request.path_info)
+            if view is None:
                 raise
-            from .health.views import healthz
-
             connection.set_schema_to_public()
-            return healthz(request)
+            return view(request)
         if response is not None:
             return response
         center = request.tenant

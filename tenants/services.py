@@ -14,6 +14,7 @@ from django_tenants.utils import schema_context, schema_exists
 from wagtail.log_actions import LogContext
 
 from .models import Center, CenterAuditEvent, CenterKind, CenterStatus, Domain
+from .provisioning import CITY, NEW_CENTER, run_steps
 from .schemas import spare_schema_take, template_clone
 from .selectors import center_url
 from .validators import validate_division_code_for_kind, validate_hostname, validate_slug
@@ -172,7 +173,7 @@ def _center_provision(
     # The acting user (if any) lives in another schema: Wagtail's log entries in the new
     # schema must not point at them.
     with schema_context(schema_name), LogContext(user=None):
-        _site_and_home_page_create(center, domain.domain)
+        run_steps(NEW_CENTER, center, domain.domain)
         staff_user_create(
             username=FIRST_ADMIN_USERNAME,
             password=password,
@@ -184,29 +185,6 @@ def _center_provision(
         center=center, action="created", actor=actor, detail={"domain": domain.domain}
     )
     return center
-
-
-def _site_and_home_page_create(center: Center, hostname: str) -> None:
-    """Replace the template's placeholder site and page with the center's own."""
-    from wagtail.models import Page, Site
-
-    from portal.models import CenterHomePage
-    from portal.notices import notices_setup
-
-    Site.objects.all().delete()
-    Page.objects.filter(depth=2).delete()
-    root = Page.get_first_root_node()
-    home = root.add_child(
-        instance=CenterHomePage(title=center.display_name, slug="home", live=True)
-    )
-    Site.objects.create(
-        hostname=hostname,
-        port=80,
-        site_name=center.display_name,
-        root_page=home,
-        is_default_site=True,
-    )
-    notices_setup()
 
 
 def _refill_spare_pool() -> None:
@@ -276,8 +254,6 @@ def center_archive(*, center: Center, actor: str, reason: str = "") -> Center:
 
 def city_ensure(*, name: str, division_code: str) -> Center:
     """The city's own tenant row (the public schema) and its domain; idempotent."""
-    from portal.notices import notices_setup
-
     with transaction.atomic():
         city, _created = Center.objects.get_or_create(
             schema_name=settings.PUBLIC_SCHEMA_NAME,
@@ -291,28 +267,5 @@ def city_ensure(*, name: str, division_code: str) -> Center:
         Domain.objects.get_or_create(
             domain=settings.CITY_DOMAIN, defaults={"tenant": city, "is_primary": True}
         )
-        _city_site_ensure(city)
-        notices_setup()
+        run_steps(CITY, city, settings.CITY_DOMAIN)
     return city
-
-
-def _city_site_ensure(city: Center) -> None:
-    from wagtail.models import Page, Site
-
-    from portal.models import CityHomePage
-
-    if CityHomePage.objects.exists():
-        return
-    Site.objects.all().delete()
-    Page.objects.filter(depth=2).delete()
-    root = Page.get_first_root_node()
-    home = root.add_child(
-        instance=CityHomePage(title=f"{city.name}政务服务", slug="home", live=True)
-    )
-    Site.objects.create(
-        hostname=settings.CITY_DOMAIN,
-        port=80,
-        site_name=f"{city.name}政务服务",
-        root_page=home,
-        is_default_site=True,
-    )

@@ -1,8 +1,14 @@
-"""Publishing a center's catalog into the public search index."""
+"""Publishing a center's catalog into the public search index.
+
+The index does not read the centers' catalog itself: the catalog app registers the source of
+a center's matters (``matters_source_register``, in its ``AppConfig.ready()``), a function
+that returns, in the center's schema, the rows to publish (each with ``code``, ``name``,
+``category_name``, ``mode``, ``online``, ``conditions`` and ``materials``), all of them or only
+those of the given codes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import connection, transaction
 from django_tenants.utils import schema_context
@@ -15,6 +21,21 @@ from .tokens import tsvector_text
 _PUBLISH_LOCK = "search_index.publish"
 
 
+MattersSource = Callable[[list[str] | None], Iterable]
+_matters_source: list[MattersSource] = []
+
+
+def matters_source_register(source: MattersSource) -> None:
+    """The one source of a center's matters (registering again replaces it)."""
+    _matters_source[:] = [source]
+
+
+def _matters(codes: list[str] | None) -> Iterable:
+    if not _matters_source:
+        raise LookupError("no source of the centers' matters is registered")
+    return _matters_source[0](codes)
+
+
 def _document(matter) -> str:
     materials = [m.get("name", "") for m in matter.materials or [] if isinstance(m, dict)]
     return tsvector_text(matter.name, [matter.conditions, *materials])
@@ -24,16 +45,11 @@ def center_matters_publish(center, *, codes: Iterable[str] | None = None) -> int
     """Rewrite the center's rows of the index from its LocalMatter: all of them, or only the
     given codes (a code no longer in the catalog loses its row). Returns the rows written.
     Reads the center's schema; the index lives in public, reachable on every search path."""
-    from centers.catalog.models import LocalMatter
-
     codes = None if codes is None else list(dict.fromkeys(codes))
     with schema_context(center.schema_name), transaction.atomic():
-        matters = LocalMatter.objects.only(
-            "code", "name", "category_name", "mode", "online", "conditions", "materials"
-        )
+        matters = _matters(codes)
         rows = PublishedMatter.objects.filter(center=center)
         if codes is not None:
-            matters = matters.filter(code__in=codes)
             rows = rows.filter(code__in=codes)
         _publish_lock()
         keys = set(rows.values_list("code", "name"))
@@ -49,7 +65,7 @@ def center_matters_publish(center, *, codes: Iterable[str] | None = None) -> int
                     online=m.online,
                     document=_document(m),
                 )
-                for m in matters.iterator(chunk_size=1000)
+                for m in matters
             ],
             batch_size=1000,
         )
@@ -117,6 +133,16 @@ def current_center_publish(*, codes: Iterable[str] | None = None) -> int:
     from tenants.selectors import current_center
 
     return center_matters_publish(current_center(), codes=codes)
+
+
+def center_restored_publish(center, hostname: str = "") -> int:
+    """A restored center's rows of the index, rewritten from its restored catalog (a restore's
+    step: tenants.provisioning); a center that is not active has none."""
+    from tenants.models import CenterStatus
+
+    if center.status != CenterStatus.ACTIVE:
+        return 0
+    return center_matters_publish(center)
 
 
 def all_centers_publish() -> dict[str, int]:

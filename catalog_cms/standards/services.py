@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from centers.workspace import calendar
 from tenants.accounts.permissions import Capability, can
 
+from . import calendar
 from .models import (
     Brand,
     CenterFacts,
@@ -757,16 +757,8 @@ def official_schedule_save(
         )
         _schedules_changed()
         if schedule.confirmed:
-            transaction.on_commit(lambda: _due_dates_confirm(year), robust=True)
+            transaction.on_commit(lambda: calendar.year_confirmed(year), robust=True)
     return schedule
-
-
-def _due_dates_confirm(year: int) -> None:
-    """After the commit: every center recomputes its provisional promised dates and those whose
-    term reaches into `year` (行政许可法 art. 82; the acceptance notice's promise)."""
-    from centers.cases.tasks import dispatch_due_date_confirmations
-
-    dispatch_due_date_confirmations.delay([year], f"official schedule {year} confirmed")
 
 
 def official_schedule_delete(*, schedule: OfficialScheduleYear, actor) -> None:

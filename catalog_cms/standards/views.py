@@ -17,12 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from centers.workspace.calendar import library_knows_year
-from cityplatform.admin_views import CityPolicyView
+from tenants.accounts.city_policy import CityPolicyView
 from tenants.accounts.permissions import Capability, can
 from tenants.audit.services import export_recorded
 
 from . import selectors, services
+from .calendar import library_knows_year
 from .forms import (
     AppointmentPolicyForm,
     CasePolicyForm,

@@ -20,7 +20,7 @@ from bisect import bisect_right
 
 from django.utils import timezone
 
-from centers.workspace import calendar as cal
+from catalog_cms.standards import calendar as cal
 
 
 def local_today() -> datetime.date:

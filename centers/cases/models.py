@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cityplatform.history import AppendOnlyModel
-from cityplatform.pii import EncryptedCharField, LookupHashField
+from cityplatform.pii import EncryptedCharField, LookupHashField, mask_name
 from cityplatform.sequences import DailyCounter
 from tenants.private_files import get_tenant_private_storage, random_name
 
@@ -284,16 +284,6 @@ class Case(models.Model):
             and self.due_date is not None
             and self.due_date < today
         )
-
-
-def mask_name(name: str) -> str:
-    """张三 → 张*, 欧阳娜娜 → 欧***; an organisation keeps its first two and last two characters."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return name
-    if len(name) > 6:
-        return name[:2] + "*" * (len(name) - 4) + name[-2:]
-    return name[0] + "*" * (len(name) - 1)
 
 
 class CaseMaterial(models.Model):

@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from centers.workspace import calendar as cal
+from catalog_cms.standards import calendar as cal
 from tenants.accounts.models import Role
 
 from . import notices

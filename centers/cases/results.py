@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Case, mask_name
+from cityplatform.pii import mask_name
+
+from .models import Case
 from .states import CaseStatus, Decision
 
 PAGE_SIZE = 30

@@ -63,12 +63,19 @@ def dispatch_due_date_confirmations(years: list[int] | None = None, reason: str 
     return len(schemas)
 
 
+def official_year_confirmed(year: int) -> None:
+    """The calendar's listener (registered in CasesConfig.ready()): every center recomputes its
+    provisional promised dates and those whose term reaches into `year` (行政许可法 art. 82;
+    the acceptance notice's promise)."""
+    dispatch_due_date_confirmations.delay([year], f"official schedule {year} confirmed")
+
+
 def official_years(today=None) -> list[int]:
     """The years around today whose official schedule is known: by the calendar library, or
     confirmed by the city."""
     from django.utils import timezone
 
-    from centers.workspace import calendar as cal
+    from catalog_cms.standards import calendar as cal
 
     year = (today or timezone.localdate()).year
     entered = set(cal.entered_schedules())

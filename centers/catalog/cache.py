@@ -37,3 +37,8 @@ def catalog_changed() -> None:
     the commit is not kept under the new version."""
     _bump()
     transaction.on_commit(_bump)
+
+
+def catalog_changed_for(center, hostname: str = "") -> None:
+    """`catalog_changed` for a restored center (a restore's step, run in its schema)."""
+    catalog_changed()

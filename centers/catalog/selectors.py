@@ -171,3 +171,14 @@ def local_matter_fields(matter: LocalMatter) -> list[tuple[str, str]]:
             value = getattr(matter, f"get_{name}_display")()
         rows.append((name, _display(value)))
     return rows
+
+
+def matters_to_publish(codes: list[str] | None = None):
+    """The current center's matters as the search index publishes them (all, or those of
+    `codes`), streamed: the index's registered source (CatalogConfig.ready())."""
+    matters = LocalMatter.objects.only(
+        "code", "name", "category_name", "mode", "online", "conditions", "materials"
+    )
+    if codes is not None:
+        matters = matters.filter(code__in=codes)
+    return matters.iterator(chunk_size=1000)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy
 
-from cityplatform.admin_views import CityPolicyView
+from tenants.accounts.city_policy import CityPolicyView
 
 from . import services
 from .forms import RetentionPolicyForm

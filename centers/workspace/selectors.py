@@ -12,11 +12,11 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils import timezone
 
+from catalog_cms.standards import calendar as cal
 from catalog_cms.standards.models import CenterStandard
 from tenants.accounts.models import Role, User
 from tenants.selectors import current_center
 
-from . import calendar as cal
 from .models import (
     Absence,
     Attendance,

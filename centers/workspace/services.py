@@ -15,7 +15,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
 
+from catalog_cms.standards import calendar as cal
 from catalog_cms.standards.services import center_facts_publish
 from centers.catalog.cache import catalog_changed
 from tenants.accounts.labels import actor_label
@@ -23,7 +25,6 @@ from tenants.accounts.models import CENTER_ROLES, Role, User
 from tenants.accounts.permissions import Capability, can
 from tenants.selectors import current_center
 
-from . import calendar as cal
 from .models import (
     Absence,
     Attendance,
@@ -112,7 +113,7 @@ def _current_center():
 # --- facts published to the city ---------------------------------------------------------------
 
 
-def facts_publish_for(center) -> dict:
+def _publish_facts(center) -> dict:
     """Publish the figures the city's compliance view compares with its standards, and what
     the city's directory shows: contacts, the week's hours and the closures not yet over
     (the city computes open-now from them)."""
@@ -145,7 +146,7 @@ def facts_publish_for(center) -> dict:
 def _after_change() -> dict:
     """Called inside the writing transaction, so the city's copy of the facts changes with
     the workspace or not at all."""
-    return facts_publish_for(_current_center())
+    return _publish_facts(_current_center())
 
 
 def facts_publish() -> dict:
@@ -153,6 +154,12 @@ def facts_publish() -> dict:
     predate a newly published field (`manage.py publish_center_facts`, the demo seed)."""
     with transaction.atomic():
         return _after_change()
+
+
+def facts_publish_for(center, hostname: str = "") -> dict:
+    """`facts_publish` in `center`'s schema (a restore's step: tenants.provisioning)."""
+    with schema_context(center.schema_name):
+        return facts_publish()
 
 
 # --- profile ----------------------------------------------------------------------------------

@@ -14,10 +14,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog_cms.standards import calendar as cal
 from centers.cases import events as case_events
 from centers.cases.models import Case
 from centers.ratings.models import BAD_LEVELS
-from centers.workspace import calendar as cal
 from tenants.accounts.labels import actor_label
 from tenants.accounts.permissions import Capability, can
 from tenants.selectors import current_center

@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from cityplatform.admin_views import AdminScreenMixin, CityPolicyView, id_param
+from cityplatform.admin_views import AdminScreenMixin, id_param
+from tenants.accounts.city_policy import CityPolicyView
 from tenants.accounts.models import Role
 from tenants.accounts.permissions import Capability, can, may_edit_city_policy
 from tenants.accounts.reauth import has_recent_auth, reauth_response

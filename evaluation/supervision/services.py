@@ -36,6 +36,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog_cms.standards import calendar as cal
 from centers.cases.models import Case, CaseMaterial, CaseObjection, CaseTask, ClockPause
 from centers.cases.services import VISITS_WITHOUT_APPROVAL
 from centers.cases.states import (
@@ -46,7 +47,6 @@ from centers.cases.states import (
     Channel,
     PauseKind,
 )
-from centers.workspace import calendar as cal
 from centers.workspace.models import Closure, Department, Window
 from tenants.accounts.models import Role, User
 
@@ -186,7 +186,7 @@ def _conditions(
     }
 
 
-# The applicant's name masked as centers.cases.models.mask_name does.
+# The applicant's name masked as cityplatform.pii.mask_name does.
 _NAME = "btrim(c.applicant_name)"
 MASK_SQL = (
     f"CASE WHEN char_length({_NAME}) <= 1 THEN {_NAME} "

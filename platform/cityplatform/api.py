@@ -1,8 +1,7 @@
-"""API-wide pieces: the one exception handler, and the permission class built on
-tenants.accounts.permissions."""
+"""API-wide pieces: the one exception handler, the bounded pagination, the OpenAPI filter
+(the permission class built on the access rules is tenants.accounts.api.permissions)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import permissions
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -25,18 +24,6 @@ class Pagination(LimitOffsetPagination):
 
     def get_offset(self, request):
         return min(super().get_offset(request), self.max_offset)
-
-
-def capability_required(capability):
-    """A DRF permission class that asks `can(user, capability)`."""
-    from tenants.accounts.permissions import can
-
-    class HasCapability(permissions.BasePermission):
-        def has_permission(self, request, view):
-            return can(request.user, capability)
-
-    HasCapability.__name__ = f"Has_{capability}"
-    return HasCapability
 
 
 def only_v1_endpoints(endpoints):

@@ -388,3 +388,13 @@ def pending_in_table(*, table: str, column: str) -> int:
             [prefix + "%"],
         )
         return cursor.fetchone()[0]
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*, 欧阳娜娜 → 欧***; an organisation keeps its first two and last two characters."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) > 6:
+        return name[:2] + "*" * (len(name) - 4) + name[-2:]
+    return name[0] + "*" * (len(name) - 1)

@@ -8,4 +8,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Users and roles")
 
     def ready(self):
+        from tenants.audit.selectors import reader_check_register
+
         from . import receivers  # noqa: F401
+        from .permissions import Capability, can
+
+        reader_check_register(lambda user: can(user, Capability.VIEW_AUDIT_LOG))

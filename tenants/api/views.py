@@ -4,8 +4,8 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cityplatform.api import capability_required
 from tenants import services
+from tenants.accounts.api.permissions import capability_required
 from tenants.accounts.permissions import Capability
 from tenants.models import Center
 from tenants.selectors import center_directory

@@ -2,9 +2,9 @@
 deliver (into the recipient's schema, once), sweep (re-send what a lost task left behind),
 retry (a person asks again) and cancel (a referral withdrawn before it was delivered).
 
-Receivers are the services of the recipient's app that apply a message of a kind; each one
-runs inside the recipient's schema, in the same transaction that marks the message
-delivered, and finds its earlier result when the same message comes twice."""
+Receivers (``receivers.py``, registered by the recipient's app in its ``ready()``) apply a
+message of a kind; each one runs inside the recipient's schema, in the same transaction that
+marks the message delivered, and finds its earlier result when the same message comes twice."""
 
 from __future__ import annotations
 
@@ -17,27 +17,20 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
 from cityplatform import pii
+from cityplatform.pii import mask_name
 from tenants.accounts.labels import actor_label
 from tenants.accounts.permissions import Capability, can
 from tenants.models import Center
 
 from .models import ExchangeAttachment, ExchangeLog, ExchangeMessage, MessageKind, MessageState
+from .receivers import receiver_for
 
 log = logging.getLogger(__name__)
 
-# The service that applies each kind of message in the recipient's schema; it returns the
-# recipient's receipt number of the case.
-RECEIVERS = {
-    MessageKind.REFERRAL: "centers.cases.referrals.referral_receive",
-    MessageKind.STATUS: "centers.cases.referrals.referral_status_apply",
-    MessageKind.DECISION: "centers.cases.referrals.referral_decision_apply",
-    MessageKind.WITHDRAWAL: "centers.cases.referrals.referral_withdrawal_apply",
-}
 # A message still pending this long after it was written (or sent again) lost its task.
 LOST_AFTER = datetime.timedelta(seconds=60)
 # After a failed attempt: 1, 2, 4, 8, 16 minutes; the sixth failure stops automatic retries.
@@ -148,7 +141,7 @@ def message_deliver(message_id, *, now: datetime.datetime | None = None) -> str:
         recipient = Center.objects.get(pk=message.recipient_id)
         message.attempts += 1
         try:
-            receiver = import_string(RECEIVERS[message.kind])
+            receiver = receiver_for(message.kind)
             with transaction.atomic(), tenant_context(recipient):
                 reference = receiver(message)
         except Exception as exc:
@@ -218,8 +211,6 @@ def _without_personal_data(payload: dict) -> dict:
     applicant = payload.get("applicant")
     if not isinstance(applicant, dict):
         return payload
-    from centers.cases.models import mask_name
-
     return {**payload, "applicant": {"name": mask_name(applicant.get("name", ""))}}
 
 

@@ -6,3 +6,10 @@ class HealthConfig(AppConfig):
     name = "tenants.health"
     label = "health"
     verbose_name = _("Health")
+
+    def ready(self):
+        from tenants.middleware import database_down_view_register
+
+        from .views import healthz
+
+        database_down_view_register("/healthz", healthz)

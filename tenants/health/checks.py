@@ -1,22 +1,15 @@
 """What /healthz checks: each check returns a dict with at least `ok`."""
 
 import time
-from functools import cache
 
 import redis
 from django.conf import settings
 from django.db import connection
-from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
+from tenants.migration_executor import expected_migrations
+
 from .models import Heartbeat
-
-
-@cache
-def expected_migrations() -> frozenset[tuple[str, str]]:
-    """Every migration on disk: each schema records them all as applied (the tenant router
-    only skips the operations of apps that do not belong in it)."""
-    return frozenset(MigrationLoader(None, ignore_no_migrations=True).graph.nodes)
 
 
 def check_database() -> dict:

@@ -25,7 +25,8 @@ from centers.cases.services import Intake
 from centers.catalog.models import LocalMatter
 from centers.catalog.services import catalog_adopt
 from centers.workspace.models import Window
-from tenants import backup
+from tenants import backup, private_files
+from tenants.backup import dump
 from tenants.models import Center, CenterAuditEvent, Domain
 from tests.centers.cases.conftest import PASSWORD, login
 from tests.standards.factories import csv_bytes, row
@@ -89,7 +90,7 @@ def schema_rows(schema: str) -> dict[str, list]:
     """Every row of every table of the schema, sorted, without the columns that may differ."""
     rows = {}
     with connection.cursor() as cursor:
-        for table, columns in backup._tables(schema).items():
+        for table, columns in dump.schema_tables(schema).items():
             kept = [c for c in columns if c not in DIFFERING.get(table, ())]
             names = ", ".join(connection.ops.quote_name(c) for c in kept)
             cursor.execute(f"SELECT {names} FROM {schema}.{connection.ops.quote_name(table)}")
@@ -119,7 +120,7 @@ def state(media_root) -> tuple:
         PublishedMatter.objects.count(),
         schemas(),
         sorted(p.relative_to(media_root).as_posix() for p in Path(media_root).rglob("*")),
-        sorted(p.as_posix() for p in backup.private_root().rglob("*")),
+        sorted(p.as_posix() for p in private_files.private_root().rglob("*")),
     )
 
 
@@ -159,8 +160,8 @@ def test_restore_under_another_slug_is_the_same_center_row_by_row(
     assert media_files("qingshuitai_copy") == media_files("qingshuitai")
     assert media_files("qingshuitai_copy")[MEDIA_FILE] == MEDIA_BYTES
     # Scans and notices: in the private folder, byte for byte, under the same random names.
-    private = media_files("qingshuitai_copy", backup.private_folder)
-    assert private == media_files("qingshuitai", backup.private_folder)
+    private = media_files("qingshuitai_copy", private_files.private_folder)
+    assert private == media_files("qingshuitai", private_files.private_folder)
     assert any(name.startswith("cases/") for name in private)
     assert not any(name.startswith("cases/") for name in media_files("qingshuitai_copy"))
 
@@ -226,7 +227,7 @@ def test_replace_with_yes_puts_the_backup_back(source, media_root, tmp_path):
         assert after[table] == before[table], table
     assert media_files("qingshuitai") == media_before
     assert not list(Path(media_root).glob(".restore-*"))
-    assert not list(backup.private_root().glob(".restore-*"))
+    assert not list(private_files.private_root().glob(".restore-*"))
     assert CenterAuditEvent.objects.filter(center=source, action="restored_over").exists()
 
     # Confirming on stdin with the slug works the same.
@@ -383,7 +384,7 @@ def test_restored_password_is_the_backups(source, media_root, tmp_path, client_f
 def test_backup_without_a_file_goes_to_the_private_folder(source, media_root):
     out = io.StringIO()
     call_command("backup_center", "qingshuitai", stdout=out)
-    (file,) = (backup.private_root() / "_backups").glob("qingshuitai-*.tar.gz")
+    (file,) = (private_files.private_root() / "_backups").glob("qingshuitai-*.tar.gz")
     assert str(file) in out.getvalue()
     assert not file.resolve().is_relative_to(Path(media_root).resolve())
     assert file.stat().st_mode & 0o077 == 0  # the operator's only

@@ -65,7 +65,7 @@ def _migrate() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from tenants.health.checks import expected_migrations
+    from tenants.migration_executor import expected_migrations
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT app, name FROM django_migrations")

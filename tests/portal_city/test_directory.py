@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone, translation
 from django_tenants.utils import schema_context
 
+from catalog_cms.standards import calendar as cal
 from catalog_cms.standards.models import CenterFacts
-from centers.workspace import calendar as cal
 from centers.workspace import selectors as ws_selectors
 from centers.workspace import services as ws
 from centers.workspace.models import Closure
@@ -128,7 +128,7 @@ def test_directory_reads_only_the_public_schema(city, district, township, hunnan
     # The official calendar now reads the city's entered days for every year (行政许可法 art.
     # 82: a city rest day wins in a known year too); that load is cached per process and
     # minute, so it is warmed here, outside the directory's own budget.
-    from centers.workspace import calendar as cal
+    from catalog_cms.standards import calendar as cal
 
     cal.entered_schedules()
     # search_path, the centers with their facts, their domains

@@ -10,13 +10,13 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django_tenants.utils import schema_context
 
+from catalog_cms.standards import calendar as cal
 from catalog_cms.standards import services
 from catalog_cms.standards.models import (
     OfficialScheduleDay,
     OfficialScheduleYear,
     StandardsAuditEvent,
 )
-from centers.workspace import calendar as cal
 from tenants.accounts.models import Role
 from tests.conftest import PASSWORD
 

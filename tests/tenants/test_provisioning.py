@@ -9,7 +9,7 @@ from django_tenants.utils import schema_context, schema_exists
 
 from tenants import services
 from tenants.accounts.models import Role, User
-from tenants.health.checks import expected_migrations
+from tenants.migration_executor import expected_migrations
 from tenants.models import Center, CenterAuditEvent, Domain, SpareSchema
 
 pytestmark = pytest.mark.django_db

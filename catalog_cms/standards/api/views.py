@@ -12,7 +12,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cityplatform.api import Pagination, capability_required
+from cityplatform.api import Pagination
+from tenants.accounts.api.permissions import capability_required
 from tenants.accounts.permissions import Capability, can, visible_centers
 from tenants.audit.services import export_recorded
 from tenants.models import Center

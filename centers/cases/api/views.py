@@ -19,7 +19,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from cityplatform import ratelimit
-from cityplatform.api import capability_required
+from tenants.accounts.api.permissions import capability_required
 from tenants.accounts.models import Role
 from tenants.accounts.permissions import Capability, can
 

@@ -14,7 +14,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cityplatform.api import capability_required
+from tenants.accounts.api.permissions import capability_required
 from tenants.accounts.permissions import Capability, can
 from tenants.audit.services import export_recorded
 

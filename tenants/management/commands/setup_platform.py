@@ -3,9 +3,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django_tenants.utils import schema_context
 
-from portal.notices import notices_setup
 from tenants.models import Center
+from tenants.provisioning import EXISTING_CENTER, run_steps
 from tenants.schemas import spare_schemas_fill, template_schema_ensure
+from tenants.selectors import center_primary_domain
 from tenants.services import city_ensure
 
 
@@ -26,10 +27,10 @@ class Command(BaseCommand):
         template_schema_ensure(verbosity=verbosity)
         call_command("migrate_schemas", tenant=True, interactive=False, verbosity=verbosity)
         city = city_ensure(name=options["city_name"], division_code=options["city_code"])
-        # Centers provisioned before notices existed get theirs (idempotent, a few queries).
-        for schema_name in Center.objects.centers().values_list("schema_name", flat=True):
-            with schema_context(schema_name):
-                notices_setup()
+        # Centers provisioned before a step existed get what it makes (idempotent, a few queries).
+        for center in Center.objects.centers().prefetch_related("domains"):
+            with schema_context(center.schema_name):
+                run_steps(EXISTING_CENTER, center, center_primary_domain(center) or "")
         # Scans, notices and evidence that older versions kept under MEDIA_ROOT (idempotent).
         call_command("move_private_files", verbosity=verbosity)
         made = spare_schemas_fill()

@@ -280,7 +280,7 @@ def test_the_acceptance_notice_promises_the_confirmed_date(tenant):
 def test_the_daily_watch_dispatches_once_a_year_becomes_official(db, monkeypatch):
     """When the calendar library learns a year (a new chinese_calendar), the daily beat task
     notices it and sends the recompute runs; it stays quiet while nothing changed."""
-    from centers.workspace import calendar as cal
+    from catalog_cms.standards import calendar as cal
 
     cache.clear()
     with mock.patch.object(tasks.dispatch_due_date_confirmations, "delay") as send:

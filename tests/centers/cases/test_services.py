@@ -596,8 +596,8 @@ def test_notifications_are_queued_after_commit_and_sent_once(
 
 def test_the_year_by_year_counter_matches_the_day_by_day_count():
     """The counter of remaining working days is the official calendar's (art. 82)."""
+    from catalog_cms.standards import calendar as cal
     from centers.cases import clock
-    from centers.workspace import calendar as cal
 
     counter = clock.WorkingDays()
     for after, upto in [

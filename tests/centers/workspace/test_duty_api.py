@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django_tenants.utils import schema_context
 
-from centers.workspace.calendar import day_info
+from catalog_cms.standards.calendar import day_info
 from centers.workspace.models import DutyShift
 from tenants.accounts.models import Role, User
 from tests.conftest import PASSWORD

@@ -10,8 +10,9 @@ import pytest
 from django_tenants.utils import schema_context
 
 from centers.cases import selectors, services
-from centers.cases.models import Case, mask_name
+from centers.cases.models import Case
 from centers.cases.services import Intake, Outcome
+from cityplatform.pii import mask_name
 from cityplatform.sms import ConsoleBackend
 from evaluation.supervision.models import Alert, AlertNotice, Flag
 from evaluation.supervision.services import supervision_scan, yellow_threshold

@@ -3,7 +3,7 @@ import datetime as dt
 import chinese_calendar
 import pytest
 
-from centers.workspace import calendar as cal
+from catalog_cms.standards import calendar as cal
 
 D = dt.date
 

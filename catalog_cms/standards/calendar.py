@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -102,7 +102,7 @@ def library_knows_year(year: int) -> bool:
     return True
 
 
-# --- years the city entered (catalog_cms.standards.OfficialScheduleYear) ----------------------
+# --- years the city entered (OfficialScheduleYear) ------------------------------------------
 
 # {year: {date: (working, holiday name)}} of the confirmed entered years, as of `token`.
 _ENTERED_TOKEN_KEY = "calendar:official-schedules-token"
@@ -121,7 +121,7 @@ _entered = _Entered(None, {})  # replaced as a whole, so a reader never sees hal
 def _entered_token_from_db() -> str:
     from django.db.models import Count, Max
 
-    from catalog_cms.standards.models import OfficialScheduleYear
+    from .models import OfficialScheduleYear
 
     # Every save replaces a year's days and moves its updated_at; a delete changes the count.
     row = OfficialScheduleYear.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
@@ -129,7 +129,7 @@ def _entered_token_from_db() -> str:
 
 
 def _entered_years_from_db() -> dict[int, dict[datetime.date, tuple[bool, str]]]:
-    from catalog_cms.standards.models import OfficialScheduleDay
+    from .models import OfficialScheduleDay
 
     years: dict[int, dict[datetime.date, tuple[bool, str]]] = {}
     rows = OfficialScheduleDay.objects.filter(schedule__confirmed=True).values_list(
@@ -176,6 +176,24 @@ def entered_schedules_changed() -> None:
     with _entered_lock:
         _entered = _Entered(None, {})
     cache.delete(_ENTERED_TOKEN_KEY)
+
+
+# What follows the city's confirming a year: the apps that hold dates counted on the calendar
+# register a listener in their AppConfig.ready() (the cases app recomputes the provisional
+# promised dates of every center), so the calendar never imports them.
+_year_confirmed_listeners: dict[str, Callable[[int], object]] = {}
+
+
+def on_year_confirmed(name: str, listener: Callable[[int], object]) -> None:
+    """Call ``listener(year)`` after a confirmed official schedule of ``year`` is committed
+    (registering a name again replaces its listener)."""
+    _year_confirmed_listeners[name] = listener
+
+
+def year_confirmed(year: int) -> None:
+    """Called by the standards services once a confirmed year is committed."""
+    for listener in list(_year_confirmed_listeners.values()):
+        listener(year)
 
 
 class _Schedules:
