@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.permissions import Capability, can, on_center_domain
 
 from .models import AuditEntry
 
@@ -40,7 +40,7 @@ def audit_entries(user, filters: AuditFilters = AuditFilters()):
     if not may_view_audit(user):
         return AuditEntry.objects.none()
     entries = AuditEntry.objects.select_related("center").order_by("-id")
-    if connection.schema_name != "public":
+    if on_center_domain():
         entries = entries.filter(schema_name=connection.schema_name)
     elif filters.schema_name:
         entries = entries.filter(schema_name=filters.schema_name)
