@@ -8,9 +8,8 @@ also publish directly, as Wagtail lets a user with the publish permission do."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.models import Group, Permission
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 from wagtail.models import (
     GroupApprovalTask,
@@ -22,6 +21,7 @@ from wagtail.models import (
 )
 
 from tenants.accounts.models import Role, User
+from tenants.accounts.permissions import on_city_domain
 from tenants.accounts.services import role_group_ensure
 
 from .models import CenterHomePage, CityHomePage, NoticeCategory, NoticeIndexPage, NoticePage
@@ -32,7 +32,7 @@ WRITER_PERMISSIONS = ("add_page", "change_page")
 
 def _writers_and_approvers() -> tuple[list[str], str]:
     """(roles that write notices, the role that approves them) in the current schema."""
-    if connection.schema_name == settings.PUBLIC_SCHEMA_NAME:
+    if on_city_domain():
         return [Role.CITY_ADMIN], Role.CITY_ADMIN
     return [Role.WINDOW_STAFF, Role.CENTER_DIRECTOR], Role.CENTER_DIRECTOR
 

@@ -1,8 +1,9 @@
-from django.db import connection
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+
+from tenants.accounts.permissions import on_city_domain
 
 from .accounts.permissions import Capability, can
 from .views import CenterCreateView, CenterIndexView, CenterStatusView
@@ -26,7 +27,7 @@ def register_center_admin_urls():
 
 class CityOnlyMenuItem(MenuItem):
     def is_shown(self, request):
-        return connection.schema_name == "public" and can(request.user, Capability.MANAGE_CENTERS)
+        return on_city_domain() and can(request.user, Capability.MANAGE_CENTERS)
 
 
 @hooks.register("register_admin_menu_item")

@@ -1,7 +1,6 @@
 """The synonym list in the city's Wagtail admin (city domain only): city editors
 (EDIT_CITY_STANDARDS) add, change and delete; other staff of the city may look."""
 
-from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.permission_policies.base import ModelPermissionPolicy
@@ -9,14 +8,14 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.permissions import Capability, can, on_center_domain
 
 from .models import Synonym
 
 
 class SynonymPermissionPolicy(ModelPermissionPolicy):
     def user_has_permission(self, user, action):
-        if connection.schema_name != "public":
+        if on_center_domain():
             return False
         if action == "view":
             return can(user, Capability.ACCESS_ADMIN)

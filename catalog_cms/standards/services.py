@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.permissions import Capability, can, on_center_domain
 
 from . import calendar
 from .models import (
@@ -790,7 +790,6 @@ def appointment_policy_set(*, actor, max_open_per_phone, max_open_per_id_number,
     """The city administrator sets how many open bookings a phone number and a resident ID
     number may hold (1 to 20) and how many days ahead residents may book (1 to 90), for every
     center at once; bookings already made stand."""
-    from django.db import connection
 
     from .models import (
         APPOINTMENT_HORIZON_MAX_DAYS,
@@ -798,7 +797,7 @@ def appointment_policy_set(*, actor, max_open_per_phone, max_open_per_id_number,
         AppointmentPolicy,
     )
 
-    if connection.schema_name != settings.PUBLIC_SCHEMA_NAME:
+    if on_center_domain():
         raise PermissionDenied(_("Only the city sets the appointment policy."))
     require(actor, Capability.EDIT_CITY_STANDARDS)
     values = {
@@ -908,11 +907,10 @@ def case_policy_set(*, actor, waiver_authority, waiver_overrides, objection_answ
     policy, else up the hierarchy), as a default with overrides per matter code or fee item,
     and how many working days (1 to 30) a case owner has to answer an objection (seed plan 1,
     退回件), for every center at once; waivers and objections already recorded stand."""
-    from django.db import connection
 
     from .models import OBJECTION_ANSWER_MAX_DAYS, CasePolicy, WaiverAuthority
 
-    if connection.schema_name != settings.PUBLIC_SCHEMA_NAME:
+    if on_center_domain():
         raise PermissionDenied(_("Only the city sets the case policy."))
     require(actor, Capability.EDIT_CITY_STANDARDS)
     errors: dict[str, list[str]] = {}

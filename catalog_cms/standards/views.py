@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +17,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from tenants.accounts.city_policy import CityPolicyView
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.permissions import Capability, can, on_center_domain
 from tenants.audit.services import export_recorded
 
 from . import selectors, services
@@ -39,9 +38,7 @@ IMPORT_TTL_SECONDS = 3600
 
 def require_city_editor(request) -> None:
     """City domain and a user who may edit the city's standards, or refused."""
-    if connection.schema_name != settings.PUBLIC_SCHEMA_NAME or not can(
-        request.user, Capability.EDIT_CITY_STANDARDS
-    ):
+    if on_center_domain() or not can(request.user, Capability.EDIT_CITY_STANDARDS):
         raise PermissionDenied
 
 
@@ -257,7 +254,7 @@ def supervised_districts(user):
     from tenants.accounts.permissions import visible_centers
     from tenants.models import Center
 
-    if connection.schema_name != settings.PUBLIC_SCHEMA_NAME:
+    if on_center_domain():
         return Center.objects.none()
     districts = Center.objects.centers().filter(kind="district").order_by("division_code")
     allowed = [

@@ -4,7 +4,6 @@ revisions, locking and moderation, with import and export; the lists the city ke
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -20,7 +19,7 @@ from wagtail.snippets.views.snippets import DeleteView as SnippetDeleteView
 from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.permissions import Capability, can, on_center_domain, on_city_domain
 
 from . import selectors, services, views
 from .forms import MatterTemplateForm
@@ -30,7 +29,7 @@ MatterTemplate.base_form_class = MatterTemplateForm
 
 
 def _city_editor(request) -> bool:
-    return connection.schema_name == "public" and can(request.user, Capability.EDIT_CITY_STANDARDS)
+    return on_city_domain() and can(request.user, Capability.EDIT_CITY_STANDARDS)
 
 
 class MatterTemplateIndexView(SnippetIndexView):
@@ -192,7 +191,7 @@ hooks.register("register_bulk_action", VocabularyDeleteBulkAction, order=100)
 
 
 def compliance_view(request):
-    if connection.schema_name != "public" or not can(request.user, Capability.ACCESS_ADMIN):
+    if on_center_domain() or not can(request.user, Capability.ACCESS_ADMIN):
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied
@@ -279,7 +278,7 @@ def register_standards_admin_urls():
 
 class CityStaffMenuItem(MenuItem):
     def is_shown(self, request):
-        return connection.schema_name == "public" and can(request.user, Capability.ACCESS_ADMIN)
+        return on_city_domain() and can(request.user, Capability.ACCESS_ADMIN)
 
 
 @hooks.register("register_admin_menu_item")
@@ -349,7 +348,7 @@ class DistrictCatalogMenuItem(MenuItem):
 
     def is_shown(self, request):
         return (
-            connection.schema_name == "public"
+            on_city_domain()
             and can(request.user, Capability.ACCESS_ADMIN)
             and views.supervised_districts(request.user).exists()
         )

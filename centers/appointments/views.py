@@ -8,7 +8,6 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -18,13 +17,14 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from cityplatform.admin_views import AdminScreenMixin
+from tenants.accounts.permissions import on_center_domain
 
 from . import selectors, services
 from .models import Appointment, AppointmentState
 
 
 def appointment_staff(user) -> bool:
-    return connection.schema_name != "public" and services.may_mark(user)
+    return on_center_domain() and services.may_mark(user)
 
 
 class StaffRequired:

@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from tenants.accounts.models import Role
+from tenants.accounts.permissions import is_center_director
 
 from . import fees, selectors
 from .error_codes import CaseErrorCode, coded, denied
@@ -46,14 +46,10 @@ REASON_MAX = CaseFee._meta.get_field("waiver_reason").max_length
 NOTE_MAX = 500
 
 
-def _is_director(user) -> bool:
-    return getattr(user, "role", None) == Role.CENTER_DIRECTOR
-
-
 def request_refusal(user, case: Case, kind: str, fee: CaseFee | None = None) -> str | None:
     """Why `user` may not ask the director for a `kind` approval on `case` now, or None.
     The desk offers only the requests this allows; the service refuses the rest."""
-    if _is_director(user):
+    if is_center_director(user):
         return _("You are the director: take the step yourself.")
     if kind == Kind.FURTHER_VISIT:
         if case.status not in TRANSITIONS["record_visit"].sources:
@@ -144,7 +140,7 @@ def approval_request(
             fee = CaseFee.objects.select_for_update().filter(pk=fee.pk).first()
         refusal = request_refusal(actor, case, kind, fee)
         if refusal:
-            on_fee = kind == Kind.FEE_WAIVER and not _is_director(actor)
+            on_fee = kind == Kind.FEE_WAIVER and not is_center_director(actor)
             errors["fee" if on_fee else "kind"] = [
                 coded(refusal, CaseErrorCode.APPROVAL_NOT_ASKABLE)
             ]
@@ -207,7 +203,7 @@ def approval_decide(
                     ]
                 }
             )
-        if actor is not None and not _is_director(actor):
+        if actor is not None and not is_center_director(actor):
             raise denied(
                 _("Only the center director decides an approval request."),
                 CaseErrorCode.DIRECTOR_ONLY,
@@ -357,7 +353,7 @@ QUEUE_DECIDED_SHOWN = 50
 def _visible_to(user):
     """The requests `user` has to see: the director all of the center's, anyone else their own."""
     requests = ApprovalRequest.objects.select_related("case", "fee", "requested_by", "decided_by")
-    return requests if _is_director(user) else requests.filter(requested_by=user)
+    return requests if is_center_director(user) else requests.filter(requested_by=user)
 
 
 def waiting_for(user, *, limit: int | None = None) -> list[ApprovalRequest]:

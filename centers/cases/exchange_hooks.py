@@ -1,20 +1,19 @@
 """Wagtail admin hooks of the exchange queue: its URLs and its menu item (case staff on
 center domains only)."""
 
-from django.db import connection
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.permissions import Capability, can, on_center_domain
 
 from . import exchange_views
 
 
 class ExchangeMenuItem(MenuItem):
     def is_shown(self, request):
-        return connection.schema_name != "public" and can(request.user, Capability.HANDLE_CASES)
+        return on_center_domain() and can(request.user, Capability.HANDLE_CASES)
 
 
 @hooks.register("register_admin_urls", order=-1)  # before the desk's cases/<receipt>/

@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from cityplatform.admin_views import AdminScreenMixin
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.permissions import Capability, can, on_city_domain
 from tenants.exchange import selectors, services
 from tenants.exchange.models import MessageKind, MessageState
 from tenants.selectors import current_center
@@ -34,7 +33,7 @@ def _status_label(status) -> str:
 
 
 def _require_case_staff(request) -> None:
-    if connection.schema_name == "public" or not can(request.user, Capability.HANDLE_CASES):
+    if on_city_domain() or not can(request.user, Capability.HANDLE_CASES):
         raise PermissionDenied
 
 

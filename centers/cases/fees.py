@@ -19,8 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from tenants.accounts.models import Role
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.permissions import Capability, can, is_center_director
 
 from . import approvals, notices
 from .error_codes import CaseErrorCode, coded, denied
@@ -37,11 +36,7 @@ NAME_MAX = CaseFee._meta.get_field("waiver_approver_name").max_length
 
 def may_waive(user) -> bool:
     """Only the center director approves a waiver (减免)."""
-    return (
-        user is not None
-        and can(user, Capability.HANDLE_CASES)
-        and getattr(user, "role", None) == Role.CENTER_DIRECTOR
-    )
+    return user is not None and can(user, Capability.HANDLE_CASES) and is_center_director(user)
 
 
 def _locked_fee(fee: CaseFee, actor):

@@ -25,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from catalog_cms.standards import calendar as cal
-from tenants.accounts.models import Role
+from tenants.accounts.permissions import is_center_director
 
 from . import notices
 from .error_codes import CaseErrorCode, coded, denied
@@ -61,7 +61,7 @@ def answer_refusal(user, case: Case) -> str | None:
     (承办人) answers; the director may answer for an absent owner; the platform (None) too."""
     if open_objection(case) is None:
         return _("No objection is waiting for an answer.")
-    if user is None or user.role == Role.CENTER_DIRECTOR or user.pk == case.owner_id:
+    if user is None or is_center_director(user) or user.pk == case.owner_id:
         return None
     if case.owner_id is None and user.pk == case.first_contact_id:
         return None  # a refusal at intake has no owner: the clerk who refused answers

@@ -18,6 +18,7 @@ from centers.workspace.models import Closure, Post, ServicePoint, Window
 from centers.workspace.selectors import absent_user_ids, department_window_staff_ids
 from cityplatform.pii import lookup_hash
 from tenants.accounts.models import CENTER_ROLES, Role, User
+from tenants.accounts.permissions import is_center_director, is_village_agent
 from tenants.selectors import current_center
 
 from . import clock
@@ -290,7 +291,7 @@ def intake_staff():
 def service_points_for(user):
     """The service points a village agent works for (every point for center staff)."""
     points = ServicePoint.objects.order_by("name")
-    if getattr(user, "role", None) == Role.VILLAGE_AGENT:
+    if is_village_agent(user):
         return points.filter(agents=user)
     return points
 
@@ -313,7 +314,7 @@ def task_sign_off_refusal(user, case: Case, task: CaseTask) -> str | None:
     A department stationed in the center signs at its own windows (their staff and A/B
     holders); one with no window here sends its opinion in writing, which the case's owner
     records. The director may sign for any department; so may the system (user None)."""
-    if user is None or user.role == Role.CENTER_DIRECTOR:
+    if user is None or is_center_director(user):
         return None
     staff = department_window_staff_ids(task.department)
     if staff:
@@ -389,7 +390,7 @@ def urgent_confirm_refusal(user, day: datetime.date) -> str | None:
     """Why `user` may not confirm a 急办件 on `day`, or None: the director confirms it, or
     whoever leads that day's duty (seed plan 1 六办件: 急办件 are led by the center). The
     service, the desk and the API's actions ask this one rule."""
-    if user is None or getattr(user, "role", None) == Role.CENTER_DIRECTOR:
+    if user is None or is_center_director(user):
         return None
     if getattr(user, "pk", None) in duty_leader_ids(day):
         return None

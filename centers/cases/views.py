@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -23,8 +22,15 @@ from django.views.generic import FormView, TemplateView, View
 
 from catalog_cms.standards.models import WaiverAuthority
 from cityplatform.admin_views import AdminScreenMixin
-from tenants.accounts.models import Role, User
-from tenants.accounts.permissions import Capability, can, may_view_personal_data
+from tenants.accounts.models import User
+from tenants.accounts.permissions import (
+    Capability,
+    can,
+    is_center_director,
+    may_view_personal_data,
+    on_center_domain,
+    on_city_domain,
+)
 from tenants.audit.services import personal_data_read
 from tenants.private_files import private_file_response
 
@@ -39,6 +45,7 @@ from . import (
     selectors,
     services,
 )
+from .access import case_actions_for
 from .models import ApprovalRequest, CaseMaterial
 from .states import (
     TRANSITIONS,
@@ -50,7 +57,6 @@ from .states import (
     PauseKind,
     ProcessCode,
     RefusalKind,
-    allowed_transitions,
 )
 
 PAGE_SIZE = 50
@@ -178,11 +184,11 @@ def _choice_label(vocabularies, value) -> str:
 
 
 def may_handle(user) -> bool:
-    return connection.schema_name != "public" and can(user, Capability.HANDLE_CASES)
+    return on_center_domain() and can(user, Capability.HANDLE_CASES)
 
 
 def may_take_village(user) -> bool:
-    return connection.schema_name != "public" and can(user, Capability.TAKE_VILLAGE_APPLICATIONS)
+    return on_center_domain() and can(user, Capability.TAKE_VILLAGE_APPLICATIONS)
 
 
 class DeskAccess:
@@ -192,7 +198,7 @@ class DeskAccess:
     agents_allowed = False
 
     def dispatch(self, request, *args, **kwargs):
-        if connection.schema_name == "public":
+        if on_city_domain():
             raise Http404
         allowed = may_handle(request.user) or (
             self.agents_allowed and may_take_village(request.user)
@@ -344,63 +350,6 @@ class IntakeView(DeskAccess, AdminScreenMixin, FormView):
 # --- the case page -----------------------------------------------------------------------------
 
 
-def offered_actions(case, user) -> tuple[list[str], bool]:
-    """The steps with a form that `user` may take on `case` now, and whether a further visit
-    waits for the director (两次终结)."""
-    names = [t.name for t in allowed_transitions(case.status, user)]
-    waiting = approvals.waiting_on(case)
-    visit_needs_director = False
-    offered = []
-    for name in ACTIONS:
-        if name == "attach":
-            if "record_visit" in names:
-                offered.append(name)
-            continue
-        if name == "request_approval":
-            if approvals.requests_offered(user, case)[0]:
-                offered.append(name)
-            continue
-        if name == "decide_approval":
-            if user.role == Role.CENTER_DIRECTOR and waiting:
-                offered.append(name)
-            continue
-        if name not in names:
-            continue
-        if name == "task_sign_off" and not selectors.tasks_to_sign(user, case):
-            continue
-        if name == "refer_up" and not referrals.is_report_up(case):
-            continue
-        if not selectors.offered_step(name, user, case):
-            continue
-        if name == "object" and objections.objection_refusal(case):
-            continue
-        if name == "answer_objection" and objections.answer_refusal(user, case):
-            continue
-        if name == "accept" and services.acceptance_refusal(case):
-            continue  # issue 15: a township forwards what is decided above it
-        if name in ("tolerance_receive", "tolerance_waive") and not selectors.tolerance_pending(
-            case
-        ):
-            continue
-        # Art. 32: a second one-time notice is asked of the director (request_approval).
-        if (
-            name == "request_supplement"
-            and user.role != Role.CENTER_DIRECTOR
-            and selectors.supplement_notices(case) >= services.NOTICES_WITHOUT_APPROVAL
-        ):
-            continue
-        if (
-            name == "record_visit"
-            and case.visits >= services.VISITS_WITHOUT_APPROVAL
-            and user.role != Role.CENTER_DIRECTOR
-            and selectors.further_visit_unused(case) is None
-        ):
-            visit_needs_director = True
-            continue
-        offered.append(name)
-    return offered, visit_needs_director
-
-
 def _action_label(name: str, *, form: bool = False) -> str:
     if form and name == "attach":
         return str(ATTACH_LABEL)
@@ -497,9 +446,9 @@ class CaseDetailView(DeskAccess, AdminScreenMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         case = self.get_case()
         user = self.request.user
-        offered, visit_needs_director = offered_actions(case, user)
+        offer = case_actions_for(user, case)
         action_forms = []
-        for name in offered:
+        for name in offer.names:
             form_class, _service = ACTIONS[name]
             form = (
                 bound_form
@@ -525,7 +474,7 @@ class CaseDetailView(DeskAccess, AdminScreenMixin, TemplateView):
             closures_in_term=selectors.closures_in_term(case),
             today=today,
             action_forms=action_forms,
-            visit_needs_director=visit_needs_director,
+            visit_needs_director=offer.visit_needs_director,
             history=history_rows(case),
             materials=list(case.materials.all()),
             scans=list(case.files.all()),
@@ -610,7 +559,7 @@ class ApprovalQueueView(DeskAccess, AdminScreenMixin, TemplateView):
         context.update(
             waiting=waiting,
             decided=decided,
-            is_director=self.request.user.role == Role.CENTER_DIRECTOR,
+            is_director=is_center_director(self.request.user),
         )
         return context
 

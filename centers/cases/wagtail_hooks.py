@@ -2,14 +2,13 @@
 window staff, the center director and village agents (who get only their intake form); the
 director's approvals (/admin/cases/approvals/) with a home-page panel while any wait."""
 
-from django.db import connection
 from django.urls import include, path, re_path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 
-from tenants.accounts.models import Role
+from tenants.accounts.permissions import is_center_director, on_center_domain, on_city_domain
 
 from . import approvals, exchange_hooks, selectors  # noqa: F401
 from .views import (
@@ -59,9 +58,7 @@ def register_case_desk_urls():
 
 class CaseDeskMenuItem(MenuItem):
     def is_shown(self, request):
-        return connection.schema_name != "public" and (
-            may_handle(request.user) or may_take_village(request.user)
-        )
+        return on_center_domain() and (may_handle(request.user) or may_take_village(request.user))
 
 
 @hooks.register("register_admin_menu_item")
@@ -126,9 +123,9 @@ class UrgentCasesPanel(Component):
 
 @hooks.register("construct_homepage_panels")
 def add_urgent_panel(request, panels):
-    if connection.schema_name == "public" or not may_handle(request.user):
+    if on_city_domain() or not may_handle(request.user):
         return
-    if request.user.role == Role.CENTER_DIRECTOR:
+    if is_center_director(request.user):
         cases = selectors.urgent_open_cases()
         if cases:
             panels.append(UrgentCasesPanel(cases))
@@ -136,9 +133,9 @@ def add_urgent_panel(request, panels):
 
 @hooks.register("construct_homepage_panels")
 def add_approvals_panel(request, panels):
-    if connection.schema_name == "public" or not may_handle(request.user):
+    if on_city_domain() or not may_handle(request.user):
         return
-    if request.user.role == Role.CENTER_DIRECTOR:
+    if is_center_director(request.user):
         count = approvals.waiting_count()
         if count:
             panels.append(ApprovalsPanel(request, count))

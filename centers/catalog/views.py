@@ -17,7 +17,7 @@ from wagtail.admin.auth import permission_denied
 from catalog_cms.standards.selectors import templates_for_center_kind
 from catalog_cms.standards.tabular import CONTENT_TYPES, export_catalog
 from cityplatform.admin_views import AdminScreenMixin
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.permissions import Capability, can, on_center_domain, on_city_domain
 from tenants.audit.services import export_recorded
 
 from . import selectors, services
@@ -29,11 +29,11 @@ IMPORT_SESSION_KEY = "catalog_import"
 
 
 def may_view(user) -> bool:
-    return connection.schema_name != "public" and can(user, Capability.ACCESS_ADMIN)
+    return on_center_domain() and can(user, Capability.ACCESS_ADMIN)
 
 
 def may_change(user) -> bool:
-    return connection.schema_name != "public" and can(user, Capability.MANAGE_CENTER_WORKSPACE)
+    return on_center_domain() and can(user, Capability.MANAGE_CENTER_WORKSPACE)
 
 
 class CatalogAccess:
@@ -43,7 +43,7 @@ class CatalogAccess:
     write = False
 
     def dispatch(self, request, *args, **kwargs):
-        if connection.schema_name == "public":
+        if on_city_domain():
             raise Http404
         if not may_view(request.user):
             raise PermissionDenied

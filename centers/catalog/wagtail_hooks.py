@@ -1,10 +1,11 @@
 """The center's matter catalog in Wagtail admin (/admin/catalog/), on center domains only."""
 
-from django.db import connection
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+
+from tenants.accounts.permissions import on_center_domain
 
 from . import views
 
@@ -32,7 +33,7 @@ def register_catalog_admin_urls():
 
 class CenterCatalogMenuItem(MenuItem):
     def is_shown(self, request):
-        return connection.schema_name != "public" and views.may_view(request.user)
+        return on_center_domain() and views.may_view(request.user)
 
 
 @hooks.register("register_admin_menu_item")

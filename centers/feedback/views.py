@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from cityplatform.admin_views import AdminScreenMixin
+from tenants.accounts.permissions import on_center_domain
 
 from . import selectors, services
 from .models import Feedback, FeedbackKind, FeedbackStatus
@@ -24,7 +24,7 @@ PAGE_SIZE = 50
 
 
 def feedback_staff(user) -> bool:
-    return connection.schema_name != "public" and services.may_handle(user)
+    return on_center_domain() and services.may_handle(user)
 
 
 class FeedbackStaffRequired:

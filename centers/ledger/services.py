@@ -8,11 +8,10 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.utils.translation import gettext as _
 
 from centers.workspace.models import WorkspaceAuditEvent
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.permissions import Capability, can, on_city_domain
 from tenants.audit.models import Action
 from tenants.audit.services import audit_record
 
@@ -20,7 +19,7 @@ from . import exports, selectors
 
 
 def _require_case_staff(actor) -> None:
-    if connection.schema_name == "public" or not can(actor, Capability.HANDLE_CASES):
+    if on_city_domain() or not can(actor, Capability.HANDLE_CASES):
         raise PermissionDenied(_("Only the center's case staff may export the ledger."))
 
 

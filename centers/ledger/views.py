@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -18,14 +17,14 @@ from django.views.generic import TemplateView
 from centers.cases import fees
 from centers.cases.models import CaseFee
 from cityplatform.admin_views import AdminScreenMixin
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.permissions import Capability, can, on_center_domain
 
 from . import exports, selectors, services
 from .forms import DayForm, RangeForm
 
 
 def case_staff(user) -> bool:
-    return connection.schema_name != "public" and can(user, Capability.HANDLE_CASES)
+    return on_center_domain() and can(user, Capability.HANDLE_CASES)
 
 
 class CaseStaffRequired:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connection
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from cityplatform.admin_views import AdminScreenMixin
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.permissions import Capability, can, on_center_domain
 
 from . import selectors
 from .models import Level
@@ -19,7 +18,7 @@ PAGE_SIZE = 50
 
 
 def ratings_staff(user) -> bool:
-    return connection.schema_name != "public" and can(user, Capability.HANDLE_CASES)
+    return on_center_domain() and can(user, Capability.HANDLE_CASES)
 
 
 class RatingListView(AdminScreenMixin, TemplateView):

@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.permissions import Capability, can, on_center_domain, on_city_domain
 from tenants.audit.models import Action
 from tenants.audit.services import audit_record
 
@@ -49,7 +49,7 @@ def policy_set(*, actor, request=None, **days) -> RetentionPolicy:
     """The city administrator sets the retention periods (days per kind, each at least its
     legal minimum). Every field is checked first; a refusal names each bad field and changes
     nothing. The change is audited with the periods before and after."""
-    if connection.schema_name != "public" or not can(actor, Capability.EDIT_CITY_STANDARDS):
+    if on_center_domain() or not can(actor, Capability.EDIT_CITY_STANDARDS):
         raise PermissionDenied
     unknown = set(days) - {field_name(kind) for kind in KINDS}
     if unknown:
@@ -277,7 +277,7 @@ def retention_apply(
 ) -> dict[str, int]:
     """In the current center's schema: anonymise every record past the city's period, kind by
     kind; returns {kind: rows anonymised}. Safe to run again at any time."""
-    if connection.schema_name == "public":
+    if on_city_domain():
         raise ValueError("retention_apply runs in a center's schema, not the public one")
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")

@@ -21,8 +21,8 @@ from catalog_cms.standards import calendar as cal
 from catalog_cms.standards.services import center_facts_publish
 from centers.catalog.cache import catalog_changed
 from tenants.accounts.labels import actor_label
-from tenants.accounts.models import CENTER_ROLES, Role, User
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.models import Role, User
+from tenants.accounts.permissions import Capability, can, has_center_role
 from tenants.selectors import current_center
 
 from .models import (
@@ -90,7 +90,7 @@ def _center_users(users: Iterable, field: str, errors: dict, role: str | None = 
     """Users must be active center staff of this schema (optionally of one role)."""
     users = list(users)
     for user in users:
-        if not isinstance(user, User) or user.role not in CENTER_ROLES or not user.is_active:
+        if not isinstance(user, User) or not has_center_role(user) or not user.is_active:
             errors.setdefault(field, []).append(
                 _("%(user)s is not active staff of this center.") % {"user": user}
             )

@@ -6,7 +6,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 from wagtail.images import get_image_model
 
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.permissions import Capability, can, on_city_domain
 
 from . import selectors, services
 from .forms import MonthForm, OpeningHoursForm, ProfileForm
@@ -32,7 +32,7 @@ class CenterStaffRequired:
     """Center domains only; ACCESS_ADMIN to look, MANAGE_CENTER_WORKSPACE to post."""
 
     def dispatch(self, request, *args, **kwargs):
-        if connection.schema_name == "public" or not can(request.user, Capability.ACCESS_ADMIN):
+        if on_city_domain() or not can(request.user, Capability.ACCESS_ADMIN):
             raise PermissionDenied
         if request.method == "POST" and self.manage_only_post and not self.can_manage:
             raise PermissionDenied

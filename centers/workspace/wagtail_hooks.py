@@ -3,7 +3,6 @@ only the center director (MANAGE_CENTER_WORKSPACE) may change; saving goes throu
 services as the API, and a service's ValidationError comes back on the form's fields."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.http import Http404, HttpResponseForbidden
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +14,7 @@ from wagtail.admin.widgets import Button
 from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.permissions import Capability, can, on_center_domain
 from tenants.audit.services import export_recorded
 
 from . import resources, selectors, services, views
@@ -33,7 +32,7 @@ from .models import (
 
 
 def _in_center() -> bool:
-    return connection.schema_name != "public"
+    return on_center_domain()
 
 
 class WorkspacePermissionPolicy(ModelPermissionPolicy):

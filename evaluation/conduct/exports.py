@@ -8,13 +8,12 @@ flag and reason. Every download is a data export recorded in the audit log."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
 
 from evaluation.scoring import reports
 from evaluation.scoring.models import Round
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.permissions import Capability, can, on_city_domain
 from tenants.audit.models import Action
 from tenants.audit.services import audit_record
 
@@ -22,7 +21,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def city_admin(user) -> bool:
-    return connection.schema_name == "public" and can(user, Capability.PUBLISH_RANKING)
+    return on_city_domain() and can(user, Capability.PUBLISH_RANKING)
 
 
 def _round(request, round_id) -> Round:

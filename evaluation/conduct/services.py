@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from evaluation.rectification.services import rectification_open_for_finding
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.permissions import Capability, can, on_city_domain, on_domain_of
 from tenants.models import Center, CenterKind
 
 from .models import (
@@ -64,19 +64,19 @@ def _event(action: str, actor, campaign, evaluation=None, **detail) -> None:
 
 
 def city_admin(user) -> bool:
-    return connection.schema_name == "public" and can(user, Capability.PUBLISH_RANKING)
+    return on_city_domain() and can(user, Capability.PUBLISH_RANKING)
 
 
 def district_staff_for(user, center) -> bool:
     """City-domain staff who supervise `center` (the city administrator, its district)."""
-    return connection.schema_name == "public" and can(user, Capability.SUPERVISE_CENTER, center)
+    return on_city_domain() and can(user, Capability.SUPERVISE_CENTER, center)
 
 
 def center_director_of(user, center) -> bool:
     """The director of `center`, acting on the center's own domain."""
     return (
         center is not None
-        and connection.schema_name == center.schema_name
+        and on_domain_of(center)
         and can(user, Capability.MANAGE_CENTER_WORKSPACE)
     )
 

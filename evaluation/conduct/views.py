@@ -12,7 +12,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -22,26 +21,25 @@ from django.views.generic import TemplateView
 
 from cityplatform.admin_views import AdminScreenMixin, id_param
 from evaluation.scoring.models import Round
-from tenants.accounts.models import Role
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.permissions import (
+    Capability,
+    can,
+    is_city_supervisor,
+    on_center_domain,
+    on_city_domain,
+)
 from tenants.models import Center
 
 from . import selectors, services
 from .models import CampaignState, Evaluation, EvaluationKind
 
-CITY_ROLES = (Role.CITY_ADMIN, Role.DISTRICT_SUPERVISOR)
-
 
 def center_director(user) -> bool:
-    return connection.schema_name != "public" and can(user, Capability.MANAGE_CENTER_WORKSPACE)
+    return on_center_domain() and can(user, Capability.MANAGE_CENTER_WORKSPACE)
 
 
 def city_staff(user) -> bool:
-    return (
-        connection.schema_name == "public"
-        and can(user, Capability.ACCESS_ADMIN)
-        and user.role in CITY_ROLES
-    )
+    return on_city_domain() and can(user, Capability.ACCESS_ADMIN) and is_city_supervisor(user)
 
 
 class _Base(AdminScreenMixin, TemplateView):

@@ -6,11 +6,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import connection
 
-from tenants.accounts.models import CITY_ROLES, Role
-from tenants.accounts.permissions import Capability, can, visible_centers
+from tenants.accounts.permissions import (
+    Capability,
+    can,
+    has_city_role,
+    is_city_admin,
+    on_center_domain,
+    on_city_domain,
+    visible_centers,
+)
 from tenants.models import Center, CenterKind
 
 
@@ -43,15 +49,15 @@ def may_see_dashboard(user) -> bool:
     """Cheap check for the menu: no query."""
     if not can(user, Capability.ACCESS_ADMIN):
         return False
-    if connection.schema_name == settings.PUBLIC_SCHEMA_NAME:
-        return user.role == Role.CITY_ADMIN or (user.role in CITY_ROLES and bool(user.district_id))
+    if on_city_domain():
+        return is_city_admin(user) or (has_city_role(user) and bool(user.district_id))
     return True
 
 
 def dashboard_scope(user) -> Scope | None:
     if not may_see_dashboard(user):
         return None
-    if connection.schema_name != settings.PUBLIC_SCHEMA_NAME:
+    if on_center_domain():
         center = connection.tenant
         if not isinstance(center, Center):
             center = Center.objects.get(schema_name=connection.schema_name)
@@ -61,7 +67,7 @@ def dashboard_scope(user) -> Scope | None:
         .only("pk", "name", "slug", "kind", "parent_id")
         .order_by("name")
     )
-    if user.role == Role.CITY_ADMIN:
+    if is_city_admin(user):
         districts = [c for c in centers if c.kind == CenterKind.DISTRICT]
         return Scope(kind="city", centers=centers, districts=districts)
     district = next((c for c in centers if c.pk == user.district_id), None)

@@ -30,13 +30,14 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from centers.feedback.models import Feedback, FeedbackKind
 from centers.ratings.selectors import ratings_counted
+from tenants.accounts.permissions import on_domain_of
 from tenants.models import Center, CenterKind
 
 from .models import CenterDailySnapshot
@@ -64,7 +65,7 @@ def district_of(center: Center) -> int | None:
 
 
 def _require_schema(center: Center) -> None:
-    if connection.schema_name != center.schema_name:
+    if not on_domain_of(center):
         raise ValidationError(
             {"center": [_("A center's snapshot is computed inside that center's schema.")]}
         )

@@ -19,7 +19,7 @@ from centers.cases import events as case_events
 from centers.cases.models import Case
 from centers.ratings.models import BAD_LEVELS
 from tenants.accounts.labels import actor_label
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.permissions import Capability, can, on_center_domain, on_domain_of
 from tenants.selectors import current_center
 
 from .models import (
@@ -52,7 +52,7 @@ def policy_current() -> RectificationPolicy:
 
 def policy_set(*, actor, deadline_working_days) -> RectificationPolicy:
     """The city administrator sets the deadline of new items (5 to 15 working days)."""
-    if connection.schema_name != "public" or not can(actor, Capability.EDIT_CITY_STANDARDS):
+    if on_center_domain() or not can(actor, Capability.EDIT_CITY_STANDARDS):
         raise PermissionDenied
     try:
         days = int(deadline_working_days)
@@ -119,15 +119,13 @@ def _locked(rect: Rectification) -> Rectification:
 
 def _check_center_actor(actor, rect: Rectification) -> None:
     """The center's director or window staff, on the center's own domain."""
-    if connection.schema_name != rect.center.schema_name or not can(actor, Capability.HANDLE_CASES):
+    if not on_domain_of(rect.center) or not can(actor, Capability.HANDLE_CASES):
         raise PermissionDenied
 
 
 def _check_district_actor(actor, rect: Rectification) -> None:
     """A supervisor of the center's district, or the city administrator, on the city domain."""
-    if connection.schema_name != "public" or not can(
-        actor, Capability.SUPERVISE_CENTER, rect.center
-    ):
+    if on_center_domain() or not can(actor, Capability.SUPERVISE_CENTER, rect.center):
         raise PermissionDenied
 
 

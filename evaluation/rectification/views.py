@@ -24,8 +24,14 @@ from django.views.generic import TemplateView
 
 from cityplatform.admin_views import AdminScreenMixin, id_param
 from tenants.accounts.city_policy import CityPolicyView
-from tenants.accounts.models import Role
-from tenants.accounts.permissions import Capability, can, may_edit_city_policy
+from tenants.accounts.permissions import (
+    Capability,
+    can,
+    has_city_role,
+    may_edit_city_policy,
+    on_center_domain,
+    on_city_domain,
+)
 from tenants.accounts.reauth import has_recent_auth, reauth_response
 
 from . import selectors, services
@@ -33,19 +39,14 @@ from .forms import CENTER_STEPS, DISTRICT_STEPS, PolicyForm
 from .models import AppealState, Source, State
 
 PAGE_SIZE = 50
-CITY_VIEWER_ROLES = (Role.CITY_ADMIN, Role.DISTRICT_SUPERVISOR, Role.EVALUATOR)
 
 
 def center_staff(user) -> bool:
-    return connection.schema_name != "public" and can(user, Capability.HANDLE_CASES)
+    return on_center_domain() and can(user, Capability.HANDLE_CASES)
 
 
 def city_staff(user) -> bool:
-    return (
-        connection.schema_name == "public"
-        and can(user, Capability.ACCESS_ADMIN)
-        and user.role in CITY_VIEWER_ROLES
-    )
+    return on_city_domain() and can(user, Capability.ACCESS_ADMIN) and has_city_role(user)
 
 
 def open_steps(rect, user) -> list[str]:

@@ -8,8 +8,16 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
+from tenants.accounts import permissions
 from tenants.accounts.models import Role, User
-from tenants.accounts.permissions import Capability, can, visible_centers
+from tenants.accounts.permissions import (
+    Capability,
+    can,
+    on_center_domain,
+    on_city_domain,
+    on_domain_of,
+    visible_centers,
+)
 from tenants.models import Center
 
 from .models import (
@@ -30,39 +38,37 @@ from .models import (
 
 
 def is_city_admin(user) -> bool:
-    return connection.schema_name == "public" and can(user, Capability.PUBLISH_RANKING)
+    return on_city_domain() and can(user, Capability.PUBLISH_RANKING)
 
 
 def is_rubric_editor(user) -> bool:
-    return connection.schema_name == "public" and can(user, Capability.EDIT_CITY_STANDARDS)
+    return on_city_domain() and can(user, Capability.EDIT_CITY_STANDARDS)
 
 
 def is_evaluator(user) -> bool:
     return (
-        connection.schema_name == "public"
-        and getattr(user, "role", "") == Role.EVALUATOR
-        and can(user, Capability.ACCESS_ADMIN)
+        on_city_domain() and permissions.is_evaluator(user) and can(user, Capability.ACCESS_ADMIN)
     )
 
 
 def is_district_supervisor(user) -> bool:
     return (
-        connection.schema_name == "public"
-        and getattr(user, "role", "") == Role.DISTRICT_SUPERVISOR
+        on_city_domain()
+        and permissions.is_district_supervisor(user)
         and can(user, Capability.ACCESS_ADMIN)
     )
 
 
 def is_center_director(user) -> bool:
     return (
-        connection.schema_name != "public"
-        and getattr(user, "role", "") == Role.CENTER_DIRECTOR
+        on_center_domain()
+        and permissions.is_center_director(user)
         and can(user, Capability.MANAGE_CENTER_WORKSPACE)
     )
 
 
 def current_center() -> Center | None:
-    if connection.schema_name == "public":
+    if on_city_domain():
         return None
     return Center.objects.filter(schema_name=connection.schema_name).first()
 
@@ -71,18 +77,18 @@ def may_view_scorecard(user, scorecard: Scorecard) -> bool:
     """City staff covering the center (the city administrator, the district's supervisors
     and evaluators) see it any time; the center's director on the center's own domain, once
     it is submitted."""
-    if connection.schema_name == "public":
+    if on_city_domain():
         if is_city_admin(user):
             return True
-        return getattr(user, "role", "") in (Role.DISTRICT_SUPERVISOR, Role.EVALUATOR) and can(
+        return permissions.is_district_staff(user) and can(
             user,
             Capability.SUPERVISE_CENTER
-            if user.role == Role.DISTRICT_SUPERVISOR
+            if permissions.is_district_supervisor(user)
             else Capability.SCORE_CENTER,
             scorecard.center,
         )
     return (
-        connection.schema_name == scorecard.center.schema_name
+        on_domain_of(scorecard.center)
         and is_center_director(user)
         and scorecard.state == ScorecardState.SUBMITTED
     )

@@ -7,8 +7,13 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models import Count
 
-from tenants.accounts.models import CITY_ROLES
-from tenants.accounts.permissions import Capability, can, visible_centers
+from tenants.accounts.permissions import (
+    Capability,
+    can,
+    has_city_role,
+    on_city_domain,
+    visible_centers,
+)
 from tenants.models import Center, CenterKind
 
 from .models import Alert, AlertNotice, Flag
@@ -18,10 +23,6 @@ NOTICES_SHOWN = 20
 STATES = ("open", "cleared", "all")
 
 
-def on_city_domain() -> bool:
-    return connection.schema_name == "public"
-
-
 def center_viewer(user) -> bool:
     """Staff of the current center who handle cases (the director included)."""
     return not on_city_domain() and can(user, Capability.HANDLE_CASES)
@@ -29,11 +30,7 @@ def center_viewer(user) -> bool:
 
 def city_viewer(user) -> bool:
     """City administrators, district supervisors and evaluators, on the city's domain."""
-    return (
-        on_city_domain()
-        and can(user, Capability.ACCESS_ADMIN)
-        and getattr(user, "role", "") in CITY_ROLES
-    )
+    return on_city_domain() and can(user, Capability.ACCESS_ADMIN) and has_city_role(user)
 
 
 def may_view(user) -> bool:

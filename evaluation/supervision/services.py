@@ -49,6 +49,7 @@ from centers.cases.states import (
 )
 from centers.workspace.models import Closure, Department, Window
 from tenants.accounts.models import Role, User
+from tenants.accounts.permissions import on_domain_of
 
 from .models import Alert, AlertNotice, Flag
 
@@ -280,7 +281,7 @@ def district_of(center) -> int | None:
 def supervision_scan(center, today: datetime.date, *, now: datetime.datetime | None = None):
     """Scan the current center schema (which must be `center`'s) on `today`; one transaction.
     Returns a ScanResult."""
-    if connection.schema_name != center.schema_name:
+    if not on_domain_of(center):
         raise PermissionDenied("supervision_scan runs inside the center's own schema")
     now = now or timezone.now()
     threshold = yellow_threshold(today)

@@ -20,6 +20,7 @@ from django.views.generic import TemplateView
 
 from centers.cases.states import CaseKind, CaseStatus
 from cityplatform.admin_views import AdminScreenMixin, id_param
+from tenants.accounts.permissions import on_city_domain
 
 from . import selectors, services
 from .models import Flag
@@ -27,7 +28,7 @@ from .models import Flag
 
 def desk_url(receipt_number: str) -> str | None:
     """The case's page in the center's desk (center domains only)."""
-    if selectors.on_city_domain():
+    if on_city_domain():
         return None
     try:
         return reverse("cases_desk:case", kwargs={"receipt": receipt_number})

@@ -4,6 +4,12 @@
 permission classes and services ask it; nothing else decides access. Roles are bound to the
 schema they live in: a city role means nothing inside a center's schema and the reverse, so a
 user row that somehow appeared in the wrong schema gets no access at all.
+
+Which domain a request is on (`on_city_domain`, `on_center_domain`, `on_domain_of`) and which
+role a user holds (`is_center_director`, `is_village_agent`, ...) are asked here too, by name:
+no other module compares `connection.schema_name` with the public schema or `user.role` with a
+`Role`. Which steps a user may take on a case is `centers.cases.access.case_actions_for`, built
+on these (the cases sit above this layer).
 """
 
 from enum import StrEnum
@@ -75,6 +81,92 @@ ROLE_COLLECTION_PERMISSIONS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+# Roles whose users are bound to a district (its supervisors and evaluators).
+DISTRICT_ROLES = frozenset({Role.DISTRICT_SUPERVISOR, Role.EVALUATOR})
+# The city administrator and the district supervisors (not the evaluators).
+CITY_SUPERVISOR_ROLES = frozenset({Role.CITY_ADMIN, Role.DISTRICT_SUPERVISOR})
+# The roles that handle cases at a window (the center's staff who may own a case).
+CASE_HANDLER_ROLES = frozenset({Role.WINDOW_STAFF, Role.CENTER_DIRECTOR})
+
+
+# --- which domain ------------------------------------------------------------------------------
+
+
+def on_city_domain() -> bool:
+    """Whether the current request or task runs on the city's domain (the public schema)."""
+    return connection.schema_name == settings.PUBLIC_SCHEMA_NAME
+
+
+def on_center_domain() -> bool:
+    """Whether the current request or task runs on a center's own domain (its schema)."""
+    return connection.schema_name != settings.PUBLIC_SCHEMA_NAME
+
+
+def on_domain_of(center) -> bool:
+    """Whether the current request or task runs on `center`'s own domain."""
+    return connection.schema_name == center.schema_name
+
+
+# --- which role --------------------------------------------------------------------------------
+# The role alone, wherever the user row lives; `can` adds the schema and the capability.
+
+
+def _role(user) -> str | None:
+    return getattr(user, "role", None)
+
+
+def is_city_admin(user) -> bool:
+    return _role(user) == Role.CITY_ADMIN
+
+
+def is_district_supervisor(user) -> bool:
+    return _role(user) == Role.DISTRICT_SUPERVISOR
+
+
+def is_evaluator(user) -> bool:
+    return _role(user) == Role.EVALUATOR
+
+
+def is_center_director(user) -> bool:
+    return _role(user) == Role.CENTER_DIRECTOR
+
+
+def is_window_staff(user) -> bool:
+    return _role(user) == Role.WINDOW_STAFF
+
+
+def is_village_agent(user) -> bool:
+    return _role(user) == Role.VILLAGE_AGENT
+
+
+def has_center_role(user) -> bool:
+    """A role of a center's staff (director, window staff, village agent)."""
+    return _role(user) in CENTER_ROLES
+
+
+def has_city_role(user) -> bool:
+    """A role of the city's staff (the city administrator, district supervisor, evaluator)."""
+    return _role(user) in CITY_ROLES
+
+
+def is_city_supervisor(user) -> bool:
+    """The city administrator or a district supervisor."""
+    return _role(user) in CITY_SUPERVISOR_ROLES
+
+
+def is_district_staff(user) -> bool:
+    """A district supervisor or evaluator (bound to a district)."""
+    return _role(user) in DISTRICT_ROLES
+
+
+def role_needs_district(role: str) -> bool:
+    """Whether a user of `role` must name the district they serve."""
+    return role in DISTRICT_ROLES
+
+
+# --- what a role may do ------------------------------------------------------------------------
+
+
 def role_belongs_in_schema(role: str, schema_name: str) -> bool:
     if schema_name == settings.PUBLIC_SCHEMA_NAME:
         return role in CITY_ROLES
@@ -102,17 +194,13 @@ def may_view_personal_data(user) -> bool:
     """Whether `user` may see residents' full ID numbers, phone numbers and scans: the roles
     that handle cases (window staff, the director), in a center's own schema only. Village
     agents, the city and district staff and evaluators see the masked forms."""
-    return connection.schema_name != settings.PUBLIC_SCHEMA_NAME and can(
-        user, Capability.VIEW_PERSONAL_DATA
-    )
+    return on_center_domain() and can(user, Capability.VIEW_PERSONAL_DATA)
 
 
 def may_edit_city_policy(user) -> bool:
     """Whether `user` may set the city's policies (rectification deadline, retention periods,
     appointment limits): on the city's domain, those who edit the city's standards."""
-    return connection.schema_name == settings.PUBLIC_SCHEMA_NAME and can(
-        user, Capability.EDIT_CITY_STANDARDS
-    )
+    return on_city_domain() and can(user, Capability.EDIT_CITY_STANDARDS)
 
 
 def _covers_center(user, center) -> bool:
@@ -120,7 +208,7 @@ def _covers_center(user, center) -> bool:
     townships and streets."""
     if center is None:
         return False
-    if user.role == Role.CITY_ADMIN:
+    if is_city_admin(user):
         return True
     if user.district_id is None:
         return False
@@ -131,9 +219,9 @@ def visible_centers(user, centers):
     """Narrow a Center queryset to what the user may supervise."""
     if not can(user, Capability.ACCESS_ADMIN):
         return centers.none()
-    if user.role == Role.CITY_ADMIN:
+    if is_city_admin(user):
         return centers
-    if user.role in (Role.DISTRICT_SUPERVISOR, Role.EVALUATOR) and user.district_id:
+    if is_district_staff(user) and user.district_id:
         return centers.filter(Q(pk=user.district_id) | Q(parent_id=user.district_id))
     return centers.none()
 

@@ -15,8 +15,10 @@ from .permissions import (
     ROLE_PAGE_PERMISSIONS,
     Capability,
     can,
+    on_city_domain,
     role_belongs_in_schema,
     role_is_superuser,
+    role_needs_district,
 )
 
 
@@ -121,13 +123,13 @@ def role_errors(role: str, district_id, errors: dict) -> None:
             )
             % {"role": Role(role).label}
         ]
-    elif role in (Role.DISTRICT_SUPERVISOR, Role.EVALUATOR) and not district_id:
+    elif role_needs_district(role) and not district_id:
         errors["district_id"] = [_("A district supervisor or evaluator needs a district.")]
 
 
 def may_manage_staff(actor) -> bool:
     """The city's administrators manage the city's staff, a center's director their center's."""
-    if connection.schema_name == "public":
+    if on_city_domain():
         return can(actor, Capability.MANAGE_CENTERS)
     return can(actor, Capability.MANAGE_CENTER_STAFF)
 
@@ -153,9 +155,7 @@ def staff_role_change(
         if old_role and old_role != role:
             user.groups.remove(*user.groups.filter(name=f"role:{old_role}"))
         user.role = role
-        user.district_id = (
-            district_id if role in (Role.DISTRICT_SUPERVISOR, Role.EVALUATOR) else None
-        )
+        user.district_id = district_id if role_needs_district(role) else None
         user.is_superuser = role_is_superuser(role)
         user.save(update_fields=["role", "district_id", "is_superuser"])
         group = role_group_ensure(role)

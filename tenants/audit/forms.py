@@ -5,8 +5,9 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django import forms
-from django.db import connection
 from django.utils.translation import gettext_lazy as _
+
+from tenants.accounts.permissions import on_city_domain
 
 from .models import Action
 from .selectors import AuditFilters
@@ -37,7 +38,7 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, data=None, **kwargs):
         super().__init__(data, **kwargs)
-        if connection.schema_name == "public":
+        if on_city_domain():
             self.fields["center"].choices = center_choices()
         else:  # a center's director sees their own center only: no choice to make
             del self.fields["center"]

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
+from tenants.accounts.permissions import on_center_domain
+
 from .models import AuditEntry
 
 PAGE_SIZE = 50
@@ -48,7 +50,7 @@ def audit_entries(user, filters: AuditFilters = AuditFilters()):
     if not may_view_audit(user):
         return AuditEntry.objects.none()
     entries = AuditEntry.objects.select_related("center").order_by("-id")
-    if connection.schema_name != "public":
+    if on_center_domain():
         entries = entries.filter(schema_name=connection.schema_name)
     elif filters.schema_name:
         entries = entries.filter(schema_name=filters.schema_name)

@@ -1,8 +1,6 @@
 """The city's standards API (city domain): compliance, matter templates, district catalogs.
 Thin: parse, ask permissions, call a selector or a service."""
 
-from django.conf import settings
-from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
@@ -14,7 +12,7 @@ from rest_framework.views import APIView
 
 from cityplatform.api import Pagination
 from tenants.accounts.api.permissions import capability_required
-from tenants.accounts.permissions import Capability, can, visible_centers
+from tenants.accounts.permissions import Capability, can, on_city_domain, visible_centers
 from tenants.audit.services import export_recorded
 from tenants.models import Center
 
@@ -25,9 +23,7 @@ from ..tabular import CONTENT_TYPES, export_catalog
 
 class CityStaff(permissions.BasePermission):
     def has_permission(self, request, view):
-        return connection.schema_name == settings.PUBLIC_SCHEMA_NAME and can(
-            request.user, Capability.ACCESS_ADMIN
-        )
+        return on_city_domain() and can(request.user, Capability.ACCESS_ADMIN)
 
 
 class ComplianceView(APIView):

@@ -14,8 +14,8 @@ from rest_framework import serializers
 
 from centers.workspace.api.serializers import UserRefSerializer
 from centers.workspace.models import Department, ServicePoint, Window
-from tenants.accounts.models import Role
 
+from ..access import DESK_ONLY_ACTIONS, case_actions_for
 from ..models import (
     ApplicantKind,
     ApprovalRequest,
@@ -42,8 +42,10 @@ from ..states import (
 )
 
 # The API's name for each step of states.TRANSITIONS a person takes on an existing case.
+# Each step of `access.case_actions_for` by the path of its API view (cases/<receipt>/<path>/).
 ACTION_PATHS = {
     "accept": "accept",
+    "refer_up": "refer-up",
     "request_supplement": "supplement",
     "complete_supplement": "complete-supplement",
     "refuse": "refuse",
@@ -62,6 +64,8 @@ ACTION_PATHS = {
     "task_sign_off": "tasks/{id}/sign-off",
     "object": "objection",
     "answer_objection": "objection/answer",
+    "request_approval": "approvals",
+    "decide_approval": "approvals/{id}/decide",
 }
 
 MAX_PAGE_SIZE = 200
@@ -459,40 +463,11 @@ class CaseDetailSerializer(CaseItemSerializer):
     def get_actions(self, case: Case) -> list[str]:
         """The API steps the requesting user may take on the case now (a department's
         sign-off only while a part is left that they may sign; a revocation only of a
-        decision that may be revoked; asking the director for approval while something may
-        be asked, and the director's decision while a request waits)."""
-        from .. import approvals, objections
-        from ..selectors import (
-            offered_step,
-            supplement_notices,
-            tasks_to_sign,
-            tolerance_pending,
-        )
-        from ..services import NOTICES_WITHOUT_APPROVAL, acceptance_refusal
-        from ..states import allowed_transitions
-
-        user = self.context["request"].user
-        second_notice = (
-            user.role != Role.CENTER_DIRECTOR
-            and supplement_notices(case) >= NOTICES_WITHOUT_APPROVAL
-        )
-        actions = [
-            ACTION_PATHS[t.name]
-            for t in allowed_transitions(case.status, user)
-            if t.name in ACTION_PATHS
-            and (t.name != "task_sign_off" or tasks_to_sign(user, case))
-            and offered_step(t.name, user, case)
-            and (t.name != "object" or not objections.objection_refusal(case))
-            and (t.name != "answer_objection" or not objections.answer_refusal(user, case))
-            and (t.name != "accept" or not acceptance_refusal(case))
-            and (t.name != "request_supplement" or not second_notice)
-            and (not t.name.startswith("tolerance_") or tolerance_pending(case))
-        ]
-        if approvals.requests_offered(user, case)[0]:
-            actions.append("approvals")
-        if user.role == Role.CENTER_DIRECTOR and approvals.waiting_on(case):
-            actions.append("approvals/{id}/decide")
-        return actions
+        decision that may be revoked; forwarding only a 上报件; asking the director for
+        approval while something may be asked, and the director's decision while a request
+        waits): `access.case_actions_for`, the desk's offer too, by their paths."""
+        offer = case_actions_for(self.context["request"].user, case)
+        return [ACTION_PATHS[name] for name in offer.names if name not in DESK_ONLY_ACTIONS]
 
     @extend_schema_field(EventSerializer(many=True))
     def get_events(self, case: Case):

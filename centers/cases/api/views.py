@@ -20,8 +20,7 @@ from rest_framework.views import APIView
 
 from cityplatform import ratelimit
 from tenants.accounts.api.permissions import capability_required
-from tenants.accounts.models import Role
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.permissions import Capability, can, is_village_agent
 
 from .. import (
     approvals,
@@ -230,7 +229,7 @@ class CaseListView(APIView):
         data = s.IntakeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        agent = user.role == Role.VILLAGE_AGENT
+        agent = is_village_agent(user)
         channel = v.get("channel") or (Channel.VILLAGE_POINT if agent else Channel.WINDOW)
         window = v.get("window")
         if window is None and channel == Channel.WINDOW:

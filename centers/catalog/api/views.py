@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from catalog_cms.standards.selectors import published_templates, templates_for_center_kind
 from catalog_cms.standards.tabular import CONTENT_TYPES, export_catalog
 from cityplatform.api import Pagination
-from tenants.accounts.permissions import Capability, can
+from tenants.accounts.permissions import Capability, can, on_city_domain
 from tenants.audit.services import export_recorded
 
 from .. import selectors, services
@@ -22,7 +22,7 @@ from ..models import LOCAL_FIELDS, TEMPLATE_FIELDS, LocalMatter
 
 class CenterStaffReadDirectorWrite(permissions.BasePermission):
     def has_permission(self, request, view):
-        if connection.schema_name == "public" or not can(request.user, Capability.ACCESS_ADMIN):
+        if on_city_domain() or not can(request.user, Capability.ACCESS_ADMIN):
             return False
         if request.method in permissions.SAFE_METHODS:
             return True
