@@ -18,6 +18,12 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 
+# The domain predicates live in the tenancy core (the audit app, below this one, needs them);
+# access code reads them from here with the role checks.
+from tenants.domains import on_center_domain as on_center_domain
+from tenants.domains import on_city_domain as on_city_domain
+from tenants.domains import on_domain_of as on_domain_of
+
 from .models import CENTER_ROLES, CITY_ROLES, Role
 
 
@@ -90,21 +96,6 @@ CASE_HANDLER_ROLES = frozenset({Role.WINDOW_STAFF, Role.CENTER_DIRECTOR})
 
 
 # --- which domain ------------------------------------------------------------------------------
-
-
-def on_city_domain() -> bool:
-    """Whether the current request or task runs on the city's domain (the public schema)."""
-    return connection.schema_name == settings.PUBLIC_SCHEMA_NAME
-
-
-def on_center_domain() -> bool:
-    """Whether the current request or task runs on a center's own domain (its schema)."""
-    return connection.schema_name != settings.PUBLIC_SCHEMA_NAME
-
-
-def on_domain_of(center) -> bool:
-    """Whether the current request or task runs on `center`'s own domain."""
-    return connection.schema_name == center.schema_name
 
 
 # --- which role --------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tenants.accounts.permissions import on_city_domain
+from tenants.domains import on_city_domain
 
 from .models import Action
 from .selectors import AuditFilters

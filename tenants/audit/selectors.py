@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
-from tenants.accounts.permissions import on_center_domain
+from tenants.domains import on_center_domain
 
 from .models import AuditEntry
 
