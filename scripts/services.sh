@@ -420,6 +420,14 @@ BEGIN
     ELSE
         ALTER ROLE "$DB_USER" LOGIN CREATEDB;
     END IF;
+    -- Like production's application role (DML grants, owns no table): the history tests
+    -- check that it can neither change a history row nor switch the trigger off.
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'city_app') THEN
+        CREATE ROLE city_app NOLOGIN;
+    END IF;
+    IF NOT pg_has_role('$DB_USER', 'city_app', 'MEMBER') THEN
+        GRANT city_app TO "$DB_USER";
+    END IF;
 END
 \$\$;
 SELECT format('CREATE DATABASE %I OWNER %I TEMPLATE template0 ENCODING %L LC_COLLATE %L LC_CTYPE %L',

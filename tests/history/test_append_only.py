@@ -26,6 +26,7 @@ from cityplatform.history import (
     AppendOnlyModel,
     append_only_models,
 )
+from tests.prerequisites import missing
 
 HISTORY_TABLES = {
     "tenants.CenterAuditEvent",
@@ -207,7 +208,7 @@ def _app_role(cursor) -> str:
             cursor.execute(f'CREATE ROLE "{role}" NOLOGIN')
             cursor.execute(f'GRANT "{role}" TO current_user')
     except ProgrammingError:
-        pytest.skip(
+        missing(
             f"the test database role is not a member of {APP_ROLE!r} and may not create "
             "roles (scripts/services.sh start creates it)"
         )
@@ -264,11 +265,15 @@ def test_every_history_table_has_the_one_shared_trigger_and_nothing_else(townshi
     row_before_update_delete = 1 | 2 | 8 | 16
     for schema, in_center in ((township.schema_name, True), ("public", False)):
         found = _triggers(schema)
-        for model in (m for m in MODELS if _in_center(m) == in_center):
+        for model in MODELS:
             args = b"".join(a.encode() + b"\x00" for a in (model.deletable_after or ()))
-            assert found.pop(model._meta.db_table) == [
-                (TRIGGER, FUNCTION, args, "O", row_before_update_delete)
-            ], model
+            expected = [(TRIGGER, FUNCTION, args, "O", row_before_update_delete)]
+            if _in_center(model) == in_center:
+                assert found.pop(model._meta.db_table) == expected, model
+            elif model._meta.db_table in found:
+                # A center app's table that also exists in the public schema keeps the same
+                # trigger there.
+                assert found.pop(model._meta.db_table) == expected, (schema, model)
         assert not found, f"{schema}: user triggers outside the history mechanism: {found}"
         with connection.cursor() as cursor:
             cursor.execute(

@@ -53,9 +53,9 @@ def test_an_extension_beyond_the_cases_maximum(tenant):
             **APPROVER,
         )
     assert _codes(err.value, "days") == [CaseErrorCode.EXTENSION_BEYOND_MAXIMUM]
+    # The message is unchanged by its code (the product speaks zh-Hans first).
     assert err.value.message_dict["days"] == [
-        f"An extension is 1 to {case.extension_max_days} working days in all; "
-        "0 are already granted."
+        f"延期累计为1至{case.extension_max_days}个工作日，已批准0个工作日。"
     ]
 
 
