@@ -11,6 +11,7 @@ from django_tenants.utils import schema_context
 
 from tenants.accounts.models import Role
 from tenants.accounts.services import staff_user_create
+from tests import database_template
 from tests.history_rows import history_rows_delete
 
 PASSWORD = "Test-pass-2026!"
@@ -35,16 +36,57 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    from tenants.schemas import spare_schemas_fill, template_schema_ensure
-    from tenants.services import city_ensure
+def _builds_once(config) -> bool:
+    """An xdist controller with workers to come, creating its databases afresh."""
+    return (
+        getattr(config, "workerinput", None) is None
+        and bool(getattr(config.option, "numprocesses", 0))
+        and not getattr(config.option, "reuse_db", False)
+    )
 
+
+def pytest_configure(config):
+    if _builds_once(config):
+        config.test_database_built = database_template.build_in_a_process()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """xdist: tell each worker the database to copy."""
+    built = getattr(node.config, "test_database_built", None)
+    if built:
+        node.workerinput["test_database_built"] = built
+
+
+def pytest_unconfigure(config):
+    if getattr(config, "test_database_built", None):
+        database_template.drop_in_a_process()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb,
+                    django_db_createdb, django_db_modify_db_settings):  # fmt: skip
+    """The test database with the city, the template schema and the spare pool: a worker's
+    copy of the one the xdist controller built (tests/database_template.py), or, in a run
+    without workers, built here."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    workerinput = getattr(request.config, "workerinput", {})
+    built = workerinput.get("test_database_built")
+    keepdb = django_db_keepdb and not django_db_createdb
     with django_db_blocker.unblock():
-        template_schema_ensure()
-        city_ensure(name="沈阳市", division_code="210100000000")
-        spare_schemas_fill(settings.CENTER_SPARE_SCHEMAS)
-        connection.set_schema_to_public()
+        if built:
+            original = connection.settings_dict["NAME"]
+            database_template.clone_for_worker(built, workerinput["workerid"])
+        else:
+            db_cfg = setup_databases(verbosity=0, interactive=False, keepdb=keepdb)
+            database_template.populate()
+    yield
+    with django_db_blocker.unblock():
+        if built:
+            connection.creation.destroy_test_db(original, verbosity=0)
+        elif not keepdb:
+            teardown_databases(db_cfg, verbosity=0)
 
 
 @pytest.fixture(autouse=True)
